@@ -1,0 +1,287 @@
+/**
+ * The typed face of the native core: `LibSqlConnection` and the statement, transaction and cursor
+ * handles it hands out. Every method is a thin wrapper over one native call; the database work
+ * runs off the JavaScript thread and every failure is a `LibSqlError`.
+ */
+import {
+  binding,
+  IntMode,
+  Params,
+  RawConnectionInfo,
+  RawOpenOptions,
+  RawQueryOptions,
+  RawStatementInfo,
+  RawSyncResult,
+  RowMode,
+  SqlValue,
+  TransactionBehaviour,
+} from "./binding";
+import { wrapAsync, wrapSync } from "./errors";
+
+export interface OpenOptions extends RawOpenOptions {
+  /** Default integer mode for this connection's results (per-call options override it). */
+  intMode?: IntMode;
+}
+
+export interface QueryOptions {
+  intMode?: IntMode;
+}
+
+export interface Result<Row> {
+  columns: string[];
+  columnTypes: (string | null)[];
+  rows: Row[];
+  rowsAffected: number;
+  lastInsertRowid: number | bigint | string | null;
+}
+
+export type ArrayRow = SqlValue[];
+export type ObjectRow = Record<string, unknown>;
+
+export interface BatchItem {
+  sql: string;
+  params?: Params;
+}
+
+export class LibSqlConnection {
+  private closed = false;
+
+  private constructor(
+    /** The native connection id. */
+    readonly id: number,
+    private readonly intMode: IntMode,
+  ) {}
+
+  /** Opens a database (local file, `:memory:`, remote, or embedded replica) and one connection. */
+  static async open(options: OpenOptions): Promise<LibSqlConnection> {
+    const { intMode = "number", ...raw } = options;
+    const id = await wrapAsync(() => binding().open(raw));
+    return new LibSqlConnection(id, intMode);
+  }
+
+  /** Another connection to the same database (for `:memory:`, a new, separate database). */
+  connectShared(): LibSqlConnection {
+    return new LibSqlConnection(
+      wrapSync(() => binding().connectShared(this.id)),
+      this.intMode,
+    );
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private opts(options: QueryOptions | undefined, rowMode: RowMode): RawQueryOptions {
+    return { intMode: options?.intMode ?? this.intMode, rowMode };
+  }
+
+  /** Runs one statement; rows are arrays in column order. */
+  async execute(sql: string, params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
+    return (await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "array")))) as Result<ArrayRow>;
+  }
+
+  /** Runs one statement; rows are objects keyed by column name. */
+  async query<Row extends object = ObjectRow>(sql: string, params?: Params, options?: QueryOptions): Promise<Result<Row>> {
+    return (await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "object")))) as Result<Row>;
+  }
+
+  /** Several statements in one native call; `transactional` makes it all-or-nothing. */
+  async batch(
+    statements: BatchItem[],
+    options: QueryOptions & { transactional?: boolean } = {},
+  ): Promise<Result<ObjectRow>[]> {
+    const items = statements.map((s) => ({ sql: s.sql, params: s.params ?? null }));
+    return (await wrapAsync(() =>
+      binding().batch(this.id, items, options.transactional ?? true, this.opts(options, "object")),
+    )) as Result<ObjectRow>[];
+  }
+
+  /** Runs an SQL script (several statements, no parameters), optionally all-or-nothing. */
+  async executeScript(sql: string, options: { transactional?: boolean } = {}): Promise<void> {
+    await wrapAsync(() => binding().executeScript(this.id, sql, options.transactional ?? false));
+  }
+
+  async prepare(sql: string): Promise<LibSqlStatement> {
+    const id = await wrapAsync(() => binding().prepare(this.id, sql));
+    return new LibSqlStatement(id, this.intMode);
+  }
+
+  async begin(behaviour: TransactionBehaviour = "deferred"): Promise<LibSqlTransaction> {
+    const id = await wrapAsync(() => binding().begin(this.id, behaviour));
+    return new LibSqlTransaction(this.id, id);
+  }
+
+  /** The transaction this connection holds, if any. */
+  currentTransaction(): number | null {
+    return wrapSync(() => binding().currentTransaction(this.id)) ?? null;
+  }
+
+  async openCursor(sql: string, params?: Params, options?: QueryOptions): Promise<LibSqlCursor> {
+    const id = await wrapAsync(() => binding().openCursor(this.id, sql, params ?? null));
+    return new LibSqlCursor(id, options?.intMode ?? this.intMode);
+  }
+
+  info(): RawConnectionInfo {
+    return wrapSync(() => binding().connectionInfo(this.id));
+  }
+
+  async busyTimeout(ms: number): Promise<void> {
+    await wrapAsync(() => binding().busyTimeout(this.id, ms));
+  }
+
+  async reset(): Promise<void> {
+    await wrapAsync(() => binding().reset(this.id));
+  }
+
+  /** Interrupts the statement running on this connection; it fails with `SQLITE_INTERRUPT`. */
+  interrupt(): void {
+    wrapSync(() => binding().interrupt(this.id));
+  }
+
+  /** `PRAGMA name` or `PRAGMA name = value` (the name is validated, the value quoted). */
+  async pragma<Row extends object = ObjectRow>(name: string, value?: string | number): Promise<Row[]> {
+    const result = await wrapAsync(() => binding().pragma(this.id, name, value ?? null, this.opts(undefined, "object")));
+    return result.rows as Row[];
+  }
+
+  /** Loads an SQLite extension (local and replica only); loading is enabled just for this call. */
+  async loadExtension(path: string, entryPoint?: string): Promise<void> {
+    await wrapAsync(() => binding().loadExtension(this.id, path, entryPoint ?? null));
+  }
+
+  /** Embedded replica: pulls new frames from the primary. */
+  async sync(): Promise<RawSyncResult> {
+    return wrapAsync(() => binding().sync(this.id));
+  }
+
+  async syncUntil(frameNo: number): Promise<RawSyncResult> {
+    return wrapAsync(() => binding().syncUntil(this.id, frameNo));
+  }
+
+  async flushReplicator(): Promise<number | null> {
+    return wrapAsync(() => binding().flushReplicator(this.id));
+  }
+
+  async replicationIndex(): Promise<number | null> {
+    return wrapAsync(() => binding().replicationIndex(this.id));
+  }
+
+  maxWriteReplicationIndex(): number | null {
+    return wrapSync(() => binding().maxWriteReplicationIndex(this.id));
+  }
+
+  /** Closes the connection; an open transaction is rolled back, statements and cursors freed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await wrapAsync(() => binding().close(this.id));
+  }
+}
+
+export class LibSqlStatement {
+  constructor(
+    readonly id: number,
+    private readonly intMode: IntMode,
+  ) {}
+
+  info(): RawStatementInfo {
+    return wrapSync(() => binding().statementInfo(this.id));
+  }
+
+  async execute(params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
+    return (await wrapAsync(() =>
+      binding().executeStatement(this.id, params ?? null, { intMode: options?.intMode ?? this.intMode, rowMode: "array" }),
+    )) as Result<ArrayRow>;
+  }
+
+  async query<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): Promise<Result<Row>> {
+    return (await wrapAsync(() =>
+      binding().executeStatement(this.id, params ?? null, { intMode: options?.intMode ?? this.intMode, rowMode: "object" }),
+    )) as Result<Row>;
+  }
+
+  async finalize(): Promise<void> {
+    await wrapAsync(() => binding().finalize(this.id));
+  }
+}
+
+export class LibSqlTransaction {
+  constructor(
+    /** The connection that owns this transaction. */
+    readonly connId: number,
+    readonly id: number,
+  ) {}
+
+  async commit(): Promise<void> {
+    await wrapAsync(() => binding().commit(this.connId, this.id));
+  }
+
+  async rollback(): Promise<void> {
+    await wrapAsync(() => binding().rollback(this.connId, this.id));
+  }
+
+  async savepoint(name: string): Promise<void> {
+    await wrapAsync(() => binding().savepoint(this.connId, this.id, name));
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    await wrapAsync(() => binding().releaseSavepoint(this.connId, this.id, name));
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await wrapAsync(() => binding().rollbackToSavepoint(this.connId, this.id, name));
+  }
+
+  savepoints(): string[] {
+    return wrapSync(() => binding().savepoints(this.connId, this.id));
+  }
+}
+
+export class LibSqlCursor implements AsyncIterable<ObjectRow> {
+  private finished = false;
+
+  constructor(
+    readonly id: number,
+    private readonly intMode: IntMode,
+  ) {}
+
+  columns(): string[] {
+    return wrapSync(() => binding().cursorColumns(this.id));
+  }
+
+  /** Up to `maxRows` more rows, as objects; an empty page with `done` once exhausted. */
+  async fetch(maxRows: number, rowMode: RowMode = "object"): Promise<{ rows: unknown[]; done: boolean }> {
+    const page = await wrapAsync(() => binding().fetch(this.id, maxRows, { intMode: this.intMode, rowMode }));
+    if (page.done) this.finished = true;
+    return page;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  async close(): Promise<void> {
+    await wrapAsync(() => binding().closeCursor(this.id));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ObjectRow> {
+    try {
+      while (!this.finished) {
+        const page = await this.fetch(256);
+        for (const row of page.rows) yield row as ObjectRow;
+      }
+    } finally {
+      await this.close().catch(() => undefined);
+    }
+  }
+}
+
+/** How many native handles of each kind are open (for leak checks). */
+export function nativeStats(): ReturnType<ReturnType<typeof binding>["stats"]> {
+  return binding().stats();
+}
+
+/** [addon version, SQLite version of the libsql engine]. */
+export function nativeVersions(): string[] {
+  return binding().versions();
+}

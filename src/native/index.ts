@@ -1,0 +1,18 @@
+/**
+ * The native binding of typeorm-libsql: connections, statements, transactions and cursors over
+ * the Rust core in `native/`.
+ */
+export * from "./connection";
+export * from "./errors";
+export type {
+  IntMode,
+  Params,
+  RowMode,
+  SqlValue,
+  TransactionBehaviour,
+  RawConnectionInfo,
+  RawSyncResult,
+  RawStatementInfo,
+  RawOpenOptions,
+} from "./binding";
+export { binding as nativeBinding } from "./binding";
