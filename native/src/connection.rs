@@ -16,7 +16,7 @@ use crate::errors::{codes, LibError, Result};
 use crate::registry::Registry;
 use crate::statement::StatementCache;
 use crate::values::{
-    check_int_mode, into_libsql_params, resolve_params, IntMode, ParamSlots, Params, QueryResult,
+    check_int_mode, into_libsql_params, read_value, resolve_params, IntMode, ParamSlots, Params, QueryResult,
 };
 
 /// The libSQL mode a database was opened in.
@@ -379,7 +379,7 @@ async fn read_all(
     while let Some(row) = rows.next().await.map_err(LibError::from)? {
         let mut values = Vec::with_capacity(columns.len());
         for i in 0..count {
-            values.push(row.get_value(i).map_err(LibError::from)?);
+            values.push(read_value(&row, i)?);
         }
         out.push(values);
     }

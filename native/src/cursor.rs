@@ -8,7 +8,7 @@ use libsql::Value;
 use crate::connection::{self, ExecOptions, CONNECTIONS};
 use crate::errors::{LibError, Result};
 use crate::registry::Registry;
-use crate::values::{check_int_mode, into_libsql_params, resolve_params, Params};
+use crate::values::{check_int_mode, into_libsql_params, read_value, resolve_params, Params};
 
 pub struct Cursor {
     pub conn_id: u32,
@@ -82,7 +82,7 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
             Some(row) => {
                 let mut values = Vec::with_capacity(count as usize);
                 for i in 0..count {
-                    values.push(row.get_value(i).map_err(LibError::from)?);
+                    values.push(read_value(&row, i)?);
                 }
                 page.push(values);
             }

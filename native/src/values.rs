@@ -33,6 +33,12 @@ impl IntMode {
     }
 }
 
+/// Reads one column of a row. (TEXT holding NUL or invalid UTF-8 is handled by the vendored
+/// libsql patch, see `native/vendor/PATCHES.md`.)
+pub fn read_value(row: &libsql::Row, index: i32) -> Result<Value> {
+    row.get_value(index).map_err(LibError::from)
+}
+
 /// The largest integer a JavaScript number holds exactly.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
