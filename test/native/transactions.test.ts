@@ -1,0 +1,190 @@
+/**
+ * Transactions with ownership: begin/commit/rollback, savepoints, and the refusals (foreign,
+ * unknown and finished ids; invalid savepoint names) that must change nothing.
+ */
+import { expect } from "chai";
+import {
+  LibSqlConnection,
+  LibSqlError,
+  nativeBinding,
+  wrapAsync,
+} from "../../src/native";
+import { tempDbPath } from "../support/tmp";
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(LibSqlError);
+    return (error as LibSqlError).code;
+  }
+  return "no error";
+}
+
+describe("native: transactions", () => {
+  let a: LibSqlConnection;
+  let b: LibSqlConnection;
+
+  beforeEach(async () => {
+    const file = tempDbPath();
+    a = await LibSqlConnection.open({ url: file });
+    b = await LibSqlConnection.open({ url: file });
+    await a.execute("PRAGMA journal_mode = WAL");
+    await a.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  async function values(conn = a): Promise<unknown[]> {
+    return (await conn.execute("SELECT v FROM t ORDER BY id")).rows.map(
+      (r) => r[0],
+    );
+  }
+
+  it("commits and rolls back", async () => {
+    const tx = await a.begin("immediate");
+    expect(a.currentTransaction()).to.equal(tx.id);
+    await a.execute("INSERT INTO t (v) VALUES ('kept')");
+    await tx.commit();
+    expect(a.currentTransaction()).to.equal(null);
+    const tx2 = await a.begin();
+    await a.execute("INSERT INTO t (v) VALUES ('gone')");
+    await tx2.rollback();
+    expect(await values(b)).to.deep.equal(["kept"]);
+    expect(a.info().autocommit).to.equal(true);
+  });
+
+  it("refuses a transaction of another connection, and changes nothing", async () => {
+    const tx = await a.begin("immediate");
+    await a.execute("INSERT INTO t (v) VALUES ('mine')");
+    expect(
+      await codeOf(wrapAsync(() => nativeBinding().commit(b.id, tx.id))),
+    ).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
+    expect(
+      await codeOf(wrapAsync(() => nativeBinding().rollback(b.id, tx.id))),
+    ).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
+    expect(
+      await codeOf(
+        wrapAsync(() => nativeBinding().savepoint(b.id, tx.id, "sp")),
+      ),
+    ).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
+    // Still open on its own connection, with its row.
+    expect(a.currentTransaction()).to.equal(tx.id);
+    expect(a.info().autocommit).to.equal(false);
+    await tx.commit();
+    expect(await values(b)).to.deep.equal(["mine"]);
+  });
+
+  it("refuses unknown and finished transaction ids", async () => {
+    const tx = await a.begin();
+    await a.execute("INSERT INTO t (v) VALUES ('x')");
+    await tx.commit();
+    expect(await codeOf(tx.commit())).to.equal("LIBSQL_INVALID_HANDLE");
+    expect(await codeOf(tx.rollback())).to.equal("LIBSQL_INVALID_HANDLE");
+    expect(await codeOf(tx.savepoint("s"))).to.equal("LIBSQL_INVALID_HANDLE");
+    expect(
+      await codeOf(wrapAsync(() => nativeBinding().commit(a.id, 987654))),
+    ).to.equal("LIBSQL_INVALID_HANDLE");
+    expect(await values()).to.deep.equal(["x"]);
+  });
+
+  it("refuses a second begin on the same connection", async () => {
+    const tx = await a.begin();
+    expect(await codeOf(a.begin())).to.equal("LIBSQL_TRANSACTION_STATE");
+    await tx.rollback();
+  });
+
+  it("keeps the outer transaction's rows when a savepoint rolls back, three deep", async () => {
+    const tx = await a.begin("immediate");
+    await a.execute("INSERT INTO t (v) VALUES ('outer')");
+    await tx.savepoint("sp1");
+    await a.execute("INSERT INTO t (v) VALUES ('one')");
+    await tx.savepoint("sp2");
+    await a.execute("INSERT INTO t (v) VALUES ('two')");
+    await tx.savepoint("sp3");
+    await a.execute("INSERT INTO t (v) VALUES ('three')");
+    expect(tx.savepoints()).to.deep.equal(["sp1", "sp2", "sp3"]);
+    await tx.rollbackToSavepoint("sp2");
+    expect(tx.savepoints()).to.deep.equal(["sp1", "sp2"]);
+    await tx.releaseSavepoint("sp2");
+    await tx.releaseSavepoint("sp1");
+    expect(tx.savepoints()).to.deep.equal([]);
+    await tx.commit();
+    expect(await values(b)).to.deep.equal(["outer", "one"]);
+  });
+
+  it("refuses invalid and unknown savepoint names without touching the transaction", async () => {
+    const tx = await a.begin();
+    await a.execute("INSERT INTO t (v) VALUES ('safe')");
+    for (const bad of [
+      "",
+      "1x",
+      "x y",
+      'x"; DROP TABLE t; --',
+      "sp;ROLLBACK",
+    ]) {
+      expect(await codeOf(tx.savepoint(bad))).to.equal(
+        "LIBSQL_INVALID_IDENTIFIER",
+      );
+    }
+    expect(await codeOf(tx.releaseSavepoint("never"))).to.equal(
+      "LIBSQL_TRANSACTION_STATE",
+    );
+    expect(await codeOf(tx.rollbackToSavepoint("never"))).to.equal(
+      "LIBSQL_TRANSACTION_STATE",
+    );
+    await tx.commit();
+    expect(await values()).to.deep.equal(["safe"]);
+  });
+
+  it("read-only transactions refuse writes and leave the connection writable afterwards", async () => {
+    const tx = await a.begin("read-only");
+    expect(await codeOf(a.execute("INSERT INTO t (v) VALUES ('no')"))).to.equal(
+      "SQLITE_READONLY",
+    );
+    await tx.commit();
+    await a.execute("INSERT INTO t (v) VALUES ('yes')");
+    expect(await values()).to.deep.equal(["yes"]);
+  });
+
+  it("rolls back an open transaction when its connection closes", async () => {
+    const c = await LibSqlConnection.open({
+      url: (await a.pragma<{ file: string }>("database_list"))[0].file,
+    });
+    const tx = await c.begin("immediate");
+    await c.execute("INSERT INTO t (v) VALUES ('abandoned')");
+    await c.close();
+    expect(await values(b)).to.deep.equal([]);
+    expect(
+      await codeOf(wrapAsync(() => nativeBinding().commit(c.id, tx.id))),
+    ).to.equal("LIBSQL_INVALID_HANDLE");
+    // The lock is released: another writer can proceed at once.
+    await b.execute("INSERT INTO t (v) VALUES ('next')");
+  });
+
+  it("lets a second writer wait on the busy timeout instead of failing", async () => {
+    const tx = await a.begin("immediate");
+    await a.execute("INSERT INTO t (v) VALUES ('first')");
+    const waiting = (async () => {
+      const tx2 = await b.begin("immediate");
+      await b.execute("INSERT INTO t (v) VALUES ('second')");
+      await tx2.commit();
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await tx.commit();
+    await waiting;
+    expect(await values()).to.deep.equal(["first", "second"]);
+  });
+
+  it("fails with SQLITE_BUSY when the busy timeout runs out, and stays usable", async () => {
+    await b.busyTimeout(50);
+    const tx = await a.begin("immediate");
+    expect(await codeOf(b.begin("immediate"))).to.equal("SQLITE_BUSY");
+    await tx.commit();
+    const tx2 = await b.begin("immediate");
+    await tx2.commit();
+  });
+});
