@@ -1,0 +1,92 @@
+/**
+ * Cursors: paging a result without loading it whole. A million-row result is streamed while the
+ * process's resident memory is sampled; it must stay bounded.
+ */
+import { expect } from "chai";
+import { LibSqlConnection, LibSqlError, nativeStats } from "../../src/native";
+
+describe("native: cursors", () => {
+  let conn: LibSqlConnection;
+
+  beforeEach(async () => {
+    conn = await LibSqlConnection.open({ url: ":memory:" });
+  });
+
+  afterEach(async () => {
+    await conn.close();
+  });
+
+  it("pages rows in order and reports done", async () => {
+    const cursor = await conn.openCursor("SELECT value AS n FROM generate_series(1, ?)", [10]);
+    expect(cursor.columns()).to.deep.equal(["n"]);
+    const first = await cursor.fetch(4);
+    expect(first).to.deep.equal({ rows: [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }], done: false });
+    const rest = await cursor.fetch(100, "array");
+    expect(rest.rows).to.deep.equal([[5], [6], [7], [8], [9], [10]]);
+    expect(rest.done).to.equal(true);
+    expect(await cursor.fetch(5)).to.deep.equal({ rows: [], done: true });
+    await cursor.close();
+  });
+
+  it("iterates asynchronously and closes itself", async () => {
+    const before = nativeStats().cursors;
+    const cursor = await conn.openCursor("SELECT value FROM generate_series(1, 1000)");
+    let sum = 0;
+    for await (const row of cursor) sum += row.value as number;
+    expect(sum).to.equal(500500);
+    expect(nativeStats().cursors).to.equal(before);
+  });
+
+  it("refuses closed cursors and bad page sizes", async () => {
+    const cursor = await conn.openCursor("SELECT 1");
+    try {
+      await cursor.fetch(0);
+      expect.fail("page size 0 should fail");
+    } catch (error) {
+      expect((error as LibSqlError).code).to.equal("LIBSQL_INVALID_ARGUMENT");
+    }
+    await cursor.close();
+    try {
+      await cursor.fetch(1);
+      expect.fail("closed cursor should fail");
+    } catch (error) {
+      expect((error as LibSqlError).code).to.equal("LIBSQL_INVALID_HANDLE");
+    }
+  });
+
+  it("lets other statements run on the connection between pages", async () => {
+    await conn.execute("CREATE TABLE t (n)");
+    const cursor = await conn.openCursor("SELECT value FROM generate_series(1, 5)");
+    await cursor.fetch(2);
+    await conn.execute("INSERT INTO t VALUES (1)");
+    const rest = await cursor.fetch(10);
+    expect(rest.rows).to.have.length(3);
+    await cursor.close();
+  });
+
+  it("streams 1,000,000 rows with bounded memory", async function () {
+    this.timeout(120_000);
+    const payload = "x".repeat(100);
+    const cursor = await conn.openCursor("SELECT value AS n, ? AS pad FROM generate_series(1, 1000000)", [payload]);
+    if (global.gc) global.gc();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    let count = 0;
+    let last = 0;
+    for (;;) {
+      const page = await cursor.fetch(1000, "array");
+      for (const row of page.rows as [number, string][]) {
+        count++;
+        last = row[0];
+      }
+      if (count % 50_000 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      if (page.done) break;
+    }
+    await cursor.close();
+    expect(count).to.equal(1_000_000);
+    expect(last).to.equal(1_000_000);
+    // The whole result is ~100 MB of strings as JS values; streaming must stay far below that.
+    const growthMiB = (peak - baseline) / (1024 * 1024);
+    expect(growthMiB, `RSS grew by ${growthMiB.toFixed(1)} MiB`).to.be.below(64);
+  });
+});
