@@ -1,0 +1,103 @@
+/**
+ * Timing primitives shared by the workloads: a counted loop and a time-boxed pool of concurrent
+ * flows, each recording per-operation latency and the event-loop block while it runs.
+ */
+import { performance } from "perf_hooks";
+import { LoopMonitor } from "./loop-monitor";
+
+export interface Sample {
+  /** Operations completed (for bulk insert, rows). */
+  ops: number;
+  seconds: number;
+  opsPerSec: number;
+  /** Longest gap in which a 1 ms timer could not fire, in ms. */
+  loopBlockMs: number;
+  /** Per-operation latency in ms (per call, even when a call covers several units). */
+  latency: { p50: number; p99: number; max: number };
+  /** Operations that threw (counted, not timed into throughput). */
+  errors: number;
+  firstError?: string;
+}
+
+export type Op = (i: number) => unknown;
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)];
+}
+
+function summarise(latencies: number[]): Sample["latency"] {
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+/** Runs `op` `warmup` times untimed, then `count` times timed, one after another. */
+export async function measureCounted(
+  count: number,
+  op: Op,
+  options: { warmup?: number; unitsPerOp?: number } = {},
+): Promise<Sample> {
+  for (let i = 0; i < (options.warmup ?? 0); i++) await op(-1 - i);
+  const latencies = new Array<number>(count);
+  const monitor = new LoopMonitor();
+  monitor.start();
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const s = performance.now();
+    await op(i);
+    latencies[i] = performance.now() - s;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const loopBlockMs = monitor.stop();
+  const ops = count * (options.unitsPerOp ?? 1);
+  return { ops, seconds, opsPerSec: ops / seconds, loopBlockMs, latency: summarise(latencies), errors: 0 };
+}
+
+/**
+ * Runs `flows` loops concurrently until `seconds` have passed. Each operation is started from a
+ * fresh macrotask (`setImmediate`), the way a request handler is started by an I/O event, so a
+ * synchronous driver yields between requests as a real server would.
+ */
+export async function measureConcurrent(flows: number, seconds: number, op: Op, warmupSeconds = 0): Promise<Sample> {
+  const { setImmediate: nextTurn } = await import("timers/promises");
+  const runFor = async (ms: number, record: boolean): Promise<{ latencies: number[]; errors: number; firstError?: string }> => {
+    const deadline = performance.now() + ms;
+    const latencies: number[] = [];
+    let errors = 0;
+    let firstError: string | undefined;
+    let counter = 0;
+    const flow = async (): Promise<void> => {
+      while (performance.now() < deadline) {
+        await nextTurn();
+        const s = performance.now();
+        try {
+          await op(counter++);
+          if (record) latencies.push(performance.now() - s);
+        } catch (error) {
+          errors++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: flows }, flow));
+    return { latencies, errors, firstError };
+  };
+  if (warmupSeconds > 0) await runFor(warmupSeconds * 1000, false);
+  const monitor = new LoopMonitor();
+  monitor.start();
+  const t0 = performance.now();
+  const { latencies, errors, firstError } = await runFor(seconds * 1000, true);
+  const elapsed = (performance.now() - t0) / 1000;
+  const loopBlockMs = monitor.stop();
+  const sample: Sample = {
+    ops: latencies.length,
+    seconds: elapsed,
+    opsPerSec: latencies.length / elapsed,
+    loopBlockMs,
+    latency: summarise(latencies),
+    errors,
+  };
+  if (firstError !== undefined) sample.firstError = firstError;
+  return sample;
+}

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: runs every workload on every driver in one process — workload by workload,
+ * the drivers one after another — then writes bench/results/latest.{md,json} and chart.svg.
+ * Options: see config.ts (e.g. `npm run bench -- --scale=0.2 --only=save,find-one`).
+ */
+import "reflect-metadata";
+import * as fs from "fs";
+import * as path from "path";
+import { nativeVersions } from "../src/native";
+import { chart } from "./chart";
+import { BenchConfig, loadConfig, selected } from "./config";
+import { firstLine, loadLibSqlDataSource, openOrmTarget } from "./drivers";
+import { machineInfo } from "./machine";
+import { Sample } from "./measure";
+import { openRawClient } from "./raw-clients";
+import { json, markdown, throughputTable } from "./report";
+import { seed } from "./seed";
+import { DRIVER_IDS, DriverId, OrmTarget, Outcome, RawClient, RunReport, Unsupported, Workload, WorkloadResult } from "./types";
+import { workloads } from "./workloads";
+import { RAW_ROWS } from "./workloads/raw";
+
+const WORK_DIR = path.join(__dirname, ".work");
+const RESULTS_DIR = path.join(__dirname, "results");
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+async function attempt(run: () => Promise<Sample>): Promise<Outcome> {
+  try {
+    return { status: "ok", sample: await run() };
+  } catch (error) {
+    if (error instanceof Unsupported) return { status: "unsupported", reason: error.message };
+    return { status: "failed", reason: firstLine(error) };
+  }
+}
+
+function describe(workload: Workload, id: DriverId, outcome: Outcome): string {
+  if (outcome.status !== "ok") return `  ${id.padEnd(15)} ${outcome.status}: ${outcome.reason}`;
+  const s = outcome.sample;
+  const rate = Math.round(s.opsPerSec).toLocaleString("en-GB");
+  const errors = s.errors ? `, ${s.errors} errors (${s.firstError})` : "";
+  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms${errors}`;
+}
+
+async function openTargets(config: BenchConfig, skipped: RunReport["skipped"]): Promise<OrmTarget[]> {
+  const targets: OrmTarget[] = [];
+  for (const id of DRIVER_IDS) {
+    if (!selected(config.drivers, id)) continue;
+    try {
+      const target = await openOrmTarget(id, WORK_DIR);
+      await seed(target.dataSource, config);
+      targets.push(target);
+    } catch (error) {
+      skipped[id] = firstLine(error);
+      log(`skipping ${id}: ${skipped[id]}`);
+    }
+  }
+  return targets;
+}
+
+async function openRawClients(config: BenchConfig, skipped: RunReport["skipped"]): Promise<RawClient[]> {
+  const clients: RawClient[] = [];
+  for (const id of DRIVER_IDS) {
+    if (!selected(config.drivers, id)) continue;
+    try {
+      clients.push(await openRawClient(id, WORK_DIR, RAW_ROWS));
+    } catch (error) {
+      skipped[`${id}`] ??= `raw: ${firstLine(error)}`;
+    }
+  }
+  return clients;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const chosen = workloads.filter((w) => selected(config.only, w.id));
+  const report: RunReport = {
+    machine: machineInfo(nativeVersions().join(", SQLite ")),
+    config,
+    settings: {},
+    rawSettings: {},
+    skipped: {},
+    workloads: [],
+  };
+  const ours = loadLibSqlDataSource();
+  if ("reason" in ours) report.skipped["typeorm-libsql"] = `TypeORM level: ${ours.reason}`;
+  log(`typeorm-libsql bench — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`);
+
+  const results = new Map<string, WorkloadResult>();
+  for (const w of chosen) {
+    results.set(w.id, { id: w.id, title: w.title, unit: w.unit, level: w.level, target: w.target, outcomes: {} });
+  }
+  const started = Date.now();
+
+  if (chosen.some((w) => w.level === "typeorm")) {
+    const targets = await openTargets(config, report.skipped);
+    for (const t of targets) report.settings[t.id] = t.settings;
+    for (const w of chosen) {
+      if (w.level !== "typeorm") continue;
+      log(`${w.title}`);
+      for (const target of targets) {
+        const outcome = await attempt(() => w.run(target, { config }));
+        results.get(w.id)!.outcomes[target.id] = outcome;
+        log(describe(w, target.id, outcome));
+      }
+    }
+    for (const t of targets) await t.dataSource.destroy();
+  }
+
+  if (chosen.some((w) => w.level === "raw")) {
+    const clients = await openRawClients(config, report.skipped);
+    for (const c of clients) report.rawSettings[c.id] = c.settings;
+    for (const w of chosen) {
+      if (w.level !== "raw") continue;
+      log(`${w.title}`);
+      for (const client of clients) {
+        const outcome = await attempt(() => w.run(client, { config }));
+        results.get(w.id)!.outcomes[client.id] = outcome;
+        log(describe(w, client.id, outcome));
+      }
+    }
+    for (const c of clients) await c.close();
+  }
+
+  report.workloads = [...results.values()];
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS_DIR, "latest.md"), markdown(report));
+  fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), json(report));
+  fs.writeFileSync(path.join(RESULTS_DIR, "chart.svg"), chart(report));
+  log("");
+  log(throughputTable(report));
+  log("");
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), RESULTS_DIR)}/latest.md, latest.json, chart.svg`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
