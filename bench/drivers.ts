@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataSource, DataSourceOptions } from "typeorm";
+import type { LibSqlConnection } from "../src/native";
 import { entities } from "./entities";
 import { DriverId, OrmTarget, Settings } from "./types";
 
@@ -66,12 +67,14 @@ async function openDataSource(id: DriverId, file: string): Promise<DataSource> {
     case "typeorm-libsql": {
       const loaded = loadLibSqlDataSource();
       if ("reason" in loaded) throw new Error(loaded.reason);
-      const ds = new loaded.ctor({ ...common, database: file });
-      await ds.initialize();
-      // The same settings as the peers, whatever the driver's own defaults are.
-      await ds.query("PRAGMA journal_mode = WAL");
-      await ds.query("PRAGMA synchronous = NORMAL");
-      return ds;
+      // The same settings as the peers, on every pooled connection.
+      const ds = new loaded.ctor({
+        ...common,
+        database: file,
+        journalMode: "WAL",
+        prepareDatabase: (connection: LibSqlConnection) => connection.pragma("synchronous", "NORMAL"),
+      });
+      return ds.initialize();
     }
     case "better-sqlite3":
     case "libsql-js": {
