@@ -1,0 +1,90 @@
+/**
+ * The options a `LibSqlDataSource` accepts: TypeORM's common data source options plus the libSQL
+ * connection settings (local file, `:memory:`, remote server or embedded replica).
+ */
+import type { BaseDataSourceOptions } from "typeorm/data-source/BaseDataSourceOptions";
+import type { IntMode } from "../native";
+import type { LibSqlConnection } from "../native";
+
+/** SQLite journal modes accepted by `journalMode`. */
+export type LibSqlJournalMode = "WAL" | "DELETE" | "TRUNCATE" | "PERSIST" | "MEMORY" | "OFF";
+
+/** The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). */
+export interface LibSqlConnectionOptions {
+  /**
+   * Where the database lives: a bare path (`./data/app.db`), a `file:` URL, `:memory:`, or a
+   * remote URL (`libsql://…`, `https://…`, `http://…`, `ws(s)://…`). Give either `url` or
+   * `database`.
+   */
+  readonly url?: string;
+  /** A local database path (an alternative to `url` for local files and `:memory:`). */
+  readonly database?: string;
+  /** Token for a remote database or the primary of an embedded replica. Never logged. */
+  readonly authToken?: string;
+  /** Embedded replica: the remote primary to sync from (`url` is then the local replica file). */
+  readonly syncUrl?: string;
+  /** Embedded replica: seconds between automatic syncs. */
+  readonly syncInterval?: number;
+  /** Embedded replica: whether a connection sees its own writes before the next sync. */
+  readonly readYourWrites?: boolean;
+  /** Encryption-at-rest key for local files and replicas. Never logged. */
+  readonly encryptionKey?: string;
+  /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
+  readonly busyTimeout?: number;
+  /**
+   * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; values
+   * beyond 2^53 lose precision), `"bigint"` or `"string"`.
+   */
+  readonly intMode?: IntMode;
+  /** Prepared statements cached per connection by the native core. */
+  readonly statementCacheSize?: number;
+  /** Called for every pooled connection once it is open, before TypeORM uses it. */
+  readonly prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
+  /** Journal mode set on local database files (default `"WAL"`); ignored for other databases. */
+  readonly journalMode?: LibSqlJournalMode;
+  /** `PRAGMA foreign_keys = ON` on every connection (default `true`, as TypeORM's SQLite drivers). */
+  readonly foreignKeys?: boolean;
+  /**
+   * Native connections in the pool (default 4; always 1 for `:memory:`, where every connection
+   * would be a separate database).
+   */
+  readonly poolSize?: number;
+  /** Milliseconds a query runner waits for a pooled connection before failing (default 30000). */
+  readonly acquireTimeout?: number;
+  /** Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default. */
+  readonly queryTimeout?: number;
+  /** Rows fetched per native call when streaming (default 256). */
+  readonly streamBatchSize?: number;
+}
+
+/** Options of `new LibSqlDataSource(…)`. */
+export interface LibSqlDataSourceOptions
+  extends Omit<BaseDataSourceOptions, "type">,
+    LibSqlConnectionOptions {
+  /** Optional marker; the data source is always libSQL. */
+  readonly type?: "libsql";
+}
+
+/** Keys of `LibSqlConnectionOptions` (kept apart from TypeORM's own options). */
+export const LIBSQL_OPTION_KEYS = [
+  "url",
+  "database",
+  "authToken",
+  "syncUrl",
+  "syncInterval",
+  "readYourWrites",
+  "encryptionKey",
+  "busyTimeout",
+  "intMode",
+  "statementCacheSize",
+  "prepareDatabase",
+  "journalMode",
+  "foreignKeys",
+  "poolSize",
+  "acquireTimeout",
+  "queryTimeout",
+  "streamBatchSize",
+] as const satisfies readonly (keyof LibSqlConnectionOptions)[];
+
+/** Option keys whose values are secrets: never logged, never enumerable, never in errors. */
+export const SECRET_OPTION_KEYS = ["authToken", "encryptionKey"] as const;

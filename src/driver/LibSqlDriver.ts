@@ -1,0 +1,192 @@
+/**
+ * The TypeORM driver for libSQL. It extends TypeORM's `AbstractSqliteDriver`, so the query
+ * builders, schema builder and migrations generate the same SQL as for better-sqlite3, and adds:
+ * a pool of native connections (one per concurrent transaction), RETURNING for INSERT, UPDATE
+ * and DELETE, and connections opened through the native core rather than better-sqlite3.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { DataSource, EntityMetadata, ObjectLiteral, QueryRunner, ReplicationMode } from "typeorm";
+import type { ColumnType } from "typeorm/driver/types/ColumnTypes";
+import { AbstractSqliteDriver } from "typeorm/driver/sqlite-abstract/AbstractSqliteDriver";
+import { OrmUtils } from "typeorm/util/OrmUtils";
+import { LibSqlConnection, LibSqlError, type OpenOptions } from "../native";
+import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
+import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../data-source/resolveOptions";
+import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
+import { bindDataSource } from "./compat";
+import { installInsertReturning, LIBSQL_DRIVER_MARK } from "./insertReturning";
+import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
+
+/** The statement kinds TypeORM asks about RETURNING support for. */
+type ReturningType = "insert" | "update" | "delete";
+
+export class LibSqlDriver extends AbstractSqliteDriver {
+  /** The first native connection (TypeORM's SQLite drivers expose their handle here). */
+  declare databaseConnection: LibSqlConnection | undefined;
+
+  /** The validated libSQL settings, available once connected. */
+  resolvedOptions: ResolvedLibSqlOptions | undefined;
+
+  /** The pool every query runner leases its connections from, available once connected. */
+  pool: LibSqlConnectionPool | undefined;
+
+  private readonly insertReturning: boolean;
+
+  constructor(
+    dataSource: DataSource,
+    /** The libSQL-specific options this driver opens connections with. */
+    readonly libsqlOptions: LibSqlConnectionOptions,
+  ) {
+    super(dataSource);
+    bindDataSource(this, dataSource);
+    Object.defineProperty(this, LIBSQL_DRIVER_MARK, { value: true });
+    // SQLite transactions are serializable; other levels are refused rather than faked.
+    this.supportedIsolationLevels = ["SERIALIZABLE"];
+    this.insertReturning = installInsertReturning();
+  }
+
+  /** Validates the options, opens the first connection and prepares the pool. */
+  async connect(): Promise<void> {
+    const resolved = resolveLibSqlOptions(this.libsqlOptions);
+    this.resolvedOptions = resolved;
+    if (resolved.filePath) await fs.promises.mkdir(path.dirname(resolved.filePath), { recursive: true });
+    const primary = await this.openConnection(resolved);
+    try {
+      await this.prepareConnection(primary, resolved, true);
+    } catch (error) {
+      await primary.close().catch(() => undefined);
+      throw this.redact(error);
+    }
+    this.databaseConnection = primary;
+    this.pool = new LibSqlConnectionPool(primary, {
+      size: resolved.poolSize,
+      acquireTimeout: resolved.acquireTimeout,
+      describe: resolved.description,
+      create: async () => {
+        const connection = primary.connectShared();
+        try {
+          await this.prepareConnection(connection, resolved, false);
+        } catch (error) {
+          await connection.close().catch(() => undefined);
+          throw this.redact(error);
+        }
+        return connection;
+      },
+      reset: (connection, sessionChanged) => this.resetConnection(connection, resolved, sessionChanged),
+    });
+  }
+
+  async afterConnect(): Promise<void> {
+    // Nothing to attach: entities naming another database file are not supported.
+  }
+
+  /** Closes every pooled connection; open transactions roll back. */
+  async disconnect(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    this.databaseConnection = undefined;
+    this.queryRunner = undefined;
+    await pool?.close();
+  }
+
+  /** Every call gives a new query runner; each leases its own native connection when it needs one. */
+  createQueryRunner(_mode: ReplicationMode = "master"): QueryRunner {
+    return new LibSqlQueryRunner(this);
+  }
+
+  /** The pool, or an error explaining that the data source is not initialised. */
+  requirePool(): LibSqlConnectionPool {
+    if (!this.pool) throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
+    return this.pool;
+  }
+
+  normalizeType(column: { type?: ColumnType; length?: number | string; precision?: number | null; scale?: number }): string {
+    if (typeof column.type === "function" && (column.type as unknown) !== Uint8Array && column.type.prototype instanceof Uint8Array) {
+      return "blob";
+    }
+    if ((column.type as unknown) === Uint8Array) return "blob";
+    return super.normalizeType(column);
+  }
+
+  /** libSQL (SQLite 3.45) runs INSERT, UPDATE and DELETE … RETURNING. */
+  isReturningSqlSupported(returningType?: ReturningType): boolean {
+    return returningType === "insert" || returningType === undefined ? this.insertReturning : true;
+  }
+
+  /**
+   * Builds the values the database generated for one entity. With RETURNING, `insertResult` is
+   * the returned row (values are hydrated as on load); otherwise it is the last insert rowid.
+   */
+  createGeneratedMap(
+    metadata: EntityMetadata,
+    insertResult: unknown,
+    entityIndex: number,
+    entityNum: number,
+  ): ObjectLiteral | undefined {
+    if (insertResult === null || typeof insertResult !== "object" || ArrayBuffer.isView(insertResult)) {
+      return super.createGeneratedMap(metadata, insertResult, entityIndex, entityNum);
+    }
+    const row = insertResult as Record<string, unknown>;
+    let map: ObjectLiteral = {};
+    for (const key of Object.keys(row)) {
+      const column = metadata.findColumnWithDatabaseName(key);
+      if (!column) continue;
+      map = OrmUtils.mergeDeep(map, column.createValueMap(this.prepareHydratedValue(row[key], column)));
+    }
+    return Object.keys(map).length > 0 ? map : undefined;
+  }
+
+  protected async createDatabaseConnection(): Promise<LibSqlConnection> {
+    return this.requirePool().primary;
+  }
+
+  /** Nothing to load: connections come from the native core, never from better-sqlite3. */
+  protected loadDependencies(): void {}
+
+  private async openConnection(resolved: ResolvedLibSqlOptions): Promise<LibSqlConnection> {
+    const local = resolved.kind !== "remote";
+    const options: OpenOptions = { url: resolved.url, intMode: resolved.intMode };
+    if (resolved.authToken !== undefined) options.authToken = resolved.authToken;
+    if (resolved.syncUrl !== undefined) options.syncUrl = resolved.syncUrl;
+    if (resolved.syncInterval !== undefined) options.syncInterval = resolved.syncInterval;
+    if (resolved.readYourWrites !== undefined) options.readYourWrites = resolved.readYourWrites;
+    if (resolved.encryptionKey !== undefined) options.encryptionKey = resolved.encryptionKey;
+    if (resolved.statementCacheSize !== undefined) options.statementCacheSize = resolved.statementCacheSize;
+    if (local) options.busyTimeout = resolved.busyTimeout;
+    try {
+      return await LibSqlConnection.open(options);
+    } catch (error) {
+      throw this.redact(error);
+    }
+  }
+
+  private async prepareConnection(connection: LibSqlConnection, resolved: ResolvedLibSqlOptions, first: boolean): Promise<void> {
+    if (!first && resolved.kind !== "remote") await connection.busyTimeout(resolved.busyTimeout);
+    if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
+    if (resolved.foreignKeys) await connection.pragma("foreign_keys", "ON");
+    if (first && resolved.journalMode) {
+      const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
+      const mode = rows[0]?.journal_mode;
+      if (typeof mode === "string" && mode.toUpperCase() !== resolved.journalMode) {
+        this.dataSource.logger.log(
+          "warn",
+          `typeorm-libsql: journal mode ${resolved.journalMode} was requested but the database uses ${mode.toUpperCase()}`,
+        );
+      }
+    }
+  }
+
+  private async resetConnection(connection: LibSqlConnection, resolved: ResolvedLibSqlOptions, sessionChanged: boolean): Promise<void> {
+    if (!connection.info().autocommit) await connection.execute("ROLLBACK");
+    if (sessionChanged) await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+  }
+
+  private redact(error: unknown): unknown {
+    if (!(error instanceof Error)) return error;
+    const secrets = [this.libsqlOptions.authToken, this.libsqlOptions.encryptionKey];
+    error.message = redactSecrets(error.message, secrets);
+    if (error.stack) error.stack = redactSecrets(error.stack, secrets);
+    return error;
+  }
+}
