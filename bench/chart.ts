@@ -23,7 +23,7 @@ export function chart(report: RunReport): string {
   const left = 56;
   const plotTop = 64;
   const plotHeight = 300;
-  const width = left + groups.length * groupWidth + 20;
+  const width = Math.max(720, left + groups.length * groupWidth + 20);
   const height = plotTop + plotHeight + 96;
   const y = (v: number): number => plotTop + plotHeight - (Math.min(v, top) / top) * plotHeight;
 
@@ -47,8 +47,10 @@ export function chart(report: RunReport): string {
       const r = ratio(g, BASELINE, s.id);
       const x = x0 + si * barWidth;
       if (r === undefined) {
-        const why = g.outcomes[s.id]?.status === "ok" ? "no peer" : (g.outcomes[s.id]?.status ?? "n/a");
-        out.push(`<text x="${x + barWidth / 2}" y="${y(0) - 6}" text-anchor="middle" fill="#888" font-size="9" transform="rotate(-90 ${x + barWidth / 2} ${y(0) - 6})">${escape(why)}</text>`);
+        const own = g.outcomes[s.id]?.status ?? "not run";
+        const why = own === "ok" ? `better-sqlite3 ${g.outcomes[BASELINE]?.status ?? "not run"}` : own;
+        const tx = x + barWidth / 2 + 3;
+        out.push(`<text x="${tx}" y="${y(0) - 6}" fill="#888" font-size="9" transform="rotate(-90 ${tx} ${y(0) - 6})">${escape(why)}</text>`);
         return;
       }
       out.push(`<rect x="${x + 2}" y="${y(r)}" width="${barWidth - 4}" height="${y(0) - y(r)}" fill="${s.colour}"><title>${escape(`${g.title}: ${s.label} ${r.toFixed(2)}×`)}</title></rect>`);

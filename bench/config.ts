@@ -28,6 +28,8 @@ export interface BenchConfig {
   /** Rows seeded before the workloads run. */
   seedAuthors: number;
   seedPosts: number;
+  /** Rounds per workload (drivers take turns, in a rotating order); the median round is reported. */
+  rounds: number;
   /** Share of each workload run untimed first, to warm the JIT and statement caches. */
   warmup: number;
   /** Comma-separated workload ids to run (all when empty). */
@@ -42,17 +44,18 @@ const DEFAULTS: BenchConfig = {
   save: 2000,
   bulkRows: 10_000,
   bulkChunk: 500,
-  findOne: 5000,
-  findJoined: 1000,
-  transactions: 1000,
+  findOne: 8000,
+  findJoined: 1500,
+  transactions: 1500,
   largeRows: 20_000,
   largeQueries: 10,
   concurrency: 8,
-  concurrencySeconds: 8,
+  concurrencySeconds: 5,
   rawSelect: 20_000,
   rawInsert: 10_000,
   seedAuthors: 2000,
   seedPosts: 10_000,
+  rounds: 3,
   warmup: 0.1,
   only: "",
   drivers: "",

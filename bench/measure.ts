@@ -12,11 +12,15 @@ export interface Sample {
   opsPerSec: number;
   /** Longest gap in which a 1 ms timer could not fire, in ms. */
   loopBlockMs: number;
+  /** Longest garbage-collection pause in the same window, in ms. */
+  gcPauseMs: number;
   /** Per-operation latency in ms (per call, even when a call covers several units). */
   latency: { p50: number; p99: number; max: number };
   /** Operations that threw (counted, not timed into throughput). */
   errors: number;
   firstError?: string;
+  /** Throughput of each round, when the workload ran in several rounds. */
+  rounds?: number[];
 }
 
 export type Op = (i: number) => unknown;
@@ -49,9 +53,17 @@ export async function measureCounted(
     latencies[i] = performance.now() - s;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const loopBlockMs = monitor.stop();
+  const loop = await monitor.stop();
   const ops = count * (options.unitsPerOp ?? 1);
-  return { ops, seconds, opsPerSec: ops / seconds, loopBlockMs, latency: summarise(latencies), errors: 0 };
+  return {
+    ops,
+    seconds,
+    opsPerSec: ops / seconds,
+    loopBlockMs: loop.longestBlockMs,
+    gcPauseMs: loop.longestGcMs,
+    latency: summarise(latencies),
+    errors: 0,
+  };
 }
 
 /**
@@ -89,15 +101,36 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
   const t0 = performance.now();
   const { latencies, errors, firstError } = await runFor(seconds * 1000, true);
   const elapsed = (performance.now() - t0) / 1000;
-  const loopBlockMs = monitor.stop();
+  const loop = await monitor.stop();
   const sample: Sample = {
     ops: latencies.length,
     seconds: elapsed,
     opsPerSec: latencies.length / elapsed,
-    loopBlockMs,
+    loopBlockMs: loop.longestBlockMs,
+    gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors,
   };
   if (firstError !== undefined) sample.firstError = firstError;
   return sample;
+}
+
+/**
+ * Folds several rounds of one workload into one sample: throughput and latency from the median
+ * round, the worst loop block and GC pause of any round, and errors summed.
+ */
+export function combineRounds(samples: readonly Sample[]): Sample {
+  const byRate = [...samples].sort((a, b) => a.opsPerSec - b.opsPerSec);
+  const median = byRate[Math.floor((byRate.length - 1) / 2)];
+  const combined: Sample = {
+    ...median,
+    loopBlockMs: Math.max(...samples.map((s) => s.loopBlockMs)),
+    gcPauseMs: Math.max(...samples.map((s) => s.gcPauseMs)),
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    rounds: samples.map((s) => s.opsPerSec),
+  };
+  const firstError = samples.find((s) => s.firstError !== undefined)?.firstError;
+  if (firstError !== undefined) combined.firstError = firstError;
+  else delete combined.firstError;
+  return combined;
 }

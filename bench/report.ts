@@ -103,7 +103,12 @@ export function throughputTable(report: RunReport): string {
 }
 
 export function latencyTable(report: RunReport): string {
-  const header = ["Workload", ...DRIVER_IDS.map((id) => `${LABELS[id]} p50 / p99 / max ms`), "errors (ours / b-s3 / libsql-js)"];
+  const header = [
+    "Workload",
+    ...DRIVER_IDS.map((id) => `${LABELS[id]} p50 / p99 / max ms`),
+    "longest GC pause, ms (ours / b-s3 / libsql-js)",
+    "errors (ours / b-s3 / libsql-js)",
+  ];
   const lines = [row(header), row(header.map((_, i) => (i === 0 ? "---" : "---:")))];
   for (const result of report.workloads) {
     lines.push(
@@ -112,6 +117,7 @@ export function latencyTable(report: RunReport): string {
         ...DRIVER_IDS.map((id) =>
           cell(result.outcomes[id], (o) => [o.sample.latency.p50, o.sample.latency.p99, o.sample.latency.max].map(ms).join(" / ")),
         ),
+        DRIVER_IDS.map((id) => cell(result.outcomes[id], (o) => ms(o.sample.gcPauseMs))).join(" / "),
         DRIVER_IDS.map((id) => cell(result.outcomes[id], (o) => String(o.sample.errors))).join(" / "),
       ]),
     );
@@ -151,8 +157,9 @@ export function markdown(report: RunReport): string {
     `Measured ${m.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; commit ${m.gitCommit}.`,
     `Packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
     "",
-    "Throughput in operations per second (higher is better); ratios are ours ÷ peer. The loop",
-    "block is the longest stretch in which a 1 ms timer could not fire during the timed part.",
+    `Throughput in operations per second (higher is better), median of ${c.rounds} rounds in which the drivers take`,
+    "turns; ratios are ours ÷ peer. The loop block is the longest stretch, over all rounds, in which",
+    "a 1 ms timer could not fire during the timed part.",
     "",
     throughputTable(report),
     "",

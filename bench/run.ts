@@ -11,7 +11,7 @@ import { chart } from "./chart";
 import { BenchConfig, loadConfig, selected } from "./config";
 import { firstLine, loadLibSqlDataSource, openOrmTarget } from "./drivers";
 import { machineInfo } from "./machine";
-import { Sample } from "./measure";
+import { combineRounds, Sample } from "./measure";
 import { openRawClient } from "./raw-clients";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
@@ -40,7 +40,39 @@ function describe(workload: Workload, id: DriverId, outcome: Outcome): string {
   const s = outcome.sample;
   const rate = Math.round(s.opsPerSec).toLocaleString("en-GB");
   const errors = s.errors ? `, ${s.errors} errors (${s.firstError})` : "";
-  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms${errors}`;
+  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms  gc ${s.gcPauseMs.toFixed(1)} ms${errors}`;
+}
+
+/**
+ * Runs one workload `config.rounds` times on every driver, the drivers taking turns in an order
+ * that rotates each round (so none always goes first), and keeps the median round per driver.
+ */
+async function runRounds<T extends { id: DriverId }>(
+  workload: Workload,
+  result: WorkloadResult,
+  drivers: readonly T[],
+  config: BenchConfig,
+  run: (driver: T) => Promise<Sample>,
+): Promise<void> {
+  const rounds = Math.max(1, Math.floor(config.rounds));
+  const samples = new Map<DriverId, Sample[]>();
+  const refused = new Map<DriverId, Outcome>();
+  log(`${workload.title}`);
+  for (let r = 0; r < rounds; r++) {
+    const order = drivers.map((_, i) => drivers[(i + r) % drivers.length]);
+    for (const driver of order) {
+      if (refused.has(driver.id)) continue;
+      const outcome = await attempt(() => run(driver));
+      if (outcome.status === "ok") samples.set(driver.id, [...(samples.get(driver.id) ?? []), outcome.sample]);
+      else refused.set(driver.id, outcome);
+      if (rounds > 1) log(`  round ${r + 1}/${rounds}` + describe(workload, driver.id, outcome).slice(1));
+    }
+  }
+  for (const driver of drivers) {
+    const got = samples.get(driver.id);
+    result.outcomes[driver.id] = refused.get(driver.id) ?? { status: "ok", sample: combineRounds(got ?? []) };
+    log(describe(workload, driver.id, result.outcomes[driver.id]!));
+  }
 }
 
 async function openTargets(config: BenchConfig, skipped: RunReport["skipped"]): Promise<OrmTarget[]> {
@@ -98,12 +130,7 @@ async function main(): Promise<void> {
     for (const t of targets) report.settings[t.id] = t.settings;
     for (const w of chosen) {
       if (w.level !== "typeorm") continue;
-      log(`${w.title}`);
-      for (const target of targets) {
-        const outcome = await attempt(() => w.run(target, { config }));
-        results.get(w.id)!.outcomes[target.id] = outcome;
-        log(describe(w, target.id, outcome));
-      }
+      await runRounds(w, results.get(w.id)!, targets, config, (target) => w.run(target, { config }));
     }
     for (const t of targets) await t.dataSource.destroy();
   }
@@ -113,12 +140,7 @@ async function main(): Promise<void> {
     for (const c of clients) report.rawSettings[c.id] = c.settings;
     for (const w of chosen) {
       if (w.level !== "raw") continue;
-      log(`${w.title}`);
-      for (const client of clients) {
-        const outcome = await attempt(() => w.run(client, { config }));
-        results.get(w.id)!.outcomes[client.id] = outcome;
-        log(describe(w, client.id, outcome));
-      }
+      await runRounds(w, results.get(w.id)!, clients, config, (client) => w.run(client, { config }));
     }
     for (const c of clients) await c.close();
   }
