@@ -1,0 +1,254 @@
+/**
+ * Transactions: isolated concurrent `dataSource.transaction()` calls (some of which throw),
+ * savepoints nested three deep, isolation levels, writers waiting on the busy timeout, and the
+ * connection pool giving each transaction its own connection.
+ */
+import { expect } from "chai";
+import { setTimeout as sleep } from "timers/promises";
+import { QueryFailedError, type EntityManager } from "typeorm";
+import { LibSqlDataSource, LibSqlQueryRunner, nativeStats } from "../../src";
+import { Entry } from "./entity/ledger";
+import { openDataSource, tempDatabase, TARGETS } from "./support/databases";
+
+async function owners(dataSource: LibSqlDataSource): Promise<string[]> {
+  const rows = await dataSource.getRepository(Entry).find({ order: { owner: "ASC", amount: "ASC" } });
+  return rows.map((r) => `${r.owner}:${r.amount}`);
+}
+
+for (const target of TARGETS) {
+  describe(`transactions (${target})`, () => {
+    let dataSource: LibSqlDataSource;
+
+    beforeEach(async () => {
+      dataSource = await openDataSource(target, { entities: [Entry] });
+    });
+
+    afterEach(async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    });
+
+    it("runs 12 concurrent transactions, 4 of which throw, in isolation", async () => {
+      const errors: string[] = [];
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          dataSource.transaction(async (manager: EntityManager) => {
+            const repo = manager.getRepository(Entry);
+            await repo.insert({ owner: `t${String(i).padStart(2, "0")}`, amount: 1 });
+            await sleep(5 + (i % 3) * 3);
+            await repo.insert({ owner: `t${String(i).padStart(2, "0")}`, amount: 2 });
+            const mine = await repo.countBy({ owner: `t${String(i).padStart(2, "0")}` });
+            if (mine !== 2) throw new Error(`transaction ${i} saw ${mine} of its own rows`);
+            await sleep(2);
+            if (i % 3 === 1) throw new Error(`boom ${i}`);
+            return i;
+          }),
+        ),
+      );
+      for (const result of results) if (result.status === "rejected") errors.push((result.reason as Error).message);
+      expect(errors.sort()).to.deep.equal(["boom 1", "boom 10", "boom 4", "boom 7"]);
+      const survivors = [0, 2, 3, 5, 6, 8, 9, 11].flatMap((i) => {
+        const owner = `t${String(i).padStart(2, "0")}`;
+        return [`${owner}:1`, `${owner}:2`];
+      });
+      expect(await owners(dataSource)).to.deep.equal(survivors);
+      expect(nativeStats().transactions).to.equal(0);
+    });
+
+    it("keeps concurrent read-modify-write transactions serializable", async () => {
+      await dataSource.getRepository(Entry).insert({ owner: "counter", amount: 0 });
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          dataSource.transaction(async (manager) => {
+            const row = await manager.getRepository(Entry).findOneByOrFail({ owner: "counter" });
+            await sleep(1);
+            await manager.getRepository(Entry).update({ id: row.id }, { amount: row.amount + 1 });
+          }),
+        ),
+      );
+      expect((await dataSource.getRepository(Entry).findOneByOrFail({ owner: "counter" })).amount).to.equal(10);
+    });
+
+    it("nests savepoints three deep; an inner rollback keeps the outer work", async () => {
+      const runner = dataSource.createQueryRunner();
+      const repo = runner.manager.getRepository(Entry);
+      try {
+        await runner.startTransaction();
+        await repo.insert({ owner: "level1", amount: 1 });
+        await runner.startTransaction();
+        await repo.insert({ owner: "level2", amount: 2 });
+        await runner.startTransaction();
+        await repo.insert({ owner: "level3", amount: 3 });
+        await runner.startTransaction();
+        await repo.insert({ owner: "level4", amount: 4 });
+        await runner.rollbackTransaction(); // drops level4
+        await runner.commitTransaction(); // releases level3 into level2
+        await runner.startTransaction();
+        await repo.insert({ owner: "level3b", amount: 5 });
+        await runner.rollbackTransaction(); // drops level3b
+        await runner.rollbackTransaction(); // drops level2 and level3
+        expect(runner.isTransactionActive).to.equal(true);
+        await runner.commitTransaction();
+        expect(runner.isTransactionActive).to.equal(false);
+      } finally {
+        await runner.release();
+      }
+      expect(await owners(dataSource)).to.deep.equal(["level1:1"]);
+    });
+
+    it("nests manager.transaction() calls as savepoints", async () => {
+      await dataSource.transaction(async (outer) => {
+        await outer.getRepository(Entry).insert({ owner: "outer", amount: 1 });
+        await outer
+          .transaction(async (inner) => {
+            await inner.getRepository(Entry).insert({ owner: "inner", amount: 2 });
+            await inner.transaction(async (innermost) => {
+              await innermost.getRepository(Entry).insert({ owner: "innermost", amount: 3 });
+            });
+            throw new Error("undo inner");
+          })
+          .catch((error: Error) => expect(error.message).to.equal("undo inner"));
+        await outer.transaction(async (inner) => {
+          await inner.getRepository(Entry).insert({ owner: "kept", amount: 4 });
+        });
+      });
+      expect(await owners(dataSource)).to.deep.equal(["kept:4", "outer:1"]);
+    });
+
+    it("logs BEGIN IMMEDIATE, SAVEPOINT, RELEASE, ROLLBACK TO and COMMIT", async () => {
+      const logged: string[] = [];
+      dataSource.setOptions({
+        logger: {
+          logQuery: (q: string) => logged.push(q),
+          logQueryError: () => undefined,
+          logQuerySlow: () => undefined,
+          logSchemaBuild: () => undefined,
+          logMigration: () => undefined,
+          log: () => undefined,
+        },
+      });
+      const runner = dataSource.createQueryRunner();
+      await runner.startTransaction();
+      await runner.startTransaction();
+      await runner.rollbackTransaction();
+      await runner.startTransaction();
+      await runner.commitTransaction();
+      await runner.commitTransaction();
+      await runner.release();
+      expect(logged).to.deep.equal([
+        "BEGIN IMMEDIATE TRANSACTION",
+        "SAVEPOINT typeorm_1",
+        "ROLLBACK TO SAVEPOINT typeorm_1",
+        "RELEASE SAVEPOINT typeorm_1",
+        "SAVEPOINT typeorm_1",
+        "RELEASE SAVEPOINT typeorm_1",
+        "COMMIT",
+      ]);
+    });
+
+    it("accepts SERIALIZABLE and refuses other isolation levels clearly", async () => {
+      await dataSource.transaction("SERIALIZABLE", async (manager) => {
+        await manager.getRepository(Entry).insert({ owner: "s", amount: 1 });
+      });
+      let failure: Error | undefined;
+      await dataSource
+        .transaction("READ COMMITTED", async () => undefined)
+        .catch((error: Error) => {
+          failure = error;
+        });
+      expect(failure?.message).to.match(/isolation level "READ COMMITTED" is not supported.*SERIALIZABLE/);
+      expect(await owners(dataSource)).to.deep.equal(["s:1"]);
+    });
+
+    it("rolls back an open transaction when its runner is released", async () => {
+      const runner = dataSource.createQueryRunner();
+      await runner.startTransaction();
+      await runner.manager.getRepository(Entry).insert({ owner: "lost", amount: 1 });
+      await runner.release();
+      expect(await owners(dataSource)).to.deep.equal([]);
+      expect(nativeStats().transactions).to.equal(0);
+      // The pool is usable afterwards.
+      await dataSource.transaction(async (m) => m.getRepository(Entry).insert({ owner: "after", amount: 1 }));
+      expect(await owners(dataSource)).to.deep.equal(["after:1"]);
+    });
+
+    it("gives every query runner its own connection while in a transaction", async () => {
+      const a = dataSource.createQueryRunner() as LibSqlQueryRunner;
+      const b = dataSource.createQueryRunner() as LibSqlQueryRunner;
+      expect(a).to.not.equal(b);
+      await a.startTransaction();
+      await a.query(`INSERT INTO "entry"("owner", "amount") VALUES (?, ?)`, ["a", 1]);
+      const pending = (async () => {
+        await b.startTransaction(); // waits for a's commit (lock or pool)
+        const rows = (await b.query(`SELECT owner FROM "entry"`)) as { owner: string }[];
+        await b.commitTransaction();
+        return rows.map((r) => r.owner);
+      })();
+      await sleep(30);
+      await a.commitTransaction();
+      expect(await pending).to.deep.equal(["a"]);
+      await a.release();
+      await b.release();
+    });
+
+    it("does not let a raw BEGIN leak into other runners", async () => {
+      const runner = dataSource.createQueryRunner();
+      await runner.query("BEGIN");
+      await runner.query(`INSERT INTO "entry"("owner", "amount") VALUES ('raw', 1)`);
+      // Another query through the data source must not see or join that transaction.
+      if (target === "file") {
+        expect(await dataSource.getRepository(Entry).count()).to.equal(0);
+      }
+      await runner.query("ROLLBACK");
+      await runner.release();
+      expect(await dataSource.getRepository(Entry).count()).to.equal(0);
+    });
+  });
+}
+
+describe("transactions across data sources on one file", () => {
+  it("makes a second writer wait on the busy timeout instead of failing", async () => {
+    const file = tempDatabase();
+    const first = await new LibSqlDataSource({ url: file, entities: [Entry], synchronize: true }).initialize();
+    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeout: 5000 }).initialize();
+    try {
+      const order: string[] = [];
+      const slow = first.transaction(async (m) => {
+        await m.getRepository(Entry).insert({ owner: "first", amount: 1 });
+        await sleep(150);
+        order.push("first commits");
+      });
+      await sleep(20);
+      await second.transaction(async (m) => {
+        order.push("second starts");
+        await m.getRepository(Entry).insert({ owner: "second", amount: 1 });
+      });
+      await slow;
+      expect(order).to.deep.equal(["first commits", "second starts"]);
+      expect(await owners(first)).to.deep.equal(["first:1", "second:1"]);
+    } finally {
+      await first.destroy();
+      await second.destroy();
+    }
+  });
+
+  it("fails with SQLITE_BUSY as a QueryFailedError when the busy timeout runs out", async () => {
+    const file = tempDatabase();
+    const first = await new LibSqlDataSource({ url: file, entities: [Entry], synchronize: true }).initialize();
+    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeout: 50 }).initialize();
+    const runner = first.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      let failure: unknown;
+      await second.transaction(async () => undefined).catch((error: unknown) => {
+        failure = error;
+      });
+      expect(failure).to.be.instanceOf(QueryFailedError);
+      expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).to.match(/^SQLITE_BUSY/);
+      await runner.rollbackTransaction();
+    } finally {
+      await runner.release();
+      await first.destroy();
+      await second.destroy();
+    }
+  });
+});
