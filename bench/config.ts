@@ -32,6 +32,8 @@ export interface BenchConfig {
   rounds: number;
   /** Share of each workload run untimed first, to warm the JIT and statement caches. */
   warmup: number;
+  /** Connections in our driver's pool (0 keeps the driver's default). */
+  poolSize: number;
   /** Comma-separated workload ids to run (all when empty). */
   only: string;
   /** Comma-separated driver ids to run (all when empty). */
@@ -57,6 +59,7 @@ const DEFAULTS: BenchConfig = {
   seedPosts: 10_000,
   rounds: 3,
   warmup: 0.1,
+  poolSize: 0,
   only: "",
   drivers: "",
   seed: 42,

@@ -62,7 +62,7 @@ function preparePeer(db: { pragma(source: string): unknown }): void {
   db.pragma("synchronous = NORMAL");
 }
 
-async function openDataSource(id: DriverId, file: string): Promise<DataSource> {
+async function openDataSource(id: DriverId, file: string, poolSize: number): Promise<DataSource> {
   switch (id) {
     case "typeorm-libsql": {
       const loaded = loadLibSqlDataSource();
@@ -72,6 +72,7 @@ async function openDataSource(id: DriverId, file: string): Promise<DataSource> {
         ...common,
         database: file,
         journalMode: "WAL",
+        ...(poolSize > 0 ? { poolSize } : {}),
         prepareDatabase: (connection: LibSqlConnection) => connection.pragma("synchronous", "NORMAL"),
       });
       return ds.initialize();
@@ -91,9 +92,9 @@ async function openDataSource(id: DriverId, file: string): Promise<DataSource> {
   }
 }
 
-export async function openOrmTarget(id: DriverId, workDir: string): Promise<OrmTarget> {
+export async function openOrmTarget(id: DriverId, workDir: string, poolSize = 0): Promise<OrmTarget> {
   const file = freshFile(workDir, `${id}.db`);
-  const dataSource = await openDataSource(id, file);
+  const dataSource = await openDataSource(id, file, poolSize);
   const settings = await readSettings((sql) => dataSource.query(sql));
   return { id, dataSource, file, isolatedTransactions: id === "typeorm-libsql", settings };
 }

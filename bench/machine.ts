@@ -28,6 +28,11 @@ function gitCommit(): string {
   }
 }
 
+/** The 1-minute load average: other work on the machine skews the figures. */
+export function loadAverage(): number {
+  return Math.round(os.loadavg()[0] * 100) / 100;
+}
+
 export function machineInfo(nativeVersion: string): MachineInfo {
   const cpus = os.cpus();
   const own = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
@@ -39,6 +44,7 @@ export function machineInfo(nativeVersion: string): MachineInfo {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
     gitCommit: gitCommit(),
+    loadAverage: { start: loadAverage(), end: loadAverage() },
     packages: {
       "typeorm-libsql": own.version,
       "typeorm-libsql native addon": nativeVersion,

@@ -154,7 +154,7 @@ export function markdown(report: RunReport): string {
   return [
     "# Benchmark results",
     "",
-    `Measured ${m.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; commit ${m.gitCommit}.`,
+    `Measured ${m.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; commit ${m.gitCommit}; load average ${m.loadAverage.start} at start, ${m.loadAverage.end} at end.`,
     `Packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
     "",
     `Throughput in operations per second (higher is better), median of ${c.rounds} rounds in which the drivers take`,
@@ -178,7 +178,8 @@ export function markdown(report: RunReport): string {
     `- Sizes: save ${c.save}, bulk ${c.bulkRows} rows in chunks of ${c.bulkChunk}, findOneBy ${c.findOne}, ` +
       `find-joined ${c.findJoined}, transactions ${c.transactions}, large read ${c.largeRows} rows × ${c.largeQueries}, ` +
       `concurrency ${c.concurrency} flows × ${c.concurrencySeconds} s, raw select ${c.rawSelect}, raw insert ${c.rawInsert}, ` +
-      `warm-up ${Math.round(c.warmup * 100)} %.`,
+      `warm-up ${Math.round(c.warmup * 100)} %, ${c.rounds} rounds` +
+      (c.poolSize > 0 ? `, our pool size ${c.poolSize}.` : ", our pool at its default size."),
     "",
   ].join("\n");
 }

@@ -10,7 +10,7 @@ import { nativeVersions } from "../src/native";
 import { chart } from "./chart";
 import { BenchConfig, loadConfig, selected } from "./config";
 import { firstLine, loadLibSqlDataSource, openOrmTarget } from "./drivers";
-import { machineInfo } from "./machine";
+import { loadAverage, machineInfo } from "./machine";
 import { combineRounds, Sample } from "./measure";
 import { openRawClient } from "./raw-clients";
 import { json, markdown, throughputTable } from "./report";
@@ -80,7 +80,7 @@ async function openTargets(config: BenchConfig, skipped: RunReport["skipped"]): 
   for (const id of DRIVER_IDS) {
     if (!selected(config.drivers, id)) continue;
     try {
-      const target = await openOrmTarget(id, WORK_DIR);
+      const target = await openOrmTarget(id, WORK_DIR, config.poolSize);
       await seed(target.dataSource, config);
       targets.push(target);
     } catch (error) {
@@ -146,6 +146,7 @@ async function main(): Promise<void> {
   }
 
   report.workloads = [...results.values()];
+  report.machine.loadAverage.end = loadAverage();
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   fs.writeFileSync(path.join(RESULTS_DIR, "latest.md"), markdown(report));
   fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), json(report));

@@ -92,6 +92,8 @@ export interface MachineInfo {
   platform: string;
   node: string;
   gitCommit: string;
+  /** 1-minute load average when the run started and ended. */
+  loadAverage: { start: number; end: number };
   packages: Record<string, string>;
 }
 
