@@ -50,11 +50,17 @@ export function chart(report: RunReport): string {
         const own = g.outcomes[s.id]?.status ?? "not run";
         const why = own === "ok" ? `better-sqlite3 ${g.outcomes[BASELINE]?.status ?? "not run"}` : own;
         const tx = x + barWidth / 2 + 3;
-        out.push(`<text x="${tx}" y="${y(0) - 6}" fill="#888" font-size="9" transform="rotate(-90 ${tx} ${y(0) - 6})">${escape(why)}</text>`);
+        out.push(
+          `<text x="${tx}" y="${y(0) - 6}" fill="#888" font-size="9" transform="rotate(-90 ${tx} ${y(0) - 6})">${escape(why)}</text>`,
+        );
         return;
       }
-      out.push(`<rect x="${x + 2}" y="${y(r)}" width="${barWidth - 4}" height="${y(0) - y(r)}" fill="${s.colour}"><title>${escape(`${g.title}: ${s.label} ${r.toFixed(2)}×`)}</title></rect>`);
-      out.push(`<text x="${x + barWidth / 2}" y="${y(r) - 4}" text-anchor="middle" font-size="10">${r >= top ? "▲" : ""}${r.toFixed(2)}</text>`);
+      out.push(
+        `<rect x="${x + 2}" y="${y(r)}" width="${barWidth - 4}" height="${y(0) - y(r)}" fill="${s.colour}"><title>${escape(`${g.title}: ${s.label} ${r.toFixed(2)}×`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${x + barWidth / 2}" y="${y(r) - 4}" text-anchor="middle" font-size="10">${r >= top ? "▲" : ""}${r.toFixed(2)}</text>`,
+      );
     });
     const cx = left + gi * groupWidth + groupWidth / 2;
     const words = g.title.split(" ");
@@ -68,7 +74,9 @@ export function chart(report: RunReport): string {
       out.push(`<text x="${cx}" y="${y(0) + 16 + li * 13}" text-anchor="middle">${escape(line)}</text>`);
     });
   });
-  out.push(`<line x1="${left}" x2="${width - 20}" y1="${y(1)}" y2="${y(1)}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+  out.push(
+    `<line x1="${left}" x2="${width - 20}" y1="${y(1)}" y2="${y(1)}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="6 4"/>`,
+  );
   out.push(`<text x="${width - 22}" y="${y(1) - 4}" text-anchor="end" fill="#c0392b">better-sqlite3 = 1.0</text>`);
   out.push(`<line x1="${left}" x2="${width - 20}" y1="${y(0)}" y2="${y(0)}" stroke="#444"/>`);
   out.push(

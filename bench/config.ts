@@ -100,7 +100,8 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env 
     if (raw === undefined) continue;
     if (typeof DEFAULTS[key] === "number") {
       const value = Number(raw);
-      if (!Number.isFinite(value) || value < 0) throw new Error(`--${kebab(key)} must be a non-negative number, not "${raw}"`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new Error(`--${kebab(key)} must be a non-negative number, not "${raw}"`);
       (config[key] as number) = value;
     } else {
       (config[key] as string) = raw;
@@ -119,5 +120,8 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env 
 
 export function selected(list: string, id: string): boolean {
   if (!list.trim()) return true;
-  return list.split(",").map((s) => s.trim()).includes(id);
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .includes(id);
 }

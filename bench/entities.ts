@@ -3,15 +3,7 @@
  * schema does not depend on emitted decorator metadata (ts-node runs with --transpile-only).
  */
 import "reflect-metadata";
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from "typeorm";
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
 
 /** Saved one by one, looked up by primary key, and the "one" side of `Post.author`. */
 @Entity("author")

@@ -21,7 +21,10 @@ function packageVersion(name: string): string {
 function gitCommit(): string {
   try {
     const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "native/src"], { cwd: ROOT, encoding: "utf8" });
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "native/src"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     return dirty.trim() ? `${commit} (src modified)` : commit;
   } catch {
     return "unknown";

@@ -73,7 +73,10 @@ export async function measureCounted(
  */
 export async function measureConcurrent(flows: number, seconds: number, op: Op, warmupSeconds = 0): Promise<Sample> {
   const { setImmediate: nextTurn } = await import("timers/promises");
-  const runFor = async (ms: number, record: boolean): Promise<{ latencies: number[]; errors: number; firstError?: string }> => {
+  const runFor = async (
+    ms: number,
+    record: boolean,
+  ): Promise<{ latencies: number[]; errors: number; firstError?: string }> => {
     const deadline = performance.now() + ms;
     const latencies: number[] = [];
     let errors = 0;

@@ -12,7 +12,18 @@ import { openOrmTarget } from "./drivers";
 import { seed } from "./seed";
 import { workloads } from "./workloads";
 
-const SYNC = new Set(["connectShared", "statementInfo", "currentTransaction", "savepoints", "cursorColumns", "connectionInfo", "interrupt", "maxWriteReplicationIndex", "stats", "versions"]);
+const SYNC = new Set([
+  "connectShared",
+  "statementInfo",
+  "currentTransaction",
+  "savepoints",
+  "cursorColumns",
+  "connectionInfo",
+  "interrupt",
+  "maxWriteReplicationIndex",
+  "stats",
+  "versions",
+]);
 
 async function main(): Promise<void> {
   const config = { ...loadConfig(), warmup: 0, rounds: 1 };
@@ -27,7 +38,9 @@ async function main(): Promise<void> {
   }
   const target = await openOrmTarget("typeorm-libsql", path.join(__dirname, ".work"), config.poolSize);
   await seed(target.dataSource, config);
-  process.stdout.write("| workload | ops | µs per op | native async calls per op | by call |\n| --- | ---: | ---: | ---: | --- |\n");
+  process.stdout.write(
+    "| workload | ops | µs per op | native async calls per op | by call |\n| --- | ---: | ---: | ---: | --- |\n",
+  );
   for (const w of workloads) {
     if (w.level !== "typeorm" || !selected(config.only, w.id)) continue;
     counts.clear();

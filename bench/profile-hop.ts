@@ -46,25 +46,40 @@ async function main(): Promise<void> {
   const key = (i: number): number => keyAt(i, ROWS, 42);
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Better = require("better-sqlite3") as new (file: string) => { prepare(sql: string): { get(...p: unknown[]): unknown } };
+  const Better = require("better-sqlite3") as new (file: string) => {
+    prepare(sql: string): { get(...p: unknown[]): unknown };
+  };
   const better = new Better(file).prepare(SELECT);
 
   const lines: Line[] = [];
   lines.push(await time("sync native call (stats), no hop", 200_000, 1, () => native.stats()));
-  lines.push(await time("async native call, trivial work (busyTimeout)", 20_000, 1, () => native.busyTimeout(conn.id, 5000)));
+  lines.push(
+    await time("async native call, trivial work (busyTimeout)", 20_000, 1, () => native.busyTimeout(conn.id, 5000)),
+  );
   lines.push(await time("prepared point select, 1 in flight", 20_000, 1, (i) => statements[0].query([key(i)])));
-  lines.push(await time("prepared point select, 8 in flight, 1 connection", 20_000, 8, (i) => statements[0].query([key(i)])));
-  lines.push(await time("prepared point select, 8 in flight, 4 connections", 20_000, 8, (i) => statements[i & 3].query([key(i)])));
+  lines.push(
+    await time("prepared point select, 8 in flight, 1 connection", 20_000, 8, (i) => statements[0].query([key(i)])),
+  );
+  lines.push(
+    await time("prepared point select, 8 in flight, 4 connections", 20_000, 8, (i) =>
+      statements[i & 3].query([key(i)]),
+    ),
+  );
   lines.push(await time("better-sqlite3 prepared point select (sync)", 200_000, 1, (i) => better.get(key(i))));
 
   const table = [
     "| call | µs per call | calls/s |",
     "| --- | ---: | ---: |",
-    ...lines.map((l) => `| ${l.what} | ${l.perCallUs.toFixed(1)} | ${Math.round(l.callsPerSec).toLocaleString("en-GB")} |`),
+    ...lines.map(
+      (l) => `| ${l.what} | ${l.perCallUs.toFixed(1)} | ${Math.round(l.callsPerSec).toLocaleString("en-GB")} |`,
+    ),
   ].join("\n");
   process.stdout.write(`${table}\n`);
   const out = path.join(__dirname, "results", "hop-profile.md");
-  fs.writeFileSync(out, `# Per-call cost of the native hop\n\nNode ${process.version}, ${new Date().toISOString()}\n\n${table}\n`);
+  fs.writeFileSync(
+    out,
+    `# Per-call cost of the native hop\n\nNode ${process.version}, ${new Date().toISOString()}\n\n${table}\n`,
+  );
   for (const s of statements) await s.finalize();
   for (const c of others.reverse()) await c.close();
 }

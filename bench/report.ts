@@ -54,7 +54,8 @@ export function verdict(result: WorkloadResult): Verdict {
 
 const number = (n: number): string =>
   n >= 100 ? Math.round(n).toLocaleString("en-GB") : n >= 10 ? n.toFixed(1) : n.toFixed(2);
-const ms = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString("en-GB") : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const ms = (n: number): string =>
+  n >= 100 ? Math.round(n).toLocaleString("en-GB") : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 const times = (r: number | undefined): string => (r === undefined ? "–" : `${r.toFixed(2)}×`);
 
 function cell(outcome: Outcome | undefined, show: (o: Extract<Outcome, { status: "ok" }>) => string): string {
@@ -115,7 +116,9 @@ export function latencyTable(report: RunReport): string {
       row([
         result.title,
         ...DRIVER_IDS.map((id) =>
-          cell(result.outcomes[id], (o) => [o.sample.latency.p50, o.sample.latency.p99, o.sample.latency.max].map(ms).join(" / ")),
+          cell(result.outcomes[id], (o) =>
+            [o.sample.latency.p50, o.sample.latency.p99, o.sample.latency.max].map(ms).join(" / "),
+          ),
         ),
         DRIVER_IDS.map((id) => cell(result.outcomes[id], (o) => ms(o.sample.gcPauseMs))).join(" / "),
         DRIVER_IDS.map((id) => cell(result.outcomes[id], (o) => String(o.sample.errors))).join(" / "),
@@ -133,14 +136,19 @@ function notes(report: RunReport): string[] {
       const o = result.outcomes[id];
       if (!o) continue;
       if (o.status !== "ok") out.push(`- ${result.title}, ${id}: ${o.status} — ${o.reason}`);
-      else if (o.sample.errors > 0) out.push(`- ${result.title}, ${id}: ${o.sample.errors} failed requests (first: ${o.sample.firstError})`);
+      else if (o.sample.errors > 0)
+        out.push(`- ${result.title}, ${id}: ${o.sample.errors} failed requests (first: ${o.sample.firstError})`);
     }
   }
   return out;
 }
 
 function settingsLines(report: RunReport): string[] {
-  const line = (kind: string, id: string, s: { journalMode: string; synchronous: string; sqliteVersion: string }): string =>
+  const line = (
+    kind: string,
+    id: string,
+    s: { journalMode: string; synchronous: string; sqliteVersion: string },
+  ): string =>
     `- ${kind} ${id}: journal_mode=${s.journalMode}, synchronous=${s.synchronous}, SQLite ${s.sqliteVersion}`;
   return [
     ...Object.entries(report.settings).map(([id, s]) => line("TypeORM", id, s)),
@@ -155,7 +163,9 @@ export function markdown(report: RunReport): string {
     "# Benchmark results",
     "",
     `Measured ${m.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; commit ${m.gitCommit}; load average ${m.loadAverage.start} at start, ${m.loadAverage.end} at end.`,
-    `Packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
+    `Packages: ${Object.entries(m.packages)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}.`,
     "",
     `Throughput in operations per second (higher is better), median of ${c.rounds} rounds in which the drivers take`,
     "turns; ratios are ours ÷ peer. The loop block is the longest stretch, over all rounds, in which",
@@ -187,7 +197,10 @@ export function markdown(report: RunReport): string {
 export function json(report: RunReport): string {
   const workloads = report.workloads.map((result) => ({
     ...result,
-    ratios: { "better-sqlite3": ratio(result, "better-sqlite3") ?? null, "libsql-js": ratio(result, "libsql-js") ?? null },
+    ratios: {
+      "better-sqlite3": ratio(result, "better-sqlite3") ?? null,
+      "libsql-js": ratio(result, "libsql-js") ?? null,
+    },
     verdict: verdict(result),
   }));
   return JSON.stringify({ ...report, workloads }, null, 2) + "\n";

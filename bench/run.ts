@@ -15,7 +15,17 @@ import { combineRounds, Sample } from "./measure";
 import { openRawClient } from "./raw-clients";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
-import { DRIVER_IDS, DriverId, OrmTarget, Outcome, RawClient, RunReport, Unsupported, Workload, WorkloadResult } from "./types";
+import {
+  DRIVER_IDS,
+  DriverId,
+  OrmTarget,
+  Outcome,
+  RawClient,
+  RunReport,
+  Unsupported,
+  Workload,
+  WorkloadResult,
+} from "./types";
 import { workloads } from "./workloads";
 import { RAW_ROWS } from "./workloads/raw";
 
@@ -154,7 +164,9 @@ async function main(): Promise<void> {
   log("");
   log(throughputTable(report));
   log("");
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), RESULTS_DIR)}/latest.md, latest.json, chart.svg`);
+  log(
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), RESULTS_DIR)}/latest.md, latest.json, chart.svg`,
+  );
 }
 
 main().catch((error: unknown) => {

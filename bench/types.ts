@@ -72,8 +72,7 @@ export class Unsupported extends Error {
 }
 
 export type Outcome =
-  | { status: "ok"; sample: Sample }
-  | { status: "unsupported" | "skipped" | "failed"; reason: string };
+  { status: "ok"; sample: Sample } | { status: "unsupported" | "skipped" | "failed"; reason: string };
 
 export interface WorkloadResult {
   id: string;

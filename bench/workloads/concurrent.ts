@@ -25,7 +25,14 @@ class Fifo {
   }
 }
 
-function request(ds: DataSource, i: number, seed: number, seedAuthors: number, seedPosts: number, fifo?: Fifo): Promise<unknown> {
+function request(
+  ds: DataSource,
+  i: number,
+  seed: number,
+  seedAuthors: number,
+  seedPosts: number,
+  fifo?: Fifo,
+): Promise<unknown> {
   const pick = fractionAt(i, seed + 1);
   const author = keyAt(i, seedAuthors, seed);
   const post = keyAt(i, seedPosts - 20, seed + 2);
