@@ -164,7 +164,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   private async prepareConnection(connection: LibSqlConnection, resolved: ResolvedLibSqlOptions, first: boolean): Promise<void> {
     if (!first && resolved.kind !== "remote") await connection.busyTimeout(resolved.busyTimeout);
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
-    if (resolved.foreignKeys) await connection.pragma("foreign_keys", "ON");
+    await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
     if (first && resolved.journalMode) {
       const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
       const mode = rows[0]?.journal_mode;
