@@ -16,7 +16,8 @@ use crate::errors::{codes, LibError, Result};
 use crate::registry::Registry;
 use crate::statement::StatementCache;
 use crate::values::{
-    check_int_mode, into_libsql_params, read_value, resolve_params, IntMode, ParamSlots, Params, QueryResult,
+    check_int_mode, into_libsql_params, read_value, resolve_params, IntMode, ParamSlots, Params,
+    QueryResult,
 };
 
 /// The libSQL mode a database was opened in.
@@ -62,9 +63,15 @@ impl std::fmt::Debug for OpenConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenConfig")
             .field("url", &crate::errors::redact(&self.url))
-            .field("auth_token", &self.auth_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("sync_url", &self.sync_url)
-            .field("encryption_key", &self.encryption_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "encryption_key",
+                &self.encryption_key.as_ref().map(|_| "[redacted]"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -163,19 +170,18 @@ async fn build_database(config: &OpenConfig) -> Result<(libsql::Database, Mode)>
     let target = classify(&config.url)?;
     let token = config.auth_token.clone().unwrap_or_default();
     if let Some(sync_url) = &config.sync_url {
-        let path = match target {
-            Target::File(path) => path,
-            Target::Memory => {
-                return Err(LibError::invalid_argument(
+        let path =
+            match target {
+                Target::File(path) => path,
+                Target::Memory => return Err(LibError::invalid_argument(
                     "an embedded replica needs a local file: syncUrl cannot be used with :memory:",
-                ))
-            }
-            Target::Remote(_) => {
-                return Err(LibError::invalid_argument(
-                    "with syncUrl, url must be the replica's local file, not a remote URL",
-                ))
-            }
-        };
+                )),
+                Target::Remote(_) => {
+                    return Err(LibError::invalid_argument(
+                        "with syncUrl, url must be the replica's local file, not a remote URL",
+                    ))
+                }
+            };
         if !matches!(classify(sync_url)?, Target::Remote(_)) {
             return Err(LibError::invalid_argument(
                 "syncUrl must be a libsql://, https:// or http:// URL",
@@ -275,7 +281,11 @@ pub async fn open(config: OpenConfig) -> Result<u32> {
     // A file that is not a database, or a wrong encryption key, only shows on first read.
     if mode != Mode::Remote {
         let conn = CONNECTIONS.get(id)?;
-        if let Err(err) = conn.conn.query("SELECT count(*) FROM sqlite_schema", ()).await {
+        if let Err(err) = conn
+            .conn
+            .query("SELECT count(*) FROM sqlite_schema", ())
+            .await
+        {
             let _ = CONNECTIONS.remove(id);
             return Err(LibError::from(err).context("the database could not be read"));
         }

@@ -62,7 +62,9 @@ pub async fn open(conn_id: u32, sql: String, params: Params) -> Result<u32> {
 /// Reads up to `max_rows` more rows.
 pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Result<Page> {
     if max_rows == 0 {
-        return Err(LibError::invalid_argument("fetch needs a page size of at least 1"));
+        return Err(LibError::invalid_argument(
+            "fetch needs a page size of at least 1",
+        ));
     }
     let cursor = CURSORS.get(cursor_id)?;
     let conn = CONNECTIONS.get(cursor.conn_id)?;

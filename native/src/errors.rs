@@ -97,6 +97,7 @@ impl fmt::Display for LibError {
 
 impl std::error::Error for LibError {}
 
+#[cfg(feature = "node")]
 impl From<LibError> for napi::Error {
     fn from(err: LibError) -> Self {
         napi::Error::new(napi::Status::GenericFailure, err.encode())
@@ -128,9 +129,10 @@ impl From<libsql::Error> for LibError {
             }
             E::Hrana(inner) => remote_error(&inner.to_string()),
             E::WriteDelegation(inner) => remote_error(&inner.to_string()),
-            E::Replication(inner) => {
-                LibError::new(codes::SYNC, format!("replication: {}", redact(&inner.to_string())))
-            }
+            E::Replication(inner) => LibError::new(
+                codes::SYNC,
+                format!("replication: {}", redact(&inner.to_string())),
+            ),
             E::Sync(inner) => {
                 LibError::new(codes::SYNC, format!("sync: {}", redact(&inner.to_string())))
             }
@@ -338,7 +340,9 @@ mod tests {
             "SQLITE_CONSTRAINT_UNIQUE[2067]: UNIQUE constraint failed: t.a"
         );
         let err = LibError::invalid_handle("connection", 7);
-        assert!(err.encode().starts_with("LIBSQL_INVALID_HANDLE: connection 7"));
+        assert!(err
+            .encode()
+            .starts_with("LIBSQL_INVALID_HANDLE: connection 7"));
     }
 
     #[test]

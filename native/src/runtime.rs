@@ -34,7 +34,9 @@ where
                 .unwrap_or_else(|| "unknown panic".to_owned());
             Err(LibError::new(
                 codes::PANIC,
-                format!("internal panic in the native core (the connection is still usable): {detail}"),
+                format!(
+                    "internal panic in the native core (the connection is still usable): {detail}"
+                ),
             ))
         }
         Err(_) => Err(LibError::new(

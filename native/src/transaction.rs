@@ -52,7 +52,9 @@ fn owned(conn_id: u32, tx_id: u32) -> Result<std::sync::Arc<Transaction>> {
     let tx = TRANSACTIONS.get(tx_id).map_err(|_| {
         LibError::new(
             codes::INVALID_HANDLE,
-            format!("transaction {tx_id} is not open (unknown, or already committed or rolled back)"),
+            format!(
+                "transaction {tx_id} is not open (unknown, or already committed or rolled back)"
+            ),
         )
     })?;
     if tx.conn_id != conn_id {
@@ -111,6 +113,15 @@ async fn end_read_only(conn: &Conn, behaviour: Behaviour) {
     }
 }
 
+/// Forgets a finished transaction and frees its connection for the next one.
+fn release(conn: &Conn, tx_id: u32) {
+    let _ = TRANSACTIONS.remove(tx_id);
+    let mut held = conn.transaction.lock();
+    if *held == Some(tx_id) {
+        *held = None;
+    }
+}
+
 async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
@@ -119,12 +130,7 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
     // SQLite may have ended the transaction on its own (e.g. after some errors); either way, once
     // the connection is back in autocommit the transaction is over.
     if outcome.is_ok() || conn.conn.is_autocommit() {
-        let _ = TRANSACTIONS.remove(tx_id);
-        let mut held = conn.transaction.lock();
-        if *held == Some(tx_id) {
-            *held = None;
-        }
-        drop(held);
+        release(&conn, tx_id);
         end_read_only(&conn, tx.behaviour).await;
     }
     outcome
@@ -139,12 +145,8 @@ pub async fn rollback(conn_id: u32, tx_id: u32) -> Result<()> {
     match result {
         // SQLite already rolled back (e.g. after SQLITE_FULL): the transaction is over all the same.
         Err(err) if err.message.contains("no transaction is active") => {
-            let _ = TRANSACTIONS.remove(tx_id);
             if let Ok(conn) = CONNECTIONS.get(conn_id) {
-                let mut held = conn.transaction.lock();
-                if *held == Some(tx_id) {
-                    *held = None;
-                }
+                release(&conn, tx_id);
             }
             Ok(())
         }

@@ -231,11 +231,8 @@ mod tests {
     fn positional_counts_must_match() {
         let s = slots(&[None, None]);
         assert!(resolve_params(&s, Params::Positional(vec![Value::Integer(1)])).is_err());
-        let ok = resolve_params(
-            &s,
-            Params::Positional(vec![Value::Integer(1), Value::Null]),
-        )
-        .unwrap();
+        let ok =
+            resolve_params(&s, Params::Positional(vec![Value::Integer(1), Value::Null])).unwrap();
         assert_eq!(ok.len(), 2);
         assert_eq!(
             resolve_params(&s, Params::None).unwrap_err().code,
@@ -268,10 +265,7 @@ mod tests {
         assert_eq!(missing.code, codes::MISSING_PARAM);
         let extra = resolve_params(
             &s,
-            Params::Named(vec![
-                ("a".into(), Value::Null),
-                ("zzz".into(), Value::Null),
-            ]),
+            Params::Named(vec![("a".into(), Value::Null), ("zzz".into(), Value::Null)]),
         )
         .unwrap_err();
         assert_eq!(extra.code, codes::INVALID_PARAM);

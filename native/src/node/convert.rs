@@ -167,11 +167,17 @@ unsafe fn to_value(env: sys::napi_env, value: sys::napi_value, place: &str) -> n
 
 unsafe fn array_values(env: sys::napi_env, array: sys::napi_value) -> napi::Result<Vec<Value>> {
     let mut len = 0u32;
-    check(sys::napi_get_array_length(env, array, &mut len), "array length")?;
+    check(
+        sys::napi_get_array_length(env, array, &mut len),
+        "array length",
+    )?;
     let mut out = Vec::with_capacity(len as usize);
     for i in 0..len {
         let mut item = ptr::null_mut();
-        check(sys::napi_get_element(env, array, i, &mut item), "array element")?;
+        check(
+            sys::napi_get_element(env, array, i, &mut item),
+            "array element",
+        )?;
         out.push(to_value(env, item, &format!("parameter {}", i + 1))?);
     }
     Ok(out)
@@ -200,9 +206,11 @@ impl FromNapiValue for JsParams {
                 if is(env, value, sys::napi_is_array)? {
                     return Ok(JsParams(Params::Positional(array_values(env, value)?)));
                 }
-                if is(env, value, sys::napi_is_typedarray)? || is(env, value, sys::napi_is_buffer)? {
+                if is(env, value, sys::napi_is_typedarray)? || is(env, value, sys::napi_is_buffer)?
+                {
                     return Err(invalid_param(
-                        "parameters must be an array or a plain object, not a single Buffer".to_owned(),
+                        "parameters must be an array or a plain object, not a single Buffer"
+                            .to_owned(),
                     ));
                 }
                 let mut keys = ptr::null_mut();
@@ -225,7 +233,10 @@ impl FromNapiValue for JsParams {
                     check(sys::napi_get_element(env, keys, i, &mut key), "key")?;
                     let name = string_value(env, key)?;
                     let mut item = ptr::null_mut();
-                    check(sys::napi_get_property(env, value, key, &mut item), "property")?;
+                    check(
+                        sys::napi_get_property(env, value, key, &mut item),
+                        "property",
+                    )?;
                     let converted = to_value(env, item, &format!("parameter {name:?}"))?;
                     named.push((name, converted));
                 }
@@ -280,19 +291,22 @@ unsafe fn double(env: sys::napi_env, n: f64) -> napi::Result<sys::napi_value> {
 }
 
 /// An integer as the mode asks (number mode values were range-checked by the core).
-pub unsafe fn integer(env: sys::napi_env, n: i64, mode: IntMode) -> napi::Result<sys::napi_value> {
+unsafe fn integer(env: sys::napi_env, n: i64, mode: IntMode) -> napi::Result<sys::napi_value> {
     match mode {
         IntMode::Number => double(env, n as f64),
         IntMode::BigInt => {
             let mut out = ptr::null_mut();
-            check(sys::napi_create_bigint_int64(env, n, &mut out), "create bigint")?;
+            check(
+                sys::napi_create_bigint_int64(env, n, &mut out),
+                "create bigint",
+            )?;
             Ok(out)
         }
         IntMode::String => string(env, &n.to_string()),
     }
 }
 
-pub unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode) -> napi::Result<sys::napi_value> {
+unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode) -> napi::Result<sys::napi_value> {
     match v {
         Value::Null => null(env),
         Value::Integer(n) => integer(env, *n, mode),
@@ -312,7 +326,10 @@ pub unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode) -> napi::Resul
 
 unsafe fn array(env: sys::napi_env, len: usize) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
-    check(sys::napi_create_array_with_length(env, len, &mut out), "create array")?;
+    check(
+        sys::napi_create_array_with_length(env, len, &mut out),
+        "create array",
+    )?;
     Ok(out)
 }
 
@@ -322,16 +339,26 @@ unsafe fn object(env: sys::napi_env) -> napi::Result<sys::napi_value> {
     Ok(out)
 }
 
-unsafe fn set(env: sys::napi_env, obj: sys::napi_value, key: &str, v: sys::napi_value) -> napi::Result<()> {
+unsafe fn set(
+    env: sys::napi_env,
+    obj: sys::napi_value,
+    key: &str,
+    v: sys::napi_value,
+) -> napi::Result<()> {
     let key = string(env, key)?;
     check(sys::napi_set_property(env, obj, key, v), "set property")
 }
 
-unsafe fn push(env: sys::napi_env, arr: sys::napi_value, i: usize, v: sys::napi_value) -> napi::Result<()> {
+unsafe fn push(
+    env: sys::napi_env,
+    arr: sys::napi_value,
+    i: usize,
+    v: sys::napi_value,
+) -> napi::Result<()> {
     check(sys::napi_set_element(env, arr, i as u32, v), "set element")
 }
 
-pub unsafe fn strings(env: sys::napi_env, items: &[String]) -> napi::Result<sys::napi_value> {
+unsafe fn strings(env: sys::napi_env, items: &[String]) -> napi::Result<sys::napi_value> {
     let arr = array(env, items.len())?;
     for (i, item) in items.iter().enumerate() {
         push(env, arr, i, string(env, item)?)?;
@@ -339,7 +366,10 @@ pub unsafe fn strings(env: sys::napi_env, items: &[String]) -> napi::Result<sys:
     Ok(arr)
 }
 
-pub unsafe fn optional_strings(env: sys::napi_env, items: &[Option<String>]) -> napi::Result<sys::napi_value> {
+unsafe fn optional_strings(
+    env: sys::napi_env,
+    items: &[Option<String>],
+) -> napi::Result<sys::napi_value> {
     let arr = array(env, items.len())?;
     for (i, item) in items.iter().enumerate() {
         let v = match item {
@@ -352,7 +382,7 @@ pub unsafe fn optional_strings(env: sys::napi_env, items: &[Option<String>]) -> 
 }
 
 /// Rows as arrays of values, or as objects keyed by column name.
-pub unsafe fn rows(
+unsafe fn rows(
     env: sys::napi_env,
     columns: &[String],
     rows: &[Vec<Value>],
@@ -415,9 +445,24 @@ unsafe fn result_object(env: sys::napi_env, val: &JsResult) -> napi::Result<sys:
     let r = &val.result;
     let obj = object(env)?;
     set(env, obj, "columns", strings(env, &r.columns)?)?;
-    set(env, obj, "columnTypes", optional_strings(env, &r.column_types)?)?;
-    set(env, obj, "rows", rows(env, &r.columns, &r.rows, val.int_mode, val.row_mode)?)?;
-    set(env, obj, "rowsAffected", double(env, r.rows_affected as f64)?)?;
+    set(
+        env,
+        obj,
+        "columnTypes",
+        optional_strings(env, &r.column_types)?,
+    )?;
+    set(
+        env,
+        obj,
+        "rows",
+        rows(env, &r.columns, &r.rows, val.int_mode, val.row_mode)?,
+    )?;
+    set(
+        env,
+        obj,
+        "rowsAffected",
+        double(env, r.rows_affected as f64)?,
+    )?;
     let rowid = match r.last_insert_rowid {
         Some(id) if val.int_mode == IntMode::Number && !crate::values::is_safe_integer(id) => {
             integer(env, id, IntMode::BigInt)?
@@ -477,9 +522,23 @@ impl TypeName for JsPage {
 impl ToNapiValue for JsPage {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         let obj = object(env)?;
-        set(env, obj, "rows", rows(env, &val.columns, &val.page.rows, val.int_mode, val.row_mode)?)?;
+        set(
+            env,
+            obj,
+            "rows",
+            rows(
+                env,
+                &val.columns,
+                &val.page.rows,
+                val.int_mode,
+                val.row_mode,
+            )?,
+        )?;
         let mut done = ptr::null_mut();
-        check(sys::napi_get_boolean(env, val.page.done, &mut done), "boolean")?;
+        check(
+            sys::napi_get_boolean(env, val.page.done, &mut done),
+            "boolean",
+        )?;
         set(env, obj, "done", done)?;
         Ok(obj)
     }

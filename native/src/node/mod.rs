@@ -133,8 +133,7 @@ pub async fn batch(
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
         .collect();
-    let results =
-        off_loop(move || batch::batch(conn_id, statements, transactional, exec)).await?;
+    let results = off_loop(move || batch::batch(conn_id, statements, transactional, exec)).await?;
     Ok(JsResults(
         results
             .into_iter()
@@ -235,11 +234,7 @@ pub fn savepoints(conn_id: u32, tx_id: u32) -> napi::Result<Vec<String>> {
 }
 
 #[napi]
-pub async fn open_cursor(
-    conn_id: u32,
-    sql: String,
-    params: Option<JsParams>,
-) -> napi::Result<u32> {
+pub async fn open_cursor(conn_id: u32, sql: String, params: Option<JsParams>) -> napi::Result<u32> {
     let params = params.unwrap_or_default().0;
     off_loop(move || cursor::open(conn_id, sql, params)).await
 }
@@ -358,7 +353,9 @@ fn synced(s: replication::Synced) -> SyncResult {
 
 #[napi]
 pub async fn sync(conn_id: u32) -> napi::Result<SyncResult> {
-    off_loop(move || replication::sync(conn_id)).await.map(synced)
+    off_loop(move || replication::sync(conn_id))
+        .await
+        .map(synced)
 }
 
 #[napi]

@@ -1,3 +1,5 @@
+// typeorm-libsql: vendored as published; its own lint warnings are not ours to fix here.
+#![allow(warnings)]
 //! # libSQL API for Rust
 //!
 //! libSQL is an embeddable SQL database engine based on SQLite.

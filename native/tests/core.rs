@@ -1,0 +1,207 @@
+//! Integration tests of the native core without Node: the registries, transactions with
+//! ownership, batches, cursors and interrupts, on real libSQL databases.
+
+use libsql::Value;
+use typeorm_libsql_native::connection::{self, ExecOptions, OpenConfig};
+use typeorm_libsql_native::errors::codes;
+use typeorm_libsql_native::transaction::{self, Behaviour, SavepointOp};
+use typeorm_libsql_native::values::{IntMode, Params};
+use typeorm_libsql_native::{batch, cursor, runtime, statement};
+
+fn memory() -> OpenConfig {
+    OpenConfig {
+        url: ":memory:".into(),
+        ..Default::default()
+    }
+}
+
+async fn exec(conn: u32, sql: &str) -> typeorm_libsql_native::values::QueryResult {
+    connection::execute(conn, sql.into(), Params::None, ExecOptions::default())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executes_and_closes() {
+    let conn = connection::open(memory()).await.unwrap();
+    exec(conn, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").await;
+    let inserted = connection::execute(
+        conn,
+        "INSERT INTO t (v) VALUES (?), (?)".into(),
+        Params::Positional(vec![Value::Text("a".into()), Value::Text("b".into())]),
+        ExecOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(inserted.rows_affected, 2);
+    assert_eq!(inserted.last_insert_rowid, Some(2));
+    let rows = exec(conn, "SELECT v FROM t ORDER BY id").await;
+    assert_eq!(rows.columns, vec!["v"]);
+    assert_eq!(
+        rows.rows,
+        vec![vec![Value::Text("a".into())], vec![Value::Text("b".into())]]
+    );
+    connection::close(conn).await.unwrap();
+    let err = connection::execute(
+        conn,
+        "SELECT 1".into(),
+        Params::None,
+        ExecOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, codes::INVALID_HANDLE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_are_owned_by_their_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("own.db").to_string_lossy().into_owned();
+    let a = connection::open(OpenConfig {
+        url: path.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let b = connection::connect_shared(a).unwrap();
+    exec(a, "CREATE TABLE t (v)").await;
+    let tx = transaction::begin(a, Behaviour::Immediate).await.unwrap();
+    exec(a, "INSERT INTO t VALUES (1)").await;
+    let refused = transaction::commit(b, tx).await.unwrap_err();
+    assert_eq!(refused.code, codes::TRANSACTION_OWNERSHIP);
+    let refused = transaction::savepoint(b, tx, "sp".into(), SavepointOp::Create)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, codes::TRANSACTION_OWNERSHIP);
+    let bad_name = transaction::savepoint(a, tx, "x; DROP TABLE t".into(), SavepointOp::Create)
+        .await
+        .unwrap_err();
+    assert_eq!(bad_name.code, codes::INVALID_IDENTIFIER);
+    transaction::savepoint(a, tx, "sp".into(), SavepointOp::Create)
+        .await
+        .unwrap();
+    exec(a, "INSERT INTO t VALUES (2)").await;
+    transaction::savepoint(a, tx, "sp".into(), SavepointOp::RollbackTo)
+        .await
+        .unwrap();
+    transaction::commit(a, tx).await.unwrap();
+    let finished = transaction::rollback(a, tx).await.unwrap_err();
+    assert_eq!(finished.code, codes::INVALID_HANDLE);
+    let rows = exec(b, "SELECT v FROM t").await;
+    assert_eq!(rows.rows, vec![vec![Value::Integer(1)]]);
+    connection::close(a).await.unwrap();
+    connection::close(b).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_batch_leaves_nothing() {
+    let conn = connection::open(memory()).await.unwrap();
+    exec(conn, "CREATE TABLE t (v UNIQUE)").await;
+    let statements = vec![
+        ("INSERT INTO t VALUES (1)".to_owned(), Params::None),
+        ("INSERT INTO t VALUES (1)".to_owned(), Params::None),
+    ];
+    let err = batch::batch(conn, statements, true, ExecOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "SQLITE_CONSTRAINT_UNIQUE");
+    assert_eq!(err.raw_code, Some(2067));
+    let rows = exec(conn, "SELECT count(*) FROM t").await;
+    assert_eq!(rows.rows, vec![vec![Value::Integer(0)]]);
+    connection::close(conn).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_are_reused_and_freed() {
+    let conn = connection::open(memory()).await.unwrap();
+    let stmt = statement::prepare(conn, "SELECT ? * 2 AS doubled".into())
+        .await
+        .unwrap();
+    let info = statement::info(stmt).unwrap();
+    assert_eq!(info.columns, vec!["doubled"]);
+    assert_eq!(info.parameter_count, 1);
+    for i in 0..1000 {
+        let result = statement::execute(
+            stmt,
+            Params::Positional(vec![Value::Integer(i)]),
+            ExecOptions::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(result.rows, vec![vec![Value::Integer(i * 2)]]);
+    }
+    connection::close(conn).await.unwrap();
+    assert_eq!(
+        statement::execute(stmt, Params::None, ExecOptions::default())
+            .await
+            .unwrap_err()
+            .code,
+        codes::INVALID_HANDLE
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursors_page_and_check_integer_mode() {
+    let conn = connection::open(memory()).await.unwrap();
+    let id = cursor::open(
+        conn,
+        "SELECT value FROM generate_series(1, 25)".into(),
+        Params::None,
+    )
+    .await
+    .unwrap();
+    let mut seen = 0;
+    loop {
+        let page = cursor::fetch(id, 10, ExecOptions::default()).await.unwrap();
+        seen += page.rows.len();
+        if page.done {
+            break;
+        }
+    }
+    assert_eq!(seen, 25);
+    cursor::close(id).await.unwrap();
+
+    let big = cursor::open(conn, "SELECT 9007199254740993".into(), Params::None)
+        .await
+        .unwrap();
+    let err = cursor::fetch(big, 1, ExecOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, codes::INTEGER_OVERFLOW);
+    cursor::close(big).await.unwrap();
+    let big = cursor::open(conn, "SELECT 9007199254740993".into(), Params::None)
+        .await
+        .unwrap();
+    let page = cursor::fetch(
+        big,
+        1,
+        ExecOptions {
+            int_mode: IntMode::BigInt,
+            no_cache: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.rows, vec![vec![Value::Integer(9007199254740993)]]);
+    connection::close(conn).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupt_stops_a_running_query_off_thread() {
+    let conn = connection::open(memory()).await.unwrap();
+    let running = tokio::spawn(runtime::run(move || {
+        connection::execute(
+            conn,
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c".into(),
+            Params::None,
+            ExecOptions::default(),
+        )
+    }));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    connection::interrupt(conn).unwrap();
+    let err = running.await.unwrap().unwrap_err();
+    assert_eq!(err.code, "SQLITE_INTERRUPT");
+    let after = exec(conn, "SELECT 1").await;
+    assert_eq!(after.rows, vec![vec![Value::Integer(1)]]);
+    connection::close(conn).await.unwrap();
+}
