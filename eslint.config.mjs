@@ -1,0 +1,25 @@
+// ESLint flat config: recommended JavaScript and typescript-eslint rules for the TypeScript
+// sources, tests and benchmarks. Generated and vendored code is ignored.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: ["node_modules/", "dist/", "native/", "bench/results/", "bench/.work/", "data/"],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["test/**/*.ts"],
+    rules: {
+      // chai's property assertions (`expect(x).to.be.true`) read as unused expressions.
+      "@typescript-eslint/no-unused-expressions": "off",
+    },
+  },
+);
