@@ -14,7 +14,7 @@ import { LibSqlConnection, LibSqlError, type OpenOptions } from "../native";
 import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
 import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../data-source/resolveOptions";
 import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
-import { bindDataSource } from "./compat";
+import { bindDataSource, dataSourceOf } from "./compat";
 import { installInsertReturning, LIBSQL_DRIVER_MARK } from "./insertReturning";
 import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
 
@@ -42,7 +42,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     bindDataSource(this, dataSource);
     Object.defineProperty(this, LIBSQL_DRIVER_MARK, { value: true });
     // SQLite transactions are serializable; other levels are refused rather than faked.
-    this.supportedIsolationLevels = ["SERIALIZABLE"];
+    Object.assign(this, { supportedIsolationLevels: ["SERIALIZABLE"] });
     this.insertReturning = installInsertReturning();
   }
 
@@ -169,7 +169,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
       const mode = rows[0]?.journal_mode;
       if (typeof mode === "string" && mode.toUpperCase() !== resolved.journalMode) {
-        this.dataSource.logger.log(
+        dataSourceOf(this).logger.log(
           "warn",
           `typeorm-libsql: journal mode ${resolved.journalMode} was requested but the database uses ${mode.toUpperCase()}`,
         );

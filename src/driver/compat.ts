@@ -11,3 +11,11 @@ export function bindDataSource(target: object, dataSource: DataSource): void {
     Object.defineProperty(target, key, { value: dataSource, writable: true, configurable: true, enumerable: false });
   }
 }
+
+/** The data source a driver or query runner belongs to, on either TypeORM major. */
+export function dataSourceOf(target: object): DataSource {
+  const holder = target as { dataSource?: DataSource; connection?: DataSource };
+  const dataSource = holder.dataSource ?? holder.connection;
+  if (!dataSource) throw new Error("typeorm-libsql: no data source is bound to this object");
+  return dataSource;
+}

@@ -6,6 +6,7 @@
  * through a native cursor. Failures are `QueryFailedError`s whose `driverError` is a `LibSqlError`.
  */
 import {
+  type DataSource,
   QueryFailedError,
   QueryResult,
   QueryRunnerAlreadyReleasedError,
@@ -19,7 +20,7 @@ import { Broadcaster } from "typeorm/subscriber/Broadcaster";
 import { BroadcasterResult } from "typeorm/subscriber/BroadcasterResult";
 import type { LibSqlConnection, LibSqlTransaction, ObjectRow, Result } from "../native";
 import type { LibSqlDriver } from "../driver/LibSqlDriver";
-import { bindDataSource } from "../driver/compat";
+import { bindDataSource, dataSourceOf } from "../driver/compat";
 import type { LeaseMode } from "../driver/LibSqlConnectionPool";
 import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
@@ -51,7 +52,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   constructor(driver: LibSqlDriver) {
     super();
     this.driver = driver;
-    bindDataSource(this, driver.dataSource ?? (driver as unknown as { connection: LibSqlDriver["dataSource"] }).connection);
+    bindDataSource(this, dataSourceOf(driver));
     this.broadcaster = new Broadcaster(this);
   }
 
@@ -83,7 +84,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
     this.assertNotReleased();
-    const level = isolationLevel ?? this.dataSource.options.isolationLevel;
+    const level = isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel;
     if (level !== undefined && level !== "SERIALIZABLE") {
       throw new TypeORMError(
         `typeorm-libsql: isolation level "${level}" is not supported; libSQL (SQLite) transactions are always SERIALIZABLE`,
@@ -156,9 +157,11 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     }
     const values = normaliseParameters(parameters);
     const head = statementHead(query);
-    const logger = this.dataSource.logger;
+    const logger = this.owner.logger;
     logger.logQuery(query, values, this);
-    await this.broadcaster.broadcast("BeforeQuery", query, values);
+    const before = new BroadcasterResult();
+    this.broadcaster.broadcastBeforeQueryEvent(before, query, values);
+    await before.wait();
     const broadcasterResult = new BroadcasterResult();
     const started = Date.now();
     try {
@@ -166,7 +169,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         this.withTimeout(connection, () => connection.query<ObjectRow>(query, values)),
       );
       const elapsed = Date.now() - started;
-      const maxQueryExecutionTime = this.dataSource.options.maxQueryExecutionTime;
+      const maxQueryExecutionTime = this.owner.options.maxQueryExecutionTime;
       if (maxQueryExecutionTime && elapsed > maxQueryExecutionTime) logger.logQuerySlow(elapsed, query, values, this);
       const result = this.toQueryResult(raw, head);
       this.broadcaster.broadcastAfterQueryEvent(broadcasterResult, query, values, true, elapsed, result.raw, undefined);
@@ -192,7 +195,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   ): Promise<ReadStream> {
     this.assertNotReleased();
     const values = normaliseParameters(parameters);
-    this.dataSource.logger.logQuery(query, values, this);
+    this.owner.logger.logQuery(query, values, this);
     const pool = this.driver.requirePool();
     const own = !this.held && !this.holding && !this.isTransactionActive;
     const mode: LeaseMode = this.driver.resolvedOptions?.kind === "memory" ? "shared" : "exclusive";
@@ -200,7 +203,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     try {
       connection = own ? await pool.acquire(mode) : await this.hold();
     } catch (error) {
-      this.dataSource.logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
+      this.owner.logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
       throw new QueryFailedError(query, values, error instanceof Error ? error : new Error(String(error)));
     }
     let cursor;
@@ -208,7 +211,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       cursor = await connection.openCursor(query, values);
     } catch (error) {
       if (own) await pool.release(connection, mode);
-      this.dataSource.logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
+      this.owner.logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
       throw new QueryFailedError(query, values, error instanceof Error ? error : new Error(String(error)));
     }
     this.openStreams += 1;
@@ -246,6 +249,11 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   // -------------------------------------------------------------------------
+
+  /** The data source (`dataSource` in TypeORM 1.x, `connection` in 0.3.x). */
+  private get owner(): DataSource {
+    return dataSourceOf(this);
+  }
 
   private assertNotReleased(): void {
     if (this.isReleased) throw new QueryRunnerAlreadyReleasedError();
@@ -343,7 +351,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   /** Runs a native transaction call, logging it as the statement it stands for. */
   private async native<T>(statement: string, work: () => Promise<T>): Promise<T> {
-    const logger = this.dataSource.logger;
+    const logger = this.owner.logger;
     logger.logQuery(statement, [], this);
     try {
       return await work();

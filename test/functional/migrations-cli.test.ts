@@ -94,21 +94,21 @@ describe("migrations through the TypeORM CLI", function () {
 
     fs.writeFileSync(path.join(dir, "entity.ts"), ENTITY_V1);
     let output = await cli(["migration:generate", "-d", dataSourceFile, path.join(dir, "migrations", "CreateNote")]);
-    expect(output).to.match(/has been generated successfully/);
+    expect(output).to.match(/has been\s+generated successfully/);
     const [first] = fs.readdirSync(path.join(dir, "migrations"));
     expect(fs.readFileSync(path.join(dir, "migrations", first), "utf8")).to.contain(`CREATE TABLE "note"`);
 
     output = await cli(["migration:run", "-d", dataSourceFile]);
-    expect(output).to.match(/Migration CreateNote\d+ has been executed successfully/);
+    expect(output).to.match(/Migration CreateNote\d+ has been\s+executed successfully/);
     expect(await inspectDatabase(databaseFile)).to.deep.equal({ columns: ["id", "text"], migrations: [first.replace(/^(\d+)-(.*)\.ts$/, "$2$1")] });
 
     // Wait a millisecond so the second migration's timestamp differs.
     await new Promise((resolve) => setTimeout(resolve, 5));
     fs.writeFileSync(path.join(dir, "entity.ts"), ENTITY_V2);
     output = await cli(["migration:generate", "-d", dataSourceFile, path.join(dir, "migrations", "AddDone")]);
-    expect(output).to.match(/has been generated successfully/);
+    expect(output).to.match(/has been\s+generated successfully/);
     output = await cli(["migration:run", "-d", dataSourceFile]);
-    expect(output).to.match(/Migration AddDone\d+ has been executed successfully/);
+    expect(output).to.match(/Migration AddDone\d+ has been\s+executed successfully/);
     let state = await inspectDatabase(databaseFile);
     expect(state.columns).to.deep.equal(["id", "text", "done", "createdAt"]);
     expect(state.migrations).to.have.length(2);
@@ -117,7 +117,7 @@ describe("migrations through the TypeORM CLI", function () {
     expect(output).to.match(/Your schema is up to date/);
 
     output = await cli(["migration:revert", "-d", dataSourceFile]);
-    expect(output).to.match(/Migration AddDone\d+ has been reverted successfully/);
+    expect(output).to.match(/Migration AddDone\d+ has been\s+reverted successfully/);
     state = await inspectDatabase(databaseFile);
     expect(state.columns).to.deep.equal(["id", "text"]);
     expect(state.migrations).to.have.length(1);
@@ -127,13 +127,13 @@ describe("migrations through the TypeORM CLI", function () {
     const databaseFile = path.join(dir, "example", "app.db");
     const env = { TYPEORM_LIBSQL_URL: `file:${databaseFile}` };
     let output = await cli(["migration:run", "-d", "ormconfig.ts"], env);
-    expect(output).to.match(/Migration Init1764460800000 has been executed successfully/);
+    expect(output).to.match(/Migration Init1764460800000 has been\s+executed successfully/);
     expect(fs.existsSync(databaseFile)).to.equal(true);
 
     output = await cli(["schema:log", "-d", "ormconfig.ts"], env);
     expect(output).to.match(/Your schema is up to date/);
 
     output = await cli(["migration:revert", "-d", "ormconfig.ts"], env);
-    expect(output).to.match(/Migration Init1764460800000 has been reverted successfully/);
+    expect(output).to.match(/Migration Init1764460800000 has been\s+reverted successfully/);
   });
 });
