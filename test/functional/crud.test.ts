@@ -3,7 +3,7 @@
  * lazy), upsert, soft delete and restore, and RETURNING, on a database file and on `:memory:`.
  */
 import { expect } from "chai";
-import { DataSource, InstanceChecker, IsNull } from "typeorm";
+import { DataSource, EventSubscriber, InstanceChecker, IsNull, type EntitySubscriberInterface, type InsertEvent, type TransactionCommitEvent } from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { Author, BLOG_ENTITIES, Comment, Post, Profile, Tag } from "./entity/blog";
 import { openDataSource, TARGETS } from "./support/databases";
@@ -213,3 +213,45 @@ for (const target of TARGETS) {
     });
   });
 }
+
+describe("query result cache and subscribers", () => {
+  it("caches find results in the query-result-cache table", async () => {
+    const dataSource = await openDataSource("file", { entities: BLOG_ENTITIES, cache: true });
+    try {
+      const tags = dataSource.getRepository(Tag);
+      await tags.save({ label: "cached" });
+      expect(await tags.find({ cache: 60_000 })).to.have.length(1);
+      await dataSource.query(`INSERT INTO "tag"("label") VALUES ('uncached')`);
+      expect(await tags.find({ cache: 60_000 }), "served from the cache").to.have.length(1);
+      expect(await tags.find()).to.have.length(2);
+      const [{ n }] = await dataSource.query(`SELECT count(*) AS n FROM "query-result-cache"`);
+      expect(n).to.be.greaterThan(0);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("calls entity subscribers and transaction events", async () => {
+    const seen: string[] = [];
+    @EventSubscriber()
+    class TagSubscriber implements EntitySubscriberInterface<Tag> {
+      listenTo(): typeof Tag {
+        return Tag;
+      }
+      afterInsert(event: InsertEvent<Tag>): void {
+        seen.push(`insert ${event.entity.label} ${event.entity.id}`);
+      }
+      afterTransactionCommit(_event: TransactionCommitEvent): void {
+        seen.push("commit");
+      }
+    }
+    const dataSource = await openDataSource("memory", { entities: BLOG_ENTITIES, subscribers: [TagSubscriber] });
+    try {
+      seen.length = 0; // synchronize's own transaction
+      await dataSource.getRepository(Tag).save({ label: "s" });
+      expect(seen).to.deep.equal(["insert s 1", "commit"]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
