@@ -58,9 +58,7 @@ export interface LibSqlConnectionOptions {
 }
 
 /** Options of `new LibSqlDataSource(…)`. */
-export interface LibSqlDataSourceOptions
-  extends Omit<BaseDataSourceOptions, "type">,
-    LibSqlConnectionOptions {
+export interface LibSqlDataSourceOptions extends Omit<BaseDataSourceOptions, "type">, LibSqlConnectionOptions {
   /** Optional marker; the data source is always libSQL. */
   readonly type?: "libsql";
 }

@@ -99,7 +99,11 @@ export function describeDatabase(options: LibSqlConnectionOptions): string {
   return typeof target === "string" ? "" : target.description;
 }
 
-function integer(options: LibSqlConnectionOptions, key: keyof LibSqlConnectionOptions, min: number): number | undefined {
+function integer(
+  options: LibSqlConnectionOptions,
+  key: keyof LibSqlConnectionOptions,
+  min: number,
+): number | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
@@ -115,7 +119,11 @@ function describeValue(value: unknown): string {
   return typeof value === "object" ? "an object" : String(value);
 }
 
-function optionalString(options: LibSqlConnectionOptions, key: keyof LibSqlConnectionOptions, secret = false): string | undefined {
+function optionalString(
+  options: LibSqlConnectionOptions,
+  key: keyof LibSqlConnectionOptions,
+  secret = false,
+): string | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value === "") {
@@ -150,7 +158,10 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
   let kind: LibSqlDatabaseKind = target.kind;
   if (syncUrl !== undefined) {
     if (target.kind !== "file") {
-      throw new LibSqlOptionsError("syncUrl", `an embedded replica needs a local file as "${key}", not ${target.kind === "memory" ? ":memory:" : "a remote URL"}`);
+      throw new LibSqlOptionsError(
+        "syncUrl",
+        `an embedded replica needs a local file as "${key}", not ${target.kind === "memory" ? ":memory:" : "a remote URL"}`,
+      );
     }
     const remote = classifyTarget(syncUrl);
     if (typeof remote === "string" || remote.kind !== "remote") {
@@ -163,7 +174,8 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     throw new LibSqlOptionsError("readYourWrites", `expected a boolean, got ${describeValue(options.readYourWrites)}`);
   }
   if (kind !== "replica") {
-    if (syncInterval !== undefined) throw new LibSqlOptionsError("syncInterval", 'applies to embedded replicas only (set "syncUrl")');
+    if (syncInterval !== undefined)
+      throw new LibSqlOptionsError("syncInterval", 'applies to embedded replicas only (set "syncUrl")');
     if (options.readYourWrites !== undefined) {
       throw new LibSqlOptionsError("readYourWrites", 'applies to embedded replicas only (set "syncUrl")');
     }
@@ -182,13 +194,20 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
   }
   const statementCacheSize = integer(options, "statementCacheSize", 0);
   if (options.prepareDatabase !== undefined && typeof options.prepareDatabase !== "function") {
-    throw new LibSqlOptionsError("prepareDatabase", `expected a function, got ${describeValue(options.prepareDatabase)}`);
+    throw new LibSqlOptionsError(
+      "prepareDatabase",
+      `expected a function, got ${describeValue(options.prepareDatabase)}`,
+    );
   }
   let journalMode: LibSqlJournalMode | undefined;
   if (options.journalMode !== undefined) {
-    const upper = typeof options.journalMode === "string" ? (options.journalMode.toUpperCase() as LibSqlJournalMode) : undefined;
+    const upper =
+      typeof options.journalMode === "string" ? (options.journalMode.toUpperCase() as LibSqlJournalMode) : undefined;
     if (!upper || !JOURNAL_MODES.includes(upper)) {
-      throw new LibSqlOptionsError("journalMode", `expected one of ${JOURNAL_MODES.join(", ")}, got ${describeValue(options.journalMode)}`);
+      throw new LibSqlOptionsError(
+        "journalMode",
+        `expected one of ${JOURNAL_MODES.join(", ")}, got ${describeValue(options.journalMode)}`,
+      );
     }
     if (kind !== "file") throw new LibSqlOptionsError("journalMode", "applies to local database files only");
     journalMode = upper;
@@ -201,7 +220,10 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
   let poolSize = integer(options, "poolSize", 1);
   if (kind === "memory") {
     if (poolSize !== undefined && poolSize !== 1) {
-      throw new LibSqlOptionsError("poolSize", "must be 1 for :memory: (every connection would be a separate database)");
+      throw new LibSqlOptionsError(
+        "poolSize",
+        "must be 1 for :memory: (every connection would be a separate database)",
+      );
     }
     poolSize = 1;
   }

@@ -137,9 +137,7 @@ export class LibSqlConnectionPool {
     }
     // Share a connection only once the pool cannot grow.
     if (this.members.length + this.creating < this.settings.size) return undefined;
-    const shareable = this.members
-      .filter((m) => !m.exclusive)
-      .sort((a, b) => a.shared - b.shared)[0];
+    const shareable = this.members.filter((m) => !m.exclusive).sort((a, b) => a.shared - b.shared)[0];
     if (!shareable) return undefined;
     shareable.shared += 1;
     return shareable.connection;
@@ -168,30 +166,28 @@ export class LibSqlConnectionPool {
     const wanted = Math.min(this.waiters.length, this.settings.size - this.members.length - this.creating);
     for (let i = 0; i < wanted; i += 1) {
       this.creating += 1;
-      this.settings
-        .create()
-        .then(
-          async (connection) => {
-            this.creating -= 1;
-            if (this.closed) {
-              await connection.close().catch(() => undefined);
-              return;
+      this.settings.create().then(
+        async (connection) => {
+          this.creating -= 1;
+          if (this.closed) {
+            await connection.close().catch(() => undefined);
+            return;
+          }
+          this.members.push({ connection, exclusive: false, shared: 0 });
+          this.dispatch();
+        },
+        (error: unknown) => {
+          this.creating -= 1;
+          // Nothing else will free a connection: fail the oldest waiter with the cause.
+          if (this.members.length === 0 || this.waiters.length > 0) {
+            const waiter = this.waiters.shift();
+            if (waiter) {
+              if (waiter.timer) clearTimeout(waiter.timer);
+              waiter.reject(error instanceof Error ? error : new Error(String(error)));
             }
-            this.members.push({ connection, exclusive: false, shared: 0 });
-            this.dispatch();
-          },
-          (error: unknown) => {
-            this.creating -= 1;
-            // Nothing else will free a connection: fail the oldest waiter with the cause.
-            if (this.members.length === 0 || this.waiters.length > 0) {
-              const waiter = this.waiters.shift();
-              if (waiter) {
-                if (waiter.timer) clearTimeout(waiter.timer);
-                waiter.reject(error instanceof Error ? error : new Error(String(error)));
-              }
-            }
-          },
-        );
+          }
+        },
+      );
     }
   }
 }

@@ -97,12 +97,22 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** The pool, or an error explaining that the data source is not initialised. */
   requirePool(): LibSqlConnectionPool {
-    if (!this.pool) throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
+    if (!this.pool)
+      throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
     return this.pool;
   }
 
-  normalizeType(column: { type?: ColumnType; length?: number | string; precision?: number | null; scale?: number }): string {
-    if (typeof column.type === "function" && (column.type as unknown) !== Uint8Array && column.type.prototype instanceof Uint8Array) {
+  normalizeType(column: {
+    type?: ColumnType;
+    length?: number | string;
+    precision?: number | null;
+    scale?: number;
+  }): string {
+    if (
+      typeof column.type === "function" &&
+      (column.type as unknown) !== Uint8Array &&
+      column.type.prototype instanceof Uint8Array
+    ) {
       return "blob";
     }
     if ((column.type as unknown) === Uint8Array) return "blob";
@@ -161,7 +171,11 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     }
   }
 
-  private async prepareConnection(connection: LibSqlConnection, resolved: ResolvedLibSqlOptions, first: boolean): Promise<void> {
+  private async prepareConnection(
+    connection: LibSqlConnection,
+    resolved: ResolvedLibSqlOptions,
+    first: boolean,
+  ): Promise<void> {
     if (!first && resolved.kind !== "remote") await connection.busyTimeout(resolved.busyTimeout);
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
     await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
@@ -177,7 +191,11 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     }
   }
 
-  private async resetConnection(connection: LibSqlConnection, resolved: ResolvedLibSqlOptions, sessionChanged: boolean): Promise<void> {
+  private async resetConnection(
+    connection: LibSqlConnection,
+    resolved: ResolvedLibSqlOptions,
+    sessionChanged: boolean,
+  ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
     if (sessionChanged) await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
   }

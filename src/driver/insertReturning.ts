@@ -41,4 +41,3 @@ export function installInsertReturning(): boolean {
   Object.defineProperty(proto, PATCHED, { value: true });
   return true;
 }
-

@@ -153,7 +153,9 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   async query(query: string, parameters?: unknown[], useStructuredResult = false): Promise<any> {
     this.assertNotReleased();
     if (parameters !== undefined && parameters !== null && !Array.isArray(parameters)) {
-      throw new TypeORMError("typeorm-libsql: parameters must be an array (named placeholders go through the query builder)");
+      throw new TypeORMError(
+        "typeorm-libsql: parameters must be an array (named placeholders go through the query builder)",
+      );
     }
     const values = normaliseParameters(parameters);
     const head = statementHead(query);
@@ -374,4 +376,3 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     return result;
   }
 }
-

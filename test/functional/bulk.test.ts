@@ -24,7 +24,9 @@ for (const target of TARGETS) {
     });
 
     it("inserts 10,000 rows in one insert() and returns every generated value", async () => {
-      const events = Array.from({ length: 10_000 }, (_, i) => dataSource.getRepository(Event).create({ name: `e${i}`, sequence: i }));
+      const events = Array.from({ length: 10_000 }, (_, i) =>
+        dataSource.getRepository(Event).create({ name: `e${i}`, sequence: i }),
+      );
       const result = await dataSource.getRepository(Event).insert(events);
       expect(result.identifiers).to.have.length(10_000);
       expect(result.generatedMaps).to.have.length(10_000);
@@ -50,7 +52,9 @@ for (const target of TARGETS) {
 
     it("saves 2,000 entities with generated columns in one save()", async () => {
       const repo = dataSource.getRepository(Event);
-      const saved = await repo.save(Array.from({ length: 2_000 }, (_, i) => repo.create({ name: `s${i}`, sequence: i })));
+      const saved = await repo.save(
+        Array.from({ length: 2_000 }, (_, i) => repo.create({ name: `s${i}`, sequence: i })),
+      );
       expect(saved.map((e) => e.id)).to.deep.equal(Array.from({ length: 2_000 }, (_, i) => i + 1));
       expect(saved.every((e) => e.createdAt instanceof Date && e.version === 1)).to.equal(true);
     });

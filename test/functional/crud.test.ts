@@ -3,7 +3,15 @@
  * lazy), upsert, soft delete and restore, and RETURNING, on a database file and on `:memory:`.
  */
 import { expect } from "chai";
-import { DataSource, EventSubscriber, InstanceChecker, IsNull, type EntitySubscriberInterface, type InsertEvent, type TransactionCommitEvent } from "typeorm";
+import {
+  DataSource,
+  EventSubscriber,
+  InstanceChecker,
+  IsNull,
+  type EntitySubscriberInterface,
+  type InsertEvent,
+  type TransactionCommitEvent,
+} from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { Author, BLOG_ENTITIES, Comment, Post, Profile, Tag } from "./entity/blog";
 import { openDataSource, TARGETS } from "./support/databases";
@@ -87,7 +95,12 @@ for (const target of TARGETS) {
         .execute();
       expect(updated.affected).to.equal(2);
 
-      const deleted = await dataSource.createQueryBuilder().delete().from(Post).where("title = :t", { t: "two" }).execute();
+      const deleted = await dataSource
+        .createQueryBuilder()
+        .delete()
+        .from(Post)
+        .where("title = :t", { t: "two" })
+        .execute();
       expect(deleted.affected).to.equal(1);
       expect(await dataSource.getRepository(Post).count()).to.equal(2);
     });
@@ -118,7 +131,13 @@ for (const target of TARGETS) {
         { id: 2, label: "b!" },
       ]);
 
-      const deleted = await dataSource.createQueryBuilder().delete().from(Tag).where("id = :id", { id: 2 }).returning(["label"]).execute();
+      const deleted = await dataSource
+        .createQueryBuilder()
+        .delete()
+        .from(Tag)
+        .where("id = :id", { id: 2 })
+        .returning(["label"])
+        .execute();
       expect(deleted.raw).to.deep.equal([{ label: "b!" }]);
       expect(deleted.affected).to.equal(1);
     });
@@ -152,11 +171,13 @@ for (const target of TARGETS) {
       expect((await loadedComment.post).title).to.equal("relations");
 
       // many-to-many removal and cascade delete
-      loadedPost.tags = (await dataSource.getRepository(Post).findOneOrFail({ where: { id: post.id }, relations: { tags: true } })).tags.filter(
-        (t) => t.label === "orm",
-      );
+      loadedPost.tags = (
+        await dataSource.getRepository(Post).findOneOrFail({ where: { id: post.id }, relations: { tags: true } })
+      ).tags.filter((t) => t.label === "orm");
       await dataSource.getRepository(Post).save(loadedPost);
-      const reloaded = await dataSource.getRepository(Post).findOneOrFail({ where: { id: post.id }, relations: { tags: true } });
+      const reloaded = await dataSource
+        .getRepository(Post)
+        .findOneOrFail({ where: { id: post.id }, relations: { tags: true } });
       expect(reloaded.tags.map((t) => t.label)).to.deep.equal(["orm"]);
 
       await dataSource.getRepository(Author).delete({ id: author.id });
@@ -168,7 +189,10 @@ for (const target of TARGETS) {
     it("upserts on a unique column", async () => {
       const tags = dataSource.getRepository(Tag);
       await tags.upsert([{ label: "x" }, { label: "y" }], ["label"]);
-      await tags.upsert([{ label: "y" }, { label: "z" }], { conflictPaths: ["label"], skipUpdateIfNoValuesChanged: true });
+      await tags.upsert([{ label: "y" }, { label: "z" }], {
+        conflictPaths: ["label"],
+        skipUpdateIfNoValuesChanged: true,
+      });
       const all = await tags.find({ order: { label: "ASC" } });
       expect(all.map((t) => t.label)).to.deep.equal(["x", "y", "z"]);
       expect(new Set(all.map((t) => t.id)).size).to.equal(3);

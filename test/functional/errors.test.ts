@@ -59,7 +59,9 @@ for (const target of TARGETS) {
       const check = await failure(() => dataSource.query(`INSERT INTO "checked" VALUES (?)`, [-1]));
       expect(check.driverError.code).to.equal("SQLITE_CONSTRAINT_CHECK");
 
-      const primaryKey = await failure(() => dataSource.query(`INSERT INTO "tag"("id", "label") VALUES (1, 'a'), (1, 'b')`));
+      const primaryKey = await failure(() =>
+        dataSource.query(`INSERT INTO "tag"("id", "label") VALUES (1, 'a'), (1, 'b')`),
+      );
       expect(primaryKey.driverError.code).to.equal("SQLITE_CONSTRAINT_PRIMARYKEY");
 
       const syntax = await failure(() => dataSource.query(`SELEC 1`));
@@ -80,15 +82,18 @@ for (const target of TARGETS) {
 
     it("converts parameters as TypeORM's SQLite drivers do", async () => {
       const when = new Date(Date.UTC(2024, 1, 29, 13, 14, 15, 678));
-      const rows = await dataSource.query<Record<string, unknown>[]>(`SELECT ? AS t, ? AS f, ? AS d, ? AS n, ? AS u, ? AS b`, [
-        true,
-        false,
-        when,
-        Number.NaN,
-        undefined,
-        Buffer.from("hi"),
-      ]);
-      expect(rows[0]).to.deep.equal({ t: 1, f: 0, d: "2024-02-29 13:14:15.678", n: null, u: null, b: Buffer.from("hi") });
+      const rows = await dataSource.query<Record<string, unknown>[]>(
+        `SELECT ? AS t, ? AS f, ? AS d, ? AS n, ? AS u, ? AS b`,
+        [true, false, when, Number.NaN, undefined, Buffer.from("hi")],
+      );
+      expect(rows[0]).to.deep.equal({
+        t: 1,
+        f: 0,
+        d: "2024-02-29 13:14:15.678",
+        n: null,
+        u: null,
+        b: Buffer.from("hi"),
+      });
       const invalid = await failure(() => dataSource.query(`SELECT ?`, [{ not: "a value" }]));
       expect(invalid.driverError.code).to.equal("LIBSQL_INVALID_PARAM");
     });

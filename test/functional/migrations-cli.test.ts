@@ -24,7 +24,9 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<st
     return stdout + stderr;
   } catch (error) {
     const failed = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(`typeorm ${args.join(" ")} failed:\n${failed.stdout ?? ""}\n${failed.stderr ?? ""}`);
+    throw new Error(`typeorm ${args.join(" ")} failed:\n${failed.stdout ?? ""}\n${failed.stderr ?? ""}`, {
+      cause: error,
+    });
   }
 }
 
@@ -64,7 +66,8 @@ async function inspectDatabase(file: string): Promise<{ columns: string[]; migra
   const dataSource = await new LibSqlDataSource({ url: file }).initialize();
   try {
     const columns = ((await dataSource.query(`PRAGMA table_info("note")`)) as { name: string }[]).map((c) => c.name);
-    const hasMigrations = (await dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'migrations'`)).length > 0;
+    const hasMigrations =
+      (await dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'migrations'`)).length > 0;
     const migrations = hasMigrations
       ? ((await dataSource.query(`SELECT name FROM "migrations" ORDER BY id`)) as { name: string }[]).map((m) => m.name)
       : [];
@@ -100,7 +103,10 @@ describe("migrations through the TypeORM CLI", function () {
 
     output = await cli(["migration:run", "-d", dataSourceFile]);
     expect(output).to.match(/Migration CreateNote\d+ has been\s+executed successfully/);
-    expect(await inspectDatabase(databaseFile)).to.deep.equal({ columns: ["id", "text"], migrations: [first.replace(/^(\d+)-(.*)\.ts$/, "$2$1")] });
+    expect(await inspectDatabase(databaseFile)).to.deep.equal({
+      columns: ["id", "text"],
+      migrations: [first.replace(/^(\d+)-(.*)\.ts$/, "$2$1")],
+    });
 
     // Wait a millisecond so the second migration's timestamp differs.
     await new Promise((resolve) => setTimeout(resolve, 5));

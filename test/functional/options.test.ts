@@ -102,13 +102,15 @@ describe("options", () => {
       // Three transactions at once need three connections.
       const seen = await Promise.all(
         [0, 1, 2].map(() =>
-          dataSource.transaction(async (manager) => {
-            const [fk] = await manager.query(`PRAGMA foreign_keys`);
-            const [busy] = await manager.query(`PRAGMA busy_timeout`);
-            const [cache] = await manager.query(`PRAGMA cache_size`);
-            await sleep(20);
-            return [fk.foreign_keys, busy.timeout, cache.cache_size];
-          }).catch((error: Error) => error.message),
+          dataSource
+            .transaction(async (manager) => {
+              const [fk] = await manager.query(`PRAGMA foreign_keys`);
+              const [busy] = await manager.query(`PRAGMA busy_timeout`);
+              const [cache] = await manager.query(`PRAGMA cache_size`);
+              await sleep(20);
+              return [fk.foreign_keys, busy.timeout, cache.cache_size];
+            })
+            .catch((error: Error) => error.message),
         ),
       );
       expect(seen).to.deep.equal([
@@ -161,7 +163,11 @@ describe("options", () => {
   });
 
   it("fails queries after destroy() and can be initialised again", async () => {
-    const dataSource = await new LibSqlDataSource({ url: tempDatabase(), entities: [Entry], synchronize: true }).initialize();
+    const dataSource = await new LibSqlDataSource({
+      url: tempDatabase(),
+      entities: [Entry],
+      synchronize: true,
+    }).initialize();
     await dataSource.destroy();
     let failure: Error | undefined;
     await dataSource.query("SELECT 1").catch((error: Error) => {

@@ -4,7 +4,18 @@
  * foreign keys), keeping the data; the query runner's schema API works as on better-sqlite3.
  */
 import { expect } from "chai";
-import { Column, Entity, Index, ManyToOne, PrimaryGeneratedColumn, Table, TableColumn, TableForeignKey, TableIndex, Unique } from "typeorm";
+import {
+  Column,
+  Entity,
+  Index,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Table,
+  TableColumn,
+  TableForeignKey,
+  TableIndex,
+  Unique,
+} from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { tempDatabase } from "./support/databases";
 
@@ -39,7 +50,7 @@ class ItemV2 {
   @ManyToOne(() => OwnerV2, { nullable: true, onDelete: "SET NULL" }) owner: OwnerV2 | null;
 }
 
-async function open(file: string, entities: Function[]): Promise<LibSqlDataSource> {
+async function open(file: string, entities: (new () => object)[]): Promise<LibSqlDataSource> {
   return new LibSqlDataSource({ url: file, entities, synchronize: true }).initialize();
 }
 
@@ -78,7 +89,9 @@ describe("schema synchronisation", () => {
       const owner = await v2.getRepository(OwnerV2).save({ name: "o" });
       await v2.getRepository(ItemV2).update({ title: "a" }, { owner });
       await v2.getRepository(OwnerV2).delete({ id: owner.id });
-      expect((await v2.getRepository(ItemV2).findOneOrFail({ where: { title: "a" }, relations: { owner: true } })).owner).to.equal(null);
+      expect(
+        (await v2.getRepository(ItemV2).findOneOrFail({ where: { title: "a" }, relations: { owner: true } })).owner,
+      ).to.equal(null);
 
       // A second synchronisation has nothing left to do.
       const pending = await v2.driver.createSchemaBuilder().log();
@@ -95,7 +108,9 @@ describe("schema synchronisation", () => {
       await runner.createTable(
         new Table({
           name: "parent",
-          columns: [{ name: "id", type: "integer", isPrimary: true, isGenerated: true, generationStrategy: "increment" }],
+          columns: [
+            { name: "id", type: "integer", isPrimary: true, isGenerated: true, generationStrategy: "increment" },
+          ],
         }),
       );
       await runner.createTable(
@@ -113,12 +128,25 @@ describe("schema synchronisation", () => {
 
       await runner.addColumn("child", new TableColumn({ name: "extra", type: "integer", default: 5 }));
       await runner.renameColumn("child", "label", "name");
-      await runner.changeColumn("child", "name", new TableColumn({ name: "name", type: "varchar", length: "30", isNullable: true }));
+      await runner.changeColumn(
+        "child",
+        "name",
+        new TableColumn({ name: "name", type: "varchar", length: "30", isNullable: true }),
+      );
       await runner.createIndex("child", new TableIndex({ name: "IDX_child_name", columnNames: ["name"] }));
-      await runner.createUniqueConstraint("child", new (await import("typeorm")).TableUnique({ name: "UQ_child_extra", columnNames: ["extra", "name"] }));
+      await runner.createUniqueConstraint(
+        "child",
+        new (await import("typeorm")).TableUnique({ name: "UQ_child_extra", columnNames: ["extra", "name"] }),
+      );
       await runner.createForeignKey(
         "child",
-        new TableForeignKey({ name: "FK_child_parent", columnNames: ["parentId"], referencedTableName: "parent", referencedColumnNames: ["id"], onDelete: "CASCADE" }),
+        new TableForeignKey({
+          name: "FK_child_parent",
+          columnNames: ["parentId"],
+          referencedTableName: "parent",
+          referencedColumnNames: ["id"],
+          onDelete: "CASCADE",
+        }),
       );
 
       let table = (await runner.getTable("child"))!;
@@ -156,7 +184,12 @@ describe("schema synchronisation", () => {
     const first = await open(file, [OwnerV2, ItemV2]);
     await first.getRepository(OwnerV2).save({ name: "o" });
     await first.destroy();
-    const second = await new LibSqlDataSource({ url: file, entities: [OwnerV2, ItemV2], dropSchema: true, synchronize: true }).initialize();
+    const second = await new LibSqlDataSource({
+      url: file,
+      entities: [OwnerV2, ItemV2],
+      dropSchema: true,
+      synchronize: true,
+    }).initialize();
     try {
       expect(await second.getRepository(OwnerV2).count()).to.equal(0);
     } finally {

@@ -109,7 +109,9 @@ for (const target of TARGETS) {
           failure = error;
         });
       expect(failure).to.be.instanceOf(QueryFailedError);
-      expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).to.equal("SQLITE_ERROR");
+      expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).to.equal(
+        "SQLITE_ERROR",
+      );
     });
   });
 }

@@ -239,11 +239,15 @@ describe("transactions across data sources on one file", () => {
     try {
       await runner.startTransaction();
       let failure: unknown;
-      await second.transaction(async () => undefined).catch((error: unknown) => {
-        failure = error;
-      });
+      await second
+        .transaction(async () => undefined)
+        .catch((error: unknown) => {
+          failure = error;
+        });
       expect(failure).to.be.instanceOf(QueryFailedError);
-      expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).to.match(/^SQLITE_BUSY/);
+      expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).to.match(
+        /^SQLITE_BUSY/,
+      );
       await runner.rollbackTransaction();
     } finally {
       await runner.release();

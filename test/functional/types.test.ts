@@ -75,7 +75,11 @@ for (const target of TARGETS) {
       expect(loaded.token).to.equal(saved.token);
 
       // What is stored is what TypeORM's SQLite drivers store.
-      const raw = (await dataSource.query(`SELECT flag, datetime, "simpleArray", colour, transformed, typeof(blob) AS bt, typeof(buffer) AS bu FROM everything`))[0];
+      const raw = (
+        await dataSource.query(
+          `SELECT flag, datetime, "simpleArray", colour, transformed, typeof(blob) AS bt, typeof(buffer) AS bu FROM everything`,
+        )
+      )[0];
       expect(raw).to.deep.equal({
         flag: 1,
         datetime: "2024-01-31 23:59:58.123",
@@ -92,7 +96,17 @@ for (const target of TARGETS) {
       const saved = await repo.save(repo.create({ flag: false }));
       const loaded = await repo.findOneByOrFail({ id: saved.id });
       expect(loaded.flag).to.equal(false);
-      for (const key of ["integer", "bigint", "real", "varchar", "datetime", "simpleJson", "json", "colour", "blob"] as const) {
+      for (const key of [
+        "integer",
+        "bigint",
+        "real",
+        "varchar",
+        "datetime",
+        "simpleJson",
+        "json",
+        "colour",
+        "blob",
+      ] as const) {
         expect(loaded[key], key).to.equal(null);
       }
     });

@@ -72,6 +72,13 @@ export class Everything {
   @Column({ nullable: true })
   buffer: Buffer;
 
-  @Column({ type: "varchar", nullable: true, transformer: { to: (v?: number) => (v === undefined || v === null ? v : String(v * 100)), from: (v: string | null) => (v === null ? null : Number(v) / 100) } })
+  @Column({
+    type: "varchar",
+    nullable: true,
+    transformer: {
+      to: (v?: number) => (v === undefined || v === null ? v : String(v * 100)),
+      from: (v: string | null) => (v === null ? null : Number(v) / 100),
+    },
+  })
   transformed: number | null;
 }
