@@ -205,6 +205,61 @@ for (const target of TARGETS) {
   });
 }
 
+describe("the connection pool", () => {
+  it("runs 10 concurrent transactions through a pool of 2 connections", async () => {
+    const dataSource = await openDataSource("file", { entities: [Entry], poolSize: 2 });
+    try {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          dataSource.transaction(async (m) => {
+            await m.getRepository(Entry).insert({ owner: `p${i}`, amount: i });
+            await sleep(3);
+          }),
+        ),
+      );
+      expect(await dataSource.getRepository(Entry).count()).to.equal(10);
+      expect(dataSource.driver.pool?.size).to.equal(2);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("lets readers run during a write transaction on a file, without seeing its rows", async () => {
+    const dataSource = await openDataSource("file", { entities: [Entry] });
+    try {
+      await dataSource.transaction(async (m) => {
+        await m.getRepository(Entry).insert({ owner: "uncommitted", amount: 1 });
+        expect(await dataSource.getRepository(Entry).count()).to.equal(0);
+        expect(await m.getRepository(Entry).count()).to.equal(1);
+      });
+      expect(await dataSource.getRepository(Entry).count()).to.equal(1);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("explains a query through the data source that waits for a :memory: transaction", async () => {
+    const dataSource = await openDataSource("memory", { entities: [Entry], acquireTimeout: 200 });
+    try {
+      let failure: (Error & { driverError?: { code: string } }) | undefined;
+      await dataSource.transaction(async (m) => {
+        await m.getRepository(Entry).insert({ owner: "inside", amount: 1 });
+        await dataSource
+          .getRepository(Entry)
+          .count()
+          .catch((error: Error) => {
+            failure = error;
+          });
+      });
+      expect(failure?.driverError?.code).to.equal("LIBSQL_POOL_TIMEOUT");
+      expect(failure?.message).to.match(/transaction's EntityManager/);
+      expect(await dataSource.getRepository(Entry).count()).to.equal(1);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
+
 describe("transactions across data sources on one file", () => {
   it("makes a second writer wait on the busy timeout instead of failing", async () => {
     const file = tempDatabase();
