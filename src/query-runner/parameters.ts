@@ -31,7 +31,9 @@ const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 
 /** The statement's first characters in upper case, comments and whitespace skipped. */
 export function statementHead(sql: string): string {
-  return sql.replace(LEADING_NOISE, "").slice(0, 80).toUpperCase();
+  // Only the start matters; a bulk INSERT can be megabytes long.
+  const start = sql.length > 4096 ? sql.slice(0, 4096) : sql;
+  return start.replace(LEADING_NOISE, "").slice(0, 80).toUpperCase();
 }
 
 /** INSERT, UPDATE, DELETE and REPLACE report affected rows even when they return rows. */
