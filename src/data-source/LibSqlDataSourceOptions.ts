@@ -32,8 +32,9 @@ export interface LibSqlConnectionOptions {
   /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
   readonly busyTimeout?: number;
   /**
-   * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; values
-   * beyond 2^53 lose precision), `"bigint"` or `"string"`.
+   * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; a value
+   * beyond ±(2^53 - 1) fails the query with `LIBSQL_INTEGER_OVERFLOW` rather than lose precision),
+   * `"bigint"` or `"string"`.
    */
   readonly intMode?: IntMode;
   /** Prepared statements cached per connection by the native core. */

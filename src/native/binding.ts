@@ -102,7 +102,12 @@ export interface NativeBinding {
   busyTimeout(connId: number, ms: number): Promise<void>;
   reset(connId: number): Promise<void>;
   interrupt(connId: number): void;
-  pragma(connId: number, name: string, value?: string | number | null, options?: RawQueryOptions | null): Promise<RawResult>;
+  pragma(
+    connId: number,
+    name: string,
+    value?: string | number | null,
+    options?: RawQueryOptions | null,
+  ): Promise<RawResult>;
   loadExtension(connId: number, path: string, entryPoint?: string | null): Promise<void>;
   sync(connId: number): Promise<RawSyncResult>;
   syncUntil(connId: number, frameNo: number): Promise<RawSyncResult>;

@@ -77,12 +77,20 @@ export class LibSqlConnection {
 
   /** Runs one statement; rows are arrays in column order. */
   async execute(sql: string, params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "array")))) as Result<ArrayRow>;
+    return (await wrapAsync(() =>
+      binding().execute(this.id, sql, params ?? null, this.opts(options, "array")),
+    )) as Result<ArrayRow>;
   }
 
   /** Runs one statement; rows are objects keyed by column name. */
-  async query<Row extends object = ObjectRow>(sql: string, params?: Params, options?: QueryOptions): Promise<Result<Row>> {
-    return (await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "object")))) as Result<Row>;
+  async query<Row extends object = ObjectRow>(
+    sql: string,
+    params?: Params,
+    options?: QueryOptions,
+  ): Promise<Result<Row>> {
+    return (await wrapAsync(() =>
+      binding().execute(this.id, sql, params ?? null, this.opts(options, "object")),
+    )) as Result<Row>;
   }
 
   /** Several statements in one native call; `transactional` makes it all-or-nothing. */
@@ -140,7 +148,9 @@ export class LibSqlConnection {
 
   /** `PRAGMA name` or `PRAGMA name = value` (the name is validated, the value quoted). */
   async pragma<Row extends object = ObjectRow>(name: string, value?: string | number): Promise<Row[]> {
-    const result = await wrapAsync(() => binding().pragma(this.id, name, value ?? null, this.opts(undefined, "object")));
+    const result = await wrapAsync(() =>
+      binding().pragma(this.id, name, value ?? null, this.opts(undefined, "object")),
+    );
     return result.rows as Row[];
   }
 
@@ -190,13 +200,19 @@ export class LibSqlStatement {
 
   async execute(params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
     return (await wrapAsync(() =>
-      binding().executeStatement(this.id, params ?? null, { intMode: options?.intMode ?? this.intMode, rowMode: "array" }),
+      binding().executeStatement(this.id, params ?? null, {
+        intMode: options?.intMode ?? this.intMode,
+        rowMode: "array",
+      }),
     )) as Result<ArrayRow>;
   }
 
   async query<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): Promise<Result<Row>> {
     return (await wrapAsync(() =>
-      binding().executeStatement(this.id, params ?? null, { intMode: options?.intMode ?? this.intMode, rowMode: "object" }),
+      binding().executeStatement(this.id, params ?? null, {
+        intMode: options?.intMode ?? this.intMode,
+        rowMode: "object",
+      }),
     )) as Result<Row>;
   }
 

@@ -27,7 +27,8 @@ export function toLibSqlError(error: unknown): unknown {
   if (match) {
     const raw = match[2] === undefined ? undefined : Number(match[2]);
     const converted = new LibSqlError(match[1], match[3], raw);
-    if (error.stack) converted.stack = `${converted.name}: ${converted.message}\n${error.stack.split("\n").slice(1).join("\n")}`;
+    if (error.stack)
+      converted.stack = `${converted.name}: ${converted.message}\n${error.stack.split("\n").slice(1).join("\n")}`;
     return converted;
   }
   // napi-rs rejects arguments of the wrong type before our code runs.

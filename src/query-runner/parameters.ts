@@ -1,7 +1,8 @@
 /**
  * Parameter and statement helpers for the query runner: values are converted the way TypeORM's
- * SQLite drivers expect (booleans as 1/0, dates as UTC datetime strings, NaN as NULL) before they
- * reach the native core, and statements are classified by their leading keyword.
+ * SQLite drivers expect (booleans as 1/0, dates as UTC datetime strings) before they reach the
+ * native core, which refuses NaN rather than store it as NULL; statements are classified by their
+ * leading keyword.
  */
 import { DateUtils } from "typeorm/util/DateUtils";
 import type { SqlValue } from "../native";
@@ -13,7 +14,6 @@ export function normaliseParameter(value: unknown): SqlValue {
     case "boolean":
       return value ? 1 : 0;
     case "number":
-      return Number.isNaN(value) ? null : value;
     case "string":
     case "bigint":
       return value;

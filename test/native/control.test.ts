@@ -144,8 +144,12 @@ describe("native: off-loop execution and control", () => {
         expect((error as LibSqlError).code).to.equal("LIBSQL_INVALID_HANDLE");
       }
     }
-    expect(() => c.info()).to.throw(LibSqlError).with.property("code", "LIBSQL_INVALID_HANDLE");
-    expect(() => c.interrupt()).to.throw(LibSqlError).with.property("code", "LIBSQL_INVALID_HANDLE");
+    expect(() => c.info())
+      .to.throw(LibSqlError)
+      .with.property("code", "LIBSQL_INVALID_HANDLE");
+    expect(() => c.interrupt())
+      .to.throw(LibSqlError)
+      .with.property("code", "LIBSQL_INVALID_HANDLE");
     await c.close(); // closing twice is harmless
   });
 

@@ -134,7 +134,9 @@ describe("native: connection modes", () => {
     expect(await codeOf(conn.syncUntil(1))).to.equal("LIBSQL_UNSUPPORTED");
     expect(await codeOf(conn.flushReplicator())).to.equal("LIBSQL_UNSUPPORTED");
     expect(await codeOf(conn.replicationIndex())).to.equal("LIBSQL_UNSUPPORTED");
-    expect(() => conn.maxWriteReplicationIndex()).to.throw(LibSqlError).with.property("code", "LIBSQL_UNSUPPORTED");
+    expect(() => conn.maxWriteReplicationIndex())
+      .to.throw(LibSqlError)
+      .with.property("code", "LIBSQL_UNSUPPORTED");
     await conn.close();
   });
 
@@ -152,7 +154,9 @@ describe("native: connection modes", () => {
       expect((error as LibSqlError).message).not.to.contain("secret-token-value");
     }
     expect(await codeOf(conn.sync())).to.equal("LIBSQL_UNSUPPORTED");
-    expect(() => conn.interrupt()).to.throw(LibSqlError).with.property("code", "LIBSQL_UNSUPPORTED");
+    expect(() => conn.interrupt())
+      .to.throw(LibSqlError)
+      .with.property("code", "LIBSQL_UNSUPPORTED");
     await conn.close();
   });
 

@@ -99,9 +99,11 @@ describe("native: statements and batches", () => {
   it("nests a transactional batch inside an open transaction with a savepoint", async () => {
     const tx = await conn.begin();
     await conn.execute("INSERT INTO t (v) VALUES ('outer')");
-    expect(await codeOf(conn.batch([{ sql: "INSERT INTO t (v) VALUES ('x')" }, { sql: "INSERT INTO t (v) VALUES ('outer')" }]))).to.equal(
-      "SQLITE_CONSTRAINT_UNIQUE",
-    );
+    expect(
+      await codeOf(
+        conn.batch([{ sql: "INSERT INTO t (v) VALUES ('x')" }, { sql: "INSERT INTO t (v) VALUES ('outer')" }]),
+      ),
+    ).to.equal("SQLITE_CONSTRAINT_UNIQUE");
     await tx.commit();
     expect((await conn.execute("SELECT v FROM t")).rows).to.deep.equal([["outer"]]);
   });
@@ -109,10 +111,9 @@ describe("native: statements and batches", () => {
   it("keeps earlier statements of a non-transactional batch", async () => {
     expect(
       await codeOf(
-        conn.batch(
-          [{ sql: "INSERT INTO t (v) VALUES ('a')" }, { sql: "INSERT INTO t (v) VALUES ('a')" }],
-          { transactional: false },
-        ),
+        conn.batch([{ sql: "INSERT INTO t (v) VALUES ('a')" }, { sql: "INSERT INTO t (v) VALUES ('a')" }], {
+          transactional: false,
+        }),
       ),
     ).to.equal("SQLITE_CONSTRAINT_UNIQUE");
     expect((await conn.execute("SELECT v FROM t")).rows).to.deep.equal([["a"]]);
@@ -122,7 +123,9 @@ describe("native: statements and batches", () => {
     await conn.executeScript("CREATE TABLE s (x); INSERT INTO s VALUES (1); INSERT INTO s VALUES (2);");
     expect((await conn.execute("SELECT count(*) FROM s")).rows[0][0]).to.equal(2);
     expect(
-      await codeOf(conn.executeScript("INSERT INTO s VALUES (3); INSERT INTO nope VALUES (4);", { transactional: true })),
+      await codeOf(
+        conn.executeScript("INSERT INTO s VALUES (3); INSERT INTO nope VALUES (4);", { transactional: true }),
+      ),
     ).to.equal("SQLITE_ERROR");
     expect((await conn.execute("SELECT count(*) FROM s")).rows[0][0]).to.equal(2);
   });

@@ -3,12 +3,7 @@
  * unknown and finished ids; invalid savepoint names) that must change nothing.
  */
 import { expect } from "chai";
-import {
-  LibSqlConnection,
-  LibSqlError,
-  nativeBinding,
-  wrapAsync,
-} from "../../src/native";
+import { LibSqlConnection, LibSqlError, nativeBinding, wrapAsync } from "../../src/native";
 import { tempDbPath } from "../support/tmp";
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -39,9 +34,7 @@ describe("native: transactions", () => {
   });
 
   async function values(conn = a): Promise<unknown[]> {
-    return (await conn.execute("SELECT v FROM t ORDER BY id")).rows.map(
-      (r) => r[0],
-    );
+    return (await conn.execute("SELECT v FROM t ORDER BY id")).rows.map((r) => r[0]);
   }
 
   it("commits and rolls back", async () => {
@@ -60,17 +53,13 @@ describe("native: transactions", () => {
   it("refuses a transaction of another connection, and changes nothing", async () => {
     const tx = await a.begin("immediate");
     await a.execute("INSERT INTO t (v) VALUES ('mine')");
-    expect(
-      await codeOf(wrapAsync(() => nativeBinding().commit(b.id, tx.id))),
-    ).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
-    expect(
-      await codeOf(wrapAsync(() => nativeBinding().rollback(b.id, tx.id))),
-    ).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
-    expect(
-      await codeOf(
-        wrapAsync(() => nativeBinding().savepoint(b.id, tx.id, "sp")),
-      ),
-    ).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
+    expect(await codeOf(wrapAsync(() => nativeBinding().commit(b.id, tx.id)))).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
+    expect(await codeOf(wrapAsync(() => nativeBinding().rollback(b.id, tx.id)))).to.equal(
+      "LIBSQL_TRANSACTION_OWNERSHIP",
+    );
+    expect(await codeOf(wrapAsync(() => nativeBinding().savepoint(b.id, tx.id, "sp")))).to.equal(
+      "LIBSQL_TRANSACTION_OWNERSHIP",
+    );
     // Still open on its own connection, with its row.
     expect(a.currentTransaction()).to.equal(tx.id);
     expect(a.info().autocommit).to.equal(false);
@@ -85,9 +74,7 @@ describe("native: transactions", () => {
     expect(await codeOf(tx.commit())).to.equal("LIBSQL_INVALID_HANDLE");
     expect(await codeOf(tx.rollback())).to.equal("LIBSQL_INVALID_HANDLE");
     expect(await codeOf(tx.savepoint("s"))).to.equal("LIBSQL_INVALID_HANDLE");
-    expect(
-      await codeOf(wrapAsync(() => nativeBinding().commit(a.id, 987654))),
-    ).to.equal("LIBSQL_INVALID_HANDLE");
+    expect(await codeOf(wrapAsync(() => nativeBinding().commit(a.id, 987654)))).to.equal("LIBSQL_INVALID_HANDLE");
     expect(await values()).to.deep.equal(["x"]);
   });
 
@@ -119,32 +106,18 @@ describe("native: transactions", () => {
   it("refuses invalid and unknown savepoint names without touching the transaction", async () => {
     const tx = await a.begin();
     await a.execute("INSERT INTO t (v) VALUES ('safe')");
-    for (const bad of [
-      "",
-      "1x",
-      "x y",
-      'x"; DROP TABLE t; --',
-      "sp;ROLLBACK",
-    ]) {
-      expect(await codeOf(tx.savepoint(bad))).to.equal(
-        "LIBSQL_INVALID_IDENTIFIER",
-      );
+    for (const bad of ["", "1x", "x y", 'x"; DROP TABLE t; --', "sp;ROLLBACK"]) {
+      expect(await codeOf(tx.savepoint(bad))).to.equal("LIBSQL_INVALID_IDENTIFIER");
     }
-    expect(await codeOf(tx.releaseSavepoint("never"))).to.equal(
-      "LIBSQL_TRANSACTION_STATE",
-    );
-    expect(await codeOf(tx.rollbackToSavepoint("never"))).to.equal(
-      "LIBSQL_TRANSACTION_STATE",
-    );
+    expect(await codeOf(tx.releaseSavepoint("never"))).to.equal("LIBSQL_TRANSACTION_STATE");
+    expect(await codeOf(tx.rollbackToSavepoint("never"))).to.equal("LIBSQL_TRANSACTION_STATE");
     await tx.commit();
     expect(await values()).to.deep.equal(["safe"]);
   });
 
   it("read-only transactions refuse writes and leave the connection writable afterwards", async () => {
     const tx = await a.begin("read-only");
-    expect(await codeOf(a.execute("INSERT INTO t (v) VALUES ('no')"))).to.equal(
-      "SQLITE_READONLY",
-    );
+    expect(await codeOf(a.execute("INSERT INTO t (v) VALUES ('no')"))).to.equal("SQLITE_READONLY");
     await tx.commit();
     await a.execute("INSERT INTO t (v) VALUES ('yes')");
     expect(await values()).to.deep.equal(["yes"]);
@@ -158,9 +131,7 @@ describe("native: transactions", () => {
     await c.execute("INSERT INTO t (v) VALUES ('abandoned')");
     await c.close();
     expect(await values(b)).to.deep.equal([]);
-    expect(
-      await codeOf(wrapAsync(() => nativeBinding().commit(c.id, tx.id))),
-    ).to.equal("LIBSQL_INVALID_HANDLE");
+    expect(await codeOf(wrapAsync(() => nativeBinding().commit(c.id, tx.id)))).to.equal("LIBSQL_INVALID_HANDLE");
     // The lock is released: another writer can proceed at once.
     await b.execute("INSERT INTO t (v) VALUES ('next')");
   });

@@ -17,17 +17,10 @@ describe("native: value round-trips", () => {
     await conn.close();
   });
 
-  async function roundTrip(
-    value: unknown,
-    intMode: "number" | "bigint" | "string" = "number",
-  ): Promise<unknown> {
+  async function roundTrip(value: unknown, intMode: "number" | "bigint" | "string" = "number"): Promise<unknown> {
     await conn.execute("DELETE FROM v");
     await conn.execute("INSERT INTO v (id, x) VALUES (1, ?)", [value as never]);
-    const result = await conn.execute(
-      "SELECT x, typeof(x) AS t FROM v WHERE id = 1",
-      [],
-      { intMode },
-    );
+    const result = await conn.execute("SELECT x, typeof(x) AS t FROM v WHERE id = 1", [], { intMode });
     return result.rows[0][0];
   }
 
@@ -61,9 +54,7 @@ describe("native: value round-trips", () => {
     }
     // The connection is still usable and the value is intact in bigint and string modes.
     expect(await roundTrip(2n ** 53n + 1n, "bigint")).to.equal(2n ** 53n + 1n);
-    expect(await roundTrip(2n ** 53n + 1n, "string")).to.equal(
-      "9007199254740993",
-    );
+    expect(await roundTrip(2n ** 53n + 1n, "string")).to.equal("9007199254740993");
   });
 
   it("round-trips ±(2^63 - 1) as bigint", async () => {
@@ -103,9 +94,7 @@ describe("native: value round-trips", () => {
       expect((error as LibSqlError).code).to.equal("LIBSQL_INVALID_PARAM");
       expect((error as LibSqlError).message).to.contain("NaN");
     }
-    expect(
-      (await conn.execute("SELECT count(*) FROM v WHERE id = 2")).rows[0][0],
-    ).to.equal(0);
+    expect((await conn.execute("SELECT count(*) FROM v WHERE id = 2")).rows[0][0]).to.equal(0);
   });
 
   it("binds booleans as 1 and 0", async () => {
@@ -118,9 +107,7 @@ describe("native: value round-trips", () => {
     expect(await storedType()).to.equal("text");
     expect(await roundTrip("😀𝄞 héllo ✓")).to.equal("😀𝄞 héllo ✓");
     expect(await roundTrip("a\u0000b\u0000")).to.equal("a\u0000b\u0000");
-    expect(
-      (await conn.execute("SELECT length(CAST(x AS BLOB)) FROM v")).rows[0][0],
-    ).to.equal(4);
+    expect((await conn.execute("SELECT length(CAST(x AS BLOB)) FROM v")).rows[0][0]).to.equal(4);
   });
 
   it("round-trips empty and 16 MiB blobs, from Buffer, Uint8Array and ArrayBuffer", async () => {
@@ -137,19 +124,11 @@ describe("native: value round-trips", () => {
 
     const view = new Uint8Array([1, 2, 3, 4, 5]).subarray(1, 4);
     expect([...((await roundTrip(view)) as Buffer)]).to.deep.equal([2, 3, 4]);
-    expect([
-      ...((await roundTrip(new Uint8Array([9, 8]).buffer)) as Buffer),
-    ]).to.deep.equal([9, 8]);
+    expect([...((await roundTrip(new Uint8Array([9, 8]).buffer)) as Buffer)]).to.deep.equal([9, 8]);
   });
 
   it("refuses values that are not SQL values", async () => {
-    for (const bad of [
-      new Date(),
-      { a: 1 },
-      Symbol("s"),
-      () => 1,
-      new Int32Array([1]),
-    ]) {
+    for (const bad of [new Date(), { a: 1 }, Symbol("s"), () => 1, new Int32Array([1])]) {
       try {
         await conn.execute("SELECT ?", [bad as never]);
         expect.fail(`expected an error for ${String(bad)}`);
@@ -196,25 +175,13 @@ describe("native: value round-trips", () => {
   });
 
   it("returns column names, declared types, rowsAffected and lastInsertRowid", async () => {
-    await conn.execute(
-      "CREATE TABLE typed (id INTEGER PRIMARY KEY, name VARCHAR(20), score REAL)",
-    );
-    const insert = await conn.execute(
-      "INSERT INTO typed (name, score) VALUES (?, ?), (?, ?)",
-      ["a", 1, "b", 2],
-    );
+    await conn.execute("CREATE TABLE typed (id INTEGER PRIMARY KEY, name VARCHAR(20), score REAL)");
+    const insert = await conn.execute("INSERT INTO typed (name, score) VALUES (?, ?), (?, ?)", ["a", 1, "b", 2]);
     expect(insert.rowsAffected).to.equal(2);
     expect(insert.lastInsertRowid).to.equal(2);
-    const select = await conn.execute(
-      "SELECT id, name, score, 1 + 1 AS two FROM typed ORDER BY id",
-    );
+    const select = await conn.execute("SELECT id, name, score, 1 + 1 AS two FROM typed ORDER BY id");
     expect(select.columns).to.deep.equal(["id", "name", "score", "two"]);
-    expect(select.columnTypes).to.deep.equal([
-      "INTEGER",
-      "VARCHAR(20)",
-      "REAL",
-      null,
-    ]);
+    expect(select.columnTypes).to.deep.equal(["INTEGER", "VARCHAR(20)", "REAL", null]);
     expect(select.rows).to.deep.equal([
       [1, "a", 1, 2],
       [2, "b", 2, 2],
@@ -225,12 +192,8 @@ describe("native: value round-trips", () => {
   });
 
   it("supports RETURNING", async () => {
-    await conn.execute(
-      "CREATE TABLE ret (id INTEGER PRIMARY KEY, created TEXT DEFAULT 'now')",
-    );
-    const result = await conn.query(
-      "INSERT INTO ret (id) VALUES (NULL), (NULL) RETURNING id, created",
-    );
+    await conn.execute("CREATE TABLE ret (id INTEGER PRIMARY KEY, created TEXT DEFAULT 'now')");
+    const result = await conn.query("INSERT INTO ret (id) VALUES (NULL), (NULL) RETURNING id, created");
     expect(result.rows).to.deep.equal([
       { id: 1, created: "now" },
       { id: 2, created: "now" },
