@@ -110,6 +110,11 @@ describe("native: value round-trips", () => {
     expect((await conn.execute("SELECT length(CAST(x AS BLOB)) FROM v")).rows[0][0]).to.equal(4);
   });
 
+  it("reads TEXT that is not valid UTF-8 with replacement characters instead of failing", async () => {
+    const result = await conn.execute("SELECT CAST(x'61ff62' AS TEXT) AS t, typeof(CAST(x'61ff62' AS TEXT)) AS k");
+    expect(result.rows[0]).to.deep.equal(["a\uFFFDb", "text"]);
+  });
+
   it("round-trips empty and 16 MiB blobs, from Buffer, Uint8Array and ArrayBuffer", async () => {
     const empty = await roundTrip(Buffer.alloc(0));
     expect(Buffer.isBuffer(empty)).to.equal(true);
