@@ -8,16 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LibSqlConnection, LibSqlError } from "../../src/native";
 import { tempDbPath, tempDir } from "../support/tmp";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(LibSqlError);
-    return (error as LibSqlError).code;
-  }
-  return "no error";
-}
+import { codeOf } from "../support/errors";
 
 const SLOW_READ = `
   WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000)

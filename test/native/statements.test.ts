@@ -4,15 +4,7 @@
  */
 import { expect } from "chai";
 import { LibSqlConnection, LibSqlError, nativeStats } from "../../src/native";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as LibSqlError).code;
-  }
-  return "no error";
-}
+import { codeOf } from "../support/errors";
 
 describe("native: statements and batches", () => {
   let conn: LibSqlConnection;

@@ -3,18 +3,9 @@
  * unknown and finished ids; invalid savepoint names) that must change nothing.
  */
 import { expect } from "chai";
-import { LibSqlConnection, LibSqlError, nativeBinding, wrapAsync } from "../../src/native";
+import { LibSqlConnection, nativeBinding, wrapAsync } from "../../src/native";
 import { tempDbPath } from "../support/tmp";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(LibSqlError);
-    return (error as LibSqlError).code;
-  }
-  return "no error";
-}
+import { codeOf } from "../support/errors";
 
 describe("native: transactions", () => {
   let a: LibSqlConnection;

@@ -2,29 +2,14 @@
  * Helpers for the functional tests: temporary database files, data sources on a file and on
  * `:memory:`, and a logger that records what TypeORM logs.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { Logger, QueryRunner } from "typeorm";
 import { LibSqlDataSource, type LibSqlDataSourceOptions } from "../../../src";
+import { tempDbPath, tempDir } from "../../support/tmp";
 
-const roots: string[] = [];
-
-/** A fresh temporary directory, removed when the process exits. */
-export function tempDir(prefix = "typeorm-libsql-"): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  roots.push(dir);
-  return dir;
-}
+export { tempDir };
 
 /** A path for a database file that does not exist yet. */
-export function tempDatabase(name = "test.db"): string {
-  return path.join(tempDir(), name);
-}
-
-process.on("exit", () => {
-  for (const dir of roots) fs.rmSync(dir, { recursive: true, force: true });
-});
+export const tempDatabase = tempDbPath;
 
 export type Target = "file" | "memory";
 export const TARGETS: readonly Target[] = ["file", "memory"];
