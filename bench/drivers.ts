@@ -28,7 +28,11 @@ export function loadLibSqlDataSource(): { ctor: DataSourceCtor } | { reason: str
 
 export function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0];
+  const line = text.split("\n")[0];
+  // better-sqlite3 installed with --ignore-scripts has no compiled addon.
+  return line.includes("Could not locate the bindings file")
+    ? `${line} (better-sqlite3's addon is not built; run "npm rebuild better-sqlite3")`
+    : line;
 }
 
 /** Deletes a database file and its WAL companions. */
