@@ -15,3 +15,4 @@ export { LibSqlConnectionPool } from "./driver/LibSqlConnectionPool";
 export type { LeaseMode } from "./driver/LibSqlConnectionPool";
 export { LibSqlQueryRunner } from "./query-runner/LibSqlQueryRunner";
 export * from "./native";
+export * from "./vector";

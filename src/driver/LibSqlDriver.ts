@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { DataSource, EntityMetadata, ObjectLiteral, QueryRunner, ReplicationMode } from "typeorm";
 import type { ColumnType } from "typeorm/driver/types/ColumnTypes";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { TableColumn } from "typeorm/schema-builder/table/TableColumn";
 import { AbstractSqliteDriver } from "typeorm/driver/sqlite-abstract/AbstractSqliteDriver";
 import { OrmUtils } from "typeorm/util/OrmUtils";
 import { LibSqlConnection, LibSqlError, type OpenOptions } from "../native";
@@ -17,6 +19,13 @@ import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
 import { bindDataSource, dataSourceOf } from "./compat";
 import { installInsertReturning, LIBSQL_DRIVER_MARK } from "./insertReturning";
 import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
+import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
+import {
+  hydrateVectorValue,
+  installVectorColumnTypes,
+  isVectorColumn,
+  persistVectorValue,
+} from "../vector/driverSupport";
 
 /** The statement kinds TypeORM asks about RETURNING support for. */
 type ReturningType = "insert" | "update" | "delete";
@@ -43,6 +52,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     Object.defineProperty(this, LIBSQL_DRIVER_MARK, { value: true });
     // SQLite transactions are serializable; other levels are refused rather than faked.
     Object.assign(this, { supportedIsolationLevels: ["SERIALIZABLE"] });
+    // libSQL's vector columns: F32_BLOB(n) and F64_BLOB(n) (see src/vector).
+    installVectorColumnTypes(this);
     this.insertReturning = installInsertReturning();
   }
 
@@ -116,7 +127,24 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       return "blob";
     }
     if ((column.type as unknown) === Uint8Array) return "blob";
-    return super.normalizeType(column);
+    return normaliseVectorType(column) ?? super.normalizeType(column);
+  }
+
+  /** Vector columns are written `F32_BLOB(n)`; everything else as TypeORM's SQLite drivers do. */
+  createFullType(column: TableColumn): string {
+    return isVectorColumn(column) ? vectorFullType(String(column.type), column.length) : super.createFullType(column);
+  }
+
+  /** Vectors (`number[]`, `Float32Array`, `Float64Array`) become libSQL's vector bytes. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's Driver contract
+  preparePersistentValue(value: any, column: ColumnMetadata): any {
+    return isVectorColumn(column) ? persistVectorValue(value, column) : super.preparePersistentValue(value, column);
+  }
+
+  /** Stored vectors come back as `number[]`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's Driver contract
+  prepareHydratedValue(value: any, column: ColumnMetadata): any {
+    return isVectorColumn(column) ? hydrateVectorValue(value, column) : super.prepareHydratedValue(value, column);
   }
 
   /** libSQL (SQLite 3.45) runs INSERT, UPDATE and DELETE … RETURNING. */

@@ -7,12 +7,15 @@
  */
 import {
   type DataSource,
+  type Table,
+  type TableIndex,
   QueryFailedError,
   QueryResult,
   QueryRunnerAlreadyReleasedError,
   TransactionNotStartedError,
   TypeORMError,
 } from "typeorm";
+import { Query } from "typeorm/driver/Query";
 import type { IsolationLevel } from "typeorm/driver/types/IsolationLevel";
 import type { ReadStream } from "typeorm/platform/PlatformTools";
 import { AbstractSqliteQueryRunner } from "typeorm/driver/sqlite-abstract/AbstractSqliteQueryRunner";
@@ -24,6 +27,8 @@ import { bindDataSource, dataSourceOf } from "../driver/compat";
 import type { LeaseMode } from "../driver/LibSqlConnectionPool";
 import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
+import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
+import type { VectorIndexInfo } from "../vector/schema";
 
 /** Savepoint names of nested transactions: typeorm_1, typeorm_2, … (as TypeORM's SQLite runners). */
 function savepointName(depth: number): string {
@@ -48,6 +53,8 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   private sessionChanged = false;
   private openStreams = 0;
   private transaction: LibSqlTransaction | undefined;
+  /** Vector indexes seen by `loadTables`, so that rebuilding a table recreates them faithfully. */
+  private readonly vectorIndexes = new Map<string, VectorIndexInfo>();
 
   constructor(driver: LibSqlDriver) {
     super();
@@ -248,6 +255,26 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const connection = this.held;
     const value = this.driver.resolvedOptions?.foreignKeys === false ? "OFF" : "ON";
     await this.native(`PRAGMA foreign_keys = ${value}`, () => connection.pragma("foreign_keys", value));
+  }
+
+  /** Drops vector indexes first: their shadow tables cannot be dropped on their own. */
+  async clearDatabase(database?: string): Promise<void> {
+    await dropAllVectorIndexes((sql) => this.query(sql));
+    await super.clearDatabase(database);
+  }
+
+  protected async loadTables(tableNames?: string[]): Promise<Table[]> {
+    const tables = await super.loadTables(tableNames);
+    for (const [name, info] of await findVectorIndexes(tables, (sql) => this.query(sql))) {
+      this.vectorIndexes.set(name, info);
+    }
+    return tables;
+  }
+
+  /** TypeORM reads a vector index back as an index on column `null`; write its real definition. */
+  protected createIndexSql(table: Table, index: TableIndex): Query {
+    const sql = vectorIndexSql(this.vectorIndexes, table, index);
+    return sql === undefined ? super.createIndexSql(table, index) : new Query(sql);
   }
 
   // -------------------------------------------------------------------------
