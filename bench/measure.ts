@@ -12,6 +12,8 @@ export interface Sample {
   opsPerSec: number;
   /** Longest gap in which a 1 ms timer could not fire, in ms. */
   loopBlockMs: number;
+  /** The same, with the GC pauses inside each block subtracted, in ms. */
+  loopBlockNonGcMs: number;
   /** Longest garbage-collection pause in the same window, in ms. */
   gcPauseMs: number;
   /** Per-operation latency in ms (per call, even when a call covers several units). */
@@ -19,8 +21,9 @@ export interface Sample {
   /** Operations that threw (counted, not timed into throughput). */
   errors: number;
   firstError?: string;
-  /** Throughput of each round, when the workload ran in several rounds. */
+  /** Throughput and longest loop block of each round, when the workload ran in several rounds. */
   rounds?: number[];
+  roundsLoopBlockMs?: number[];
 }
 
 export type Op = (i: number) => unknown;
@@ -60,6 +63,7 @@ export async function measureCounted(
     seconds,
     opsPerSec: ops / seconds,
     loopBlockMs: loop.longestBlockMs,
+    loopBlockNonGcMs: loop.longestNonGcBlockMs,
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors: 0,
@@ -110,6 +114,7 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
     seconds: elapsed,
     opsPerSec: latencies.length / elapsed,
     loopBlockMs: loop.longestBlockMs,
+    loopBlockNonGcMs: loop.longestNonGcBlockMs,
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors,
@@ -120,17 +125,22 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
 
 /**
  * Folds several rounds of one workload into one sample: throughput and latency from the median
- * round, the worst loop block and GC pause of any round, and errors summed.
+ * round; loop blocks and GC pauses as the median of the rounds' worst (one round disturbed by
+ * other work on the machine does not decide it; every round's worst is kept in `roundsLoopBlockMs`);
+ * errors summed.
  */
 export function combineRounds(samples: readonly Sample[]): Sample {
-  const byRate = [...samples].sort((a, b) => a.opsPerSec - b.opsPerSec);
-  const median = byRate[Math.floor((byRate.length - 1) / 2)];
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+  const rate = median(samples.map((s) => s.opsPerSec));
+  const middle = samples.find((s) => s.opsPerSec === rate) ?? samples[0];
   const combined: Sample = {
-    ...median,
-    loopBlockMs: Math.max(...samples.map((s) => s.loopBlockMs)),
-    gcPauseMs: Math.max(...samples.map((s) => s.gcPauseMs)),
+    ...middle,
+    loopBlockMs: median(samples.map((s) => s.loopBlockMs)),
+    loopBlockNonGcMs: median(samples.map((s) => s.loopBlockNonGcMs)),
+    gcPauseMs: median(samples.map((s) => s.gcPauseMs)),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     rounds: samples.map((s) => s.opsPerSec),
+    roundsLoopBlockMs: samples.map((s) => s.loopBlockMs),
   };
   const firstError = samples.find((s) => s.firstError !== undefined)?.firstError;
   if (firstError !== undefined) combined.firstError = firstError;

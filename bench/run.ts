@@ -50,7 +50,7 @@ function describe(workload: Workload, id: DriverId, outcome: Outcome): string {
   const s = outcome.sample;
   const rate = Math.round(s.opsPerSec).toLocaleString("en-GB");
   const errors = s.errors ? `, ${s.errors} errors (${s.firstError})` : "";
-  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms  gc ${s.gcPauseMs.toFixed(1)} ms${errors}`;
+  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms (${s.loopBlockNonGcMs.toFixed(1)} ms outside GC)${errors}`;
 }
 
 /**
