@@ -25,11 +25,14 @@ export class LoopMonitor {
   private observer: PerformanceObserver | undefined;
   private last = 0;
   private gaps: [number, number][] = [];
+  /** Longest gap too short to keep (counted whole: it cannot hold a GC worth subtracting). */
+  private longestShort = 0;
   private gcs: [number, number][] = [];
 
   start(): void {
     this.last = performance.now();
     this.gaps = [];
+    this.longestShort = 0;
     this.gcs = [];
     this.observer = new PerformanceObserver((list) => this.takeGc(list.getEntries()));
     this.observer.observe({ entryTypes: ["gc"] });
@@ -41,7 +44,9 @@ export class LoopMonitor {
   }
 
   private gap(now: number): void {
-    if (now - this.last > KEEP_GAPS_OVER_MS && this.gaps.length < MAX_KEPT) this.gaps.push([this.last, now]);
+    const gap = now - this.last;
+    if (gap > KEEP_GAPS_OVER_MS && this.gaps.length < MAX_KEPT) this.gaps.push([this.last, now]);
+    else this.longestShort = Math.max(this.longestShort, gap);
     this.last = now;
   }
 
@@ -60,8 +65,8 @@ export class LoopMonitor {
     this.observer?.disconnect();
     this.observer = undefined;
 
-    let longestBlockMs = 0;
-    let longestNonGcBlockMs = 0;
+    let longestBlockMs = this.longestShort;
+    let longestNonGcBlockMs = this.longestShort;
     for (const [from, to] of this.gaps) {
       let gc = 0;
       for (const [s, e] of this.gcs) gc += Math.max(0, Math.min(to, e) - Math.max(from, s));

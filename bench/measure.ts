@@ -3,6 +3,7 @@
  * flows, each recording per-operation latency and the event-loop block while it runs.
  */
 import { performance } from "perf_hooks";
+import { ContentionProbe } from "./contention";
 import { LoopMonitor } from "./loop-monitor";
 
 export interface Sample {
@@ -21,6 +22,10 @@ export interface Sample {
   /** Operations that threw (counted, not timed into throughput). */
   errors: number;
   firstError?: string;
+  /** Share of the machine's CPU other processes used meanwhile (undefined where unknown). */
+  otherCpu?: number;
+  /** Rounds during which other processes were busy (left out of the median unless all were). */
+  disturbedRounds?: number;
   /** Throughput and longest loop block of each round, when the workload ran in several rounds. */
   rounds?: number[];
   roundsLoopBlockMs?: number[];
@@ -47,6 +52,7 @@ export async function measureCounted(
 ): Promise<Sample> {
   for (let i = 0; i < (options.warmup ?? 0); i++) await op(-1 - i);
   const latencies = new Array<number>(count);
+  const probe = new ContentionProbe();
   const monitor = new LoopMonitor();
   monitor.start();
   const t0 = performance.now();
@@ -67,6 +73,7 @@ export async function measureCounted(
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors: 0,
+    otherCpu: probe.otherCpuShare(),
   };
 }
 
@@ -103,6 +110,7 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
     return { latencies, errors, firstError };
   };
   if (warmupSeconds > 0) await runFor(warmupSeconds * 1000, false);
+  const probe = new ContentionProbe();
   const monitor = new LoopMonitor();
   monitor.start();
   const t0 = performance.now();
@@ -118,27 +126,35 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors,
+    otherCpu: probe.otherCpuShare(),
   };
   if (firstError !== undefined) sample.firstError = firstError;
   return sample;
 }
 
+/** Other processes using more than this share of the machine's CPU disturb a round. */
+export const DISTURBED_OVER = 0.1;
+
 /**
- * Folds several rounds of one workload into one sample: throughput and latency from the median
- * round; loop blocks and GC pauses as the median of the rounds' worst (one round disturbed by
- * other work on the machine does not decide it; every round's worst is kept in `roundsLoopBlockMs`);
- * errors summed.
+ * Folds several rounds of one workload into one sample, from the rounds measured while the rest
+ * of the machine was quiet (all rounds, if none was): throughput and latency from the median
+ * round; loop blocks and GC pauses as the median of those rounds' worst; errors summed over all.
+ * Every round's throughput and worst block stay in `rounds` / `roundsLoopBlockMs`.
  */
 export function combineRounds(samples: readonly Sample[]): Sample {
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-  const rate = median(samples.map((s) => s.opsPerSec));
-  const middle = samples.find((s) => s.opsPerSec === rate) ?? samples[0];
+  const quiet = samples.filter((s) => (s.otherCpu ?? 0) <= DISTURBED_OVER);
+  const used = quiet.length > 0 ? quiet : samples;
+  const rate = median(used.map((s) => s.opsPerSec));
+  const middle = used.find((s) => s.opsPerSec === rate) ?? used[0];
   const combined: Sample = {
     ...middle,
-    loopBlockMs: median(samples.map((s) => s.loopBlockMs)),
-    loopBlockNonGcMs: median(samples.map((s) => s.loopBlockNonGcMs)),
-    gcPauseMs: median(samples.map((s) => s.gcPauseMs)),
+    loopBlockMs: median(used.map((s) => s.loopBlockMs)),
+    loopBlockNonGcMs: median(used.map((s) => s.loopBlockNonGcMs)),
+    gcPauseMs: median(used.map((s) => s.gcPauseMs)),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    otherCpu: Math.max(...used.map((s) => s.otherCpu ?? 0)),
+    disturbedRounds: samples.length - quiet.length,
     rounds: samples.map((s) => s.opsPerSec),
     roundsLoopBlockMs: samples.map((s) => s.loopBlockMs),
   };

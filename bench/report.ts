@@ -142,11 +142,25 @@ function notes(report: RunReport): string[] {
       const o = result.outcomes[id];
       if (!o) continue;
       if (o.status !== "ok") out.push(`- ${result.title}, ${id}: ${o.status} — ${o.reason}`);
-      else if (o.sample.errors > 0)
+      else if (o.sample.disturbedRounds)
+        out.push(
+          `- ${result.title}, ${id}: ${o.sample.disturbedRounds} of ${o.sample.rounds?.length} rounds ran while other ` +
+            `processes used the CPU (up to ${Math.round((o.sample.otherCpu ?? 0) * 100)} % in the rounds kept)`,
+        );
+      if (o.status === "ok" && o.sample.errors > 0)
         out.push(`- ${result.title}, ${id}: ${o.sample.errors} failed requests (first: ${o.sample.firstError})`);
     }
   }
   return out;
+}
+
+function busiest(report: RunReport): number {
+  let share = 0;
+  for (const result of report.workloads) {
+    for (const o of Object.values(result.outcomes))
+      if (o?.status === "ok") share = Math.max(share, o.sample.otherCpu ?? 0);
+  }
+  return share;
 }
 
 function settingsLines(report: RunReport): string[] {
@@ -191,6 +205,7 @@ export function markdown(report: RunReport): string {
     "  block equals the whole timed run; their per-operation block is the latency column.",
     "- Concurrent mix: each request starts from its own macrotask, like a request handler; the peers",
     "  share one connection, so their transactions are queued FIFO (without that they fail).",
+    `- Other processes used at most ${Math.round(busiest(report) * 100)} % of the machine's CPU during the rounds kept.`,
     ...settingsLines(report),
     `- Sizes: save ${c.save}, bulk ${c.bulkRows} rows in chunks of ${c.bulkChunk}, findOneBy ${c.findOne}, ` +
       `find-joined ${c.findJoined}, transactions ${c.transactions}, large read ${c.largeRows} rows × ${c.largeQueries}, ` +

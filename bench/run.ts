@@ -11,7 +11,7 @@ import { chart } from "./chart";
 import { BenchConfig, loadConfig, selected } from "./config";
 import { firstLine, loadLibSqlDataSource, openOrmTarget } from "./drivers";
 import { loadAverage, machineInfo } from "./machine";
-import { combineRounds, Sample } from "./measure";
+import { combineRounds, DISTURBED_OVER, Sample } from "./measure";
 import { openRawClient } from "./raw-clients";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
@@ -50,12 +50,15 @@ function describe(workload: Workload, id: DriverId, outcome: Outcome): string {
   const s = outcome.sample;
   const rate = Math.round(s.opsPerSec).toLocaleString("en-GB");
   const errors = s.errors ? `, ${s.errors} errors (${s.firstError})` : "";
-  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms (${s.loopBlockNonGcMs.toFixed(1)} ms outside GC)${errors}`;
+  const others = s.otherCpu === undefined ? "" : `, others ${Math.round(s.otherCpu * 100)} % CPU`;
+  const disturbed = s.disturbedRounds ? `, ${s.disturbedRounds} disturbed round(s)` : "";
+  return `  ${id.padEnd(15)} ${rate.padStart(9)} ${workload.unit}/s  p99 ${s.latency.p99.toFixed(2)} ms  loop block ${s.loopBlockMs.toFixed(1)} ms (${s.loopBlockNonGcMs.toFixed(1)} ms outside GC)${others}${disturbed}${errors}`;
 }
 
 /**
  * Runs one workload `config.rounds` times on every driver, the drivers taking turns in an order
- * that rotates each round (so none always goes first), and keeps the median round per driver.
+ * that rotates each round (so none always goes first), repeats rounds that other processes
+ * disturbed, and keeps the median round per driver.
  */
 async function runRounds<T extends { id: DriverId }>(
   workload: Workload,
@@ -68,14 +71,18 @@ async function runRounds<T extends { id: DriverId }>(
   const samples = new Map<DriverId, Sample[]>();
   const refused = new Map<DriverId, Outcome>();
   log(`${workload.title}`);
-  for (let r = 0; r < rounds; r++) {
+  const quiet = (id: DriverId): number =>
+    (samples.get(id) ?? []).filter((s) => (s.otherCpu ?? 0) <= DISTURBED_OVER).length;
+  // Rounds disturbed by other processes are repeated, up to `rounds` extra rounds in all.
+  for (let r = 0; r < 2 * rounds; r++) {
     const order = drivers.map((_, i) => drivers[(i + r) % drivers.length]);
-    for (const driver of order) {
-      if (refused.has(driver.id)) continue;
+    const due = order.filter((d) => !refused.has(d.id) && (r < rounds || quiet(d.id) < rounds));
+    for (const driver of due) {
       const outcome = await attempt(() => run(driver));
       if (outcome.status === "ok") samples.set(driver.id, [...(samples.get(driver.id) ?? []), outcome.sample]);
       else refused.set(driver.id, outcome);
-      if (rounds > 1) log(`  round ${r + 1}/${rounds}` + describe(workload, driver.id, outcome).slice(1));
+      const label = r < rounds ? `round ${r + 1}/${rounds}` : `extra round (earlier one disturbed)`;
+      if (rounds > 1) log(`  ${label}` + describe(workload, driver.id, outcome).slice(1));
     }
   }
   for (const driver of drivers) {
