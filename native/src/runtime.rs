@@ -45,3 +45,21 @@ where
         )),
     }
 }
+
+/// Runs `work`, turning a panic into a `LIBSQL_PANIC` error.
+pub fn catch_panic<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|payload| Err(panic_error(payload)))
+}
+
+fn panic_error(payload: Box<dyn std::any::Any + Send>) -> LibError {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    LibError::new(
+        codes::PANIC,
+        format!("internal panic in the native core (the connection is still usable): {detail}"),
+    )
+}

@@ -90,7 +90,9 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
         Behaviour::Immediate => "BEGIN IMMEDIATE",
         Behaviour::Exclusive => "BEGIN EXCLUSIVE",
     };
-    if behaviour == Behaviour::ReadOnly && !conn.database.mode.is_remote() {
+    // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
+    // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
+    if behaviour == Behaviour::ReadOnly {
         execute_control(&conn, "PRAGMA query_only = ON").await?;
     }
     if let Err(err) = execute_control(&conn, sql).await {
@@ -107,7 +109,7 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
 }
 
 async fn end_read_only(conn: &Conn, behaviour: Behaviour) {
-    if behaviour == Behaviour::ReadOnly && !conn.database.mode.is_remote() {
+    if behaviour == Behaviour::ReadOnly {
         // Best effort: failing to lift query_only leaves the connection read-only, which is safe.
         let _ = execute_control(conn, "PRAGMA query_only = OFF").await;
     }

@@ -1,10 +1,11 @@
 //! The Node.js surface of the native core: every `#[napi]` export lives here and only converts
 //! arguments and results; the work itself is done by the core modules, off the JavaScript thread,
-//! through `runtime::run`. Ids are plain numbers; see `src/native/` for the typed TypeScript view.
+//! through `promise`. Ids are plain numbers; see `src/native/` for the typed TypeScript view.
 
 pub mod convert;
 
-use napi::bindgen_prelude::{BigInt, Either};
+use napi::bindgen_prelude::{BigInt, Either, Object, ToNapiValue};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::connection::{self, ExecOptions, OpenConfig, PragmaValue};
@@ -15,13 +16,24 @@ use crate::values::IntMode;
 use crate::{batch, cursor, replication, statement, transaction};
 use convert::{JsPage, JsParams, JsResult, JsResults, RowMode};
 
-async fn off_loop<F, Fut, T>(work: F) -> napi::Result<T>
+/// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
+/// straight from that thread: two thread hand-offs per call (JS → blocking pool → JS) instead of
+/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS).
+fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<Object<'env>>
 where
+    T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<T>>,
-    T: Send + 'static,
 {
-    runtime::run(work).await.map_err(napi::Error::from)
+    let (deferred, promise) = env.create_deferred::<T, _>()?;
+    napi::bindgen_prelude::spawn_blocking(move || {
+        let handle = tokio::runtime::Handle::current();
+        match runtime::catch_panic(|| handle.block_on(work())) {
+            Ok(value) => deferred.resolve(move |_| Ok(value)),
+            Err(err) => deferred.reject(err.into()),
+        }
+    });
+    Ok(promise)
 }
 
 fn js<T>(result: Result<T>) -> napi::Result<T> {
@@ -77,8 +89,8 @@ fn wrap(result: crate::values::QueryResult, exec: ExecOptions, row_mode: RowMode
     }
 }
 
-#[napi]
-pub async fn open(options: OpenOptions) -> napi::Result<u32> {
+#[napi(catch_unwind)]
+pub fn open(env: &Env, options: OpenOptions) -> napi::Result<Object<'_>> {
     let config = OpenConfig {
         url: options.url,
         auth_token: options.auth_token,
@@ -89,7 +101,7 @@ pub async fn open(options: OpenOptions) -> napi::Result<u32> {
         busy_timeout_ms: options.busy_timeout,
         statement_cache_size: options.statement_cache_size,
     };
-    off_loop(move || connection::open(config)).await
+    promise(env, move || connection::open(config))
 }
 
 #[napi(catch_unwind)]
@@ -97,22 +109,25 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
     js(connection::connect_shared(conn_id))
 }
 
-#[napi]
-pub async fn close(conn_id: u32) -> napi::Result<()> {
-    off_loop(move || connection::close(conn_id)).await
+#[napi(catch_unwind)]
+pub fn close(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || connection::close(conn_id))
 }
 
-#[napi]
-pub async fn execute(
+#[napi(catch_unwind)]
+pub fn execute(
+    env: &Env,
     conn_id: u32,
     sql: String,
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<JsResult> {
+) -> napi::Result<Object<'_>> {
     let (exec, row_mode) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    let result = off_loop(move || connection::execute(conn_id, sql, params, exec)).await?;
-    Ok(wrap(result, exec, row_mode))
+    promise(env, move || async move {
+        let result = connection::execute(conn_id, sql, params, exec).await?;
+        Ok(wrap(result, exec, row_mode))
+    })
 }
 
 #[napi(object, object_to_js = false)]
@@ -121,39 +136,45 @@ pub struct BatchStatement {
     pub params: Option<JsParams>,
 }
 
-#[napi]
-pub async fn batch(
+#[napi(catch_unwind)]
+pub fn batch(
+    env: &Env,
     conn_id: u32,
     statements: Vec<BatchStatement>,
     transactional: bool,
     options: Option<QueryOptions>,
-) -> napi::Result<JsResults> {
+) -> napi::Result<Object<'_>> {
     let (exec, row_mode) = js(parse_options(options))?;
     let statements: Vec<_> = statements
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
         .collect();
-    let results = off_loop(move || batch::batch(conn_id, statements, transactional, exec)).await?;
-    Ok(JsResults(
-        results
-            .into_iter()
-            .map(|r| wrap(r, exec, row_mode))
-            .collect(),
-    ))
+    promise(env, move || async move {
+        let results = batch::batch(conn_id, statements, transactional, exec).await?;
+        Ok(JsResults(
+            results
+                .into_iter()
+                .map(|r| wrap(r, exec, row_mode))
+                .collect(),
+        ))
+    })
 }
 
-#[napi]
-pub async fn execute_script(
+#[napi(catch_unwind)]
+pub fn execute_script(
+    env: &Env,
     conn_id: u32,
     sql: String,
     transactional: Option<bool>,
-) -> napi::Result<()> {
-    off_loop(move || batch::execute_script(conn_id, sql, transactional.unwrap_or(false))).await
+) -> napi::Result<Object<'_>> {
+    promise(env, move || {
+        batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
+    })
 }
 
-#[napi]
-pub async fn prepare(conn_id: u32, sql: String) -> napi::Result<u32> {
-    off_loop(move || statement::prepare(conn_id, sql)).await
+#[napi(catch_unwind)]
+pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<Object<'_>> {
+    promise(env, move || statement::prepare(conn_id, sql))
 }
 
 #[napi(object)]
@@ -175,52 +196,71 @@ pub fn statement_info(stmt_id: u32) -> napi::Result<StatementInfo> {
     })
 }
 
-#[napi]
-pub async fn execute_statement(
+#[napi(catch_unwind)]
+pub fn execute_statement(
+    env: &Env,
     stmt_id: u32,
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<JsResult> {
+) -> napi::Result<Object<'_>> {
     let (exec, row_mode) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    let result = off_loop(move || statement::execute(stmt_id, params, exec)).await?;
-    Ok(wrap(result, exec, row_mode))
+    promise(env, move || async move {
+        let result = statement::execute(stmt_id, params, exec).await?;
+        Ok(wrap(result, exec, row_mode))
+    })
 }
 
-#[napi]
-pub async fn finalize(stmt_id: u32) -> napi::Result<()> {
-    off_loop(move || statement::finalize(stmt_id)).await
+#[napi(catch_unwind)]
+pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || statement::finalize(stmt_id))
 }
 
-#[napi]
-pub async fn begin(conn_id: u32, behaviour: Option<String>) -> napi::Result<u32> {
+#[napi(catch_unwind)]
+pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result<Object<'_>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
-    off_loop(move || transaction::begin(conn_id, behaviour)).await
+    promise(env, move || transaction::begin(conn_id, behaviour))
 }
 
-#[napi]
-pub async fn commit(conn_id: u32, tx_id: u32) -> napi::Result<()> {
-    off_loop(move || transaction::commit(conn_id, tx_id)).await
+#[napi(catch_unwind)]
+pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || transaction::commit(conn_id, tx_id))
 }
 
-#[napi]
-pub async fn rollback(conn_id: u32, tx_id: u32) -> napi::Result<()> {
-    off_loop(move || transaction::rollback(conn_id, tx_id)).await
+#[napi(catch_unwind)]
+pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || transaction::rollback(conn_id, tx_id))
 }
 
-#[napi]
-pub async fn savepoint(conn_id: u32, tx_id: u32, name: String) -> napi::Result<()> {
-    off_loop(move || transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)).await
+#[napi(catch_unwind)]
+pub fn savepoint(env: &Env, conn_id: u32, tx_id: u32, name: String) -> napi::Result<Object<'_>> {
+    promise(env, move || {
+        transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
+    })
 }
 
-#[napi]
-pub async fn release_savepoint(conn_id: u32, tx_id: u32, name: String) -> napi::Result<()> {
-    off_loop(move || transaction::savepoint(conn_id, tx_id, name, SavepointOp::Release)).await
+#[napi(catch_unwind)]
+pub fn release_savepoint(
+    env: &Env,
+    conn_id: u32,
+    tx_id: u32,
+    name: String,
+) -> napi::Result<Object<'_>> {
+    promise(env, move || {
+        transaction::savepoint(conn_id, tx_id, name, SavepointOp::Release)
+    })
 }
 
-#[napi]
-pub async fn rollback_to_savepoint(conn_id: u32, tx_id: u32, name: String) -> napi::Result<()> {
-    off_loop(move || transaction::savepoint(conn_id, tx_id, name, SavepointOp::RollbackTo)).await
+#[napi(catch_unwind)]
+pub fn rollback_to_savepoint(
+    env: &Env,
+    conn_id: u32,
+    tx_id: u32,
+    name: String,
+) -> napi::Result<Object<'_>> {
+    promise(env, move || {
+        transaction::savepoint(conn_id, tx_id, name, SavepointOp::RollbackTo)
+    })
 }
 
 #[napi(catch_unwind)]
@@ -233,10 +273,15 @@ pub fn savepoints(conn_id: u32, tx_id: u32) -> napi::Result<Vec<String>> {
     js(transaction::savepoints(conn_id, tx_id))
 }
 
-#[napi]
-pub async fn open_cursor(conn_id: u32, sql: String, params: Option<JsParams>) -> napi::Result<u32> {
+#[napi(catch_unwind)]
+pub fn open_cursor(
+    env: &Env,
+    conn_id: u32,
+    sql: String,
+    params: Option<JsParams>,
+) -> napi::Result<Object<'_>> {
     let params = params.unwrap_or_default().0;
-    off_loop(move || cursor::open(conn_id, sql, params)).await
+    promise(env, move || cursor::open(conn_id, sql, params))
 }
 
 #[napi(catch_unwind)]
@@ -244,26 +289,29 @@ pub fn cursor_columns(cursor_id: u32) -> napi::Result<Vec<String>> {
     Ok(js(cursor::CURSORS.get(cursor_id))?.columns.clone())
 }
 
-#[napi]
-pub async fn fetch(
+#[napi(catch_unwind)]
+pub fn fetch(
+    env: &Env,
     cursor_id: u32,
     max_rows: u32,
     options: Option<QueryOptions>,
-) -> napi::Result<JsPage> {
+) -> napi::Result<Object<'_>> {
     let (exec, row_mode) = js(parse_options(options))?;
     let columns = js(cursor::CURSORS.get(cursor_id))?.columns.clone();
-    let page = off_loop(move || cursor::fetch(cursor_id, max_rows, exec)).await?;
-    Ok(JsPage {
-        page,
-        columns,
-        int_mode: exec.int_mode,
-        row_mode,
+    promise(env, move || async move {
+        let page = cursor::fetch(cursor_id, max_rows, exec).await?;
+        Ok(JsPage {
+            page,
+            columns,
+            int_mode: exec.int_mode,
+            row_mode,
+        })
     })
 }
 
-#[napi]
-pub async fn close_cursor(cursor_id: u32) -> napi::Result<()> {
-    off_loop(move || cursor::close(cursor_id)).await
+#[napi(catch_unwind)]
+pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || cursor::close(cursor_id))
 }
 
 #[napi(object)]
@@ -297,14 +345,14 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
     })
 }
 
-#[napi]
-pub async fn busy_timeout(conn_id: u32, ms: u32) -> napi::Result<()> {
-    off_loop(move || connection::set_busy_timeout(conn_id, ms)).await
+#[napi(catch_unwind)]
+pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || connection::set_busy_timeout(conn_id, ms))
 }
 
-#[napi]
-pub async fn reset(conn_id: u32) -> napi::Result<()> {
-    off_loop(move || connection::reset(conn_id)).await
+#[napi(catch_unwind)]
+pub fn reset(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || connection::reset(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -312,30 +360,36 @@ pub fn interrupt(conn_id: u32) -> napi::Result<()> {
     js(connection::interrupt(conn_id))
 }
 
-#[napi]
-pub async fn pragma(
+#[napi(catch_unwind)]
+pub fn pragma(
+    env: &Env,
     conn_id: u32,
     name: String,
     value: Option<Either<String, f64>>,
     options: Option<QueryOptions>,
-) -> napi::Result<JsResult> {
+) -> napi::Result<Object<'_>> {
     let (exec, row_mode) = js(parse_options(options))?;
     let value = value.map(|v| match v {
         Either::A(text) => PragmaValue::Text(text),
         Either::B(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => PragmaValue::Integer(n as i64),
         Either::B(n) => PragmaValue::Real(n),
     });
-    let result = off_loop(move || connection::pragma(conn_id, name, value, exec)).await?;
-    Ok(wrap(result, exec, row_mode))
+    promise(env, move || async move {
+        let result = connection::pragma(conn_id, name, value, exec).await?;
+        Ok(wrap(result, exec, row_mode))
+    })
 }
 
-#[napi]
-pub async fn load_extension(
+#[napi(catch_unwind)]
+pub fn load_extension(
+    env: &Env,
     conn_id: u32,
     path: String,
     entry_point: Option<String>,
-) -> napi::Result<()> {
-    off_loop(move || connection::load_extension(conn_id, path, entry_point)).await
+) -> napi::Result<Object<'_>> {
+    promise(env, move || {
+        connection::load_extension(conn_id, path, entry_point)
+    })
 }
 
 #[napi(object)]
@@ -351,37 +405,43 @@ fn synced(s: replication::Synced) -> SyncResult {
     }
 }
 
-#[napi]
-pub async fn sync(conn_id: u32) -> napi::Result<SyncResult> {
-    off_loop(move || replication::sync(conn_id))
-        .await
-        .map(synced)
+#[napi(catch_unwind)]
+pub fn sync(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || async move {
+        replication::sync(conn_id).await.map(synced)
+    })
 }
 
-#[napi]
-pub async fn sync_until(conn_id: u32, frame_no: f64) -> napi::Result<SyncResult> {
+#[napi(catch_unwind)]
+pub fn sync_until(env: &Env, conn_id: u32, frame_no: f64) -> napi::Result<Object<'_>> {
     if !(frame_no >= 0.0 && frame_no.fract() == 0.0) {
         return js(Err(LibError::invalid_argument(
             "frameNo must be a non-negative integer",
         )));
     }
-    off_loop(move || replication::sync_until(conn_id, frame_no as u64))
-        .await
-        .map(synced)
+    promise(env, move || async move {
+        replication::sync_until(conn_id, frame_no as u64)
+            .await
+            .map(synced)
+    })
 }
 
-#[napi]
-pub async fn flush_replicator(conn_id: u32) -> napi::Result<Option<f64>> {
-    off_loop(move || replication::flush_replicator(conn_id))
-        .await
-        .map(|n| n.map(|n| n as f64))
+#[napi(catch_unwind)]
+pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || async move {
+        replication::flush_replicator(conn_id)
+            .await
+            .map(|n| n.map(|n| n as f64))
+    })
 }
 
-#[napi]
-pub async fn replication_index(conn_id: u32) -> napi::Result<Option<f64>> {
-    off_loop(move || replication::replication_index(conn_id))
-        .await
-        .map(|n| n.map(|n| n as f64))
+#[napi(catch_unwind)]
+pub fn replication_index(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+    promise(env, move || async move {
+        replication::replication_index(conn_id)
+            .await
+            .map(|n| n.map(|n| n as f64))
+    })
 }
 
 #[napi(catch_unwind)]
