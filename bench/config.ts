@@ -38,6 +38,11 @@ export interface BenchConfig {
   only: string;
   /** Comma-separated driver ids to run (all when empty). */
   drivers: string;
+  /**
+   * Where to write latest.md, latest.json and chart.svg. Empty: bench/results for a full default
+   * run, bench/.work/results for any run with options (so trial runs never replace the published results).
+   */
+  out: string;
   /** Seed of the pseudo-random key sequence, so every driver sees the same keys. */
   seed: number;
 }
@@ -62,6 +67,7 @@ const DEFAULTS: BenchConfig = {
   poolSize: 0,
   only: "",
   drivers: "",
+  out: "",
   seed: 42,
 };
 

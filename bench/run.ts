@@ -32,6 +32,17 @@ import { RAW_ROWS } from "./workloads/raw";
 const WORK_DIR = path.join(__dirname, ".work");
 const RESULTS_DIR = path.join(__dirname, "results");
 
+/** Partial or resized runs must not overwrite the published results. */
+function resultsDir(config: BenchConfig, argv: readonly string[]): string {
+  if (config.out) return path.resolve(config.out);
+  const partial =
+    config.only.trim() ||
+    config.drivers.trim() ||
+    argv.length > 0 ||
+    Object.keys(process.env).some((k) => k.startsWith("BENCH_"));
+  return partial ? path.join(WORK_DIR, "results") : RESULTS_DIR;
+}
+
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
 }
@@ -164,15 +175,16 @@ async function main(): Promise<void> {
 
   report.workloads = [...results.values()];
   report.machine.loadAverage.end = loadAverage();
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS_DIR, "latest.md"), markdown(report));
-  fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), json(report));
-  fs.writeFileSync(path.join(RESULTS_DIR, "chart.svg"), chart(report));
+  const out = resultsDir(config, process.argv.slice(2));
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, "latest.md"), markdown(report));
+  fs.writeFileSync(path.join(out, "latest.json"), json(report));
+  fs.writeFileSync(path.join(out, "chart.svg"), chart(report));
   log("");
   log(throughputTable(report));
   log("");
   log(
-    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), RESULTS_DIR)}/latest.md, latest.json, chart.svg`,
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}/latest.md, latest.json, chart.svg`,
   );
 }
 
