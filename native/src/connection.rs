@@ -6,6 +6,7 @@
 //! operation lock so that counters such as `changes()` belong to the statement that produced them.
 //! `interrupt` deliberately bypasses that lock.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -83,14 +84,26 @@ pub const DEFAULT_STATEMENT_CACHE_SIZE: u32 = 64;
 pub struct DatabaseHandle {
     pub db: libsql::Database,
     pub mode: Mode,
+    /// Held by the write transaction (immediate or exclusive) of any connection of this database,
+    /// so that this process's writers queue in order instead of sleeping in SQLite's busy handler.
+    pub writer: Arc<tokio::sync::Mutex<()>>,
     busy_timeout_ms: u32,
     statement_cache_size: usize,
+}
+
+impl DatabaseHandle {
+    /// Whether writers of this database share a file (and so one write lock) in this process.
+    pub fn queues_writers(&self) -> bool {
+        matches!(self.mode, Mode::Local | Mode::Replica)
+    }
 }
 
 /// A registered connection.
 pub struct Conn {
     pub database: Arc<DatabaseHandle>,
     pub conn: libsql::Connection,
+    /// How long this connection waits for a lock, in milliseconds.
+    pub busy_timeout_ms: AtomicU32,
     /// Serialises the connection's work. Held across awaits by design (it is not a registry lock).
     pub ops: tokio::sync::Mutex<ConnState>,
     /// The id of the transaction this connection holds, if any.
@@ -258,9 +271,11 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
             .map_err(LibError::from)?;
     }
     let cache = StatementCache::new(database.statement_cache_size);
+    let busy_timeout_ms = AtomicU32::new(database.busy_timeout_ms);
     CONNECTIONS.insert(Conn {
         database,
         conn,
+        busy_timeout_ms,
         ops: tokio::sync::Mutex::new(ConnState { cache }),
         transaction: Mutex::new(None),
     })
@@ -272,6 +287,7 @@ pub async fn open(config: OpenConfig) -> Result<u32> {
     let handle = Arc::new(DatabaseHandle {
         db,
         mode,
+        writer: Arc::new(tokio::sync::Mutex::new(())),
         busy_timeout_ms: config.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS),
         statement_cache_size: config
             .statement_cache_size
@@ -487,7 +503,9 @@ pub async fn set_busy_timeout(conn_id: u32, ms: u32) -> Result<()> {
     let _state = conn.ops.lock().await;
     conn.conn
         .busy_timeout(Duration::from_millis(u64::from(ms)))
-        .map_err(LibError::from)
+        .map_err(LibError::from)?;
+    conn.busy_timeout_ms.store(ms, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Resets the connection: drops cached statements and lets libsql clear its state.

@@ -2,7 +2,9 @@
 //! and every operation on it checks that the caller names that same connection. Savepoints are
 //! tracked per transaction; their names are validated identifiers, never raw SQL.
 
+use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
@@ -36,6 +38,23 @@ pub struct Transaction {
     pub conn_id: u32,
     pub behaviour: Behaviour,
     savepoints: Mutex<Vec<String>>,
+    /// The database's writer slot, held by a write transaction until it ends (dropped with it).
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// Waits, up to the connection's busy timeout, for the other write transactions of this process on
+/// the same database to end. The wait is a fair queue, so writers proceed in arrival order and wake
+/// as soon as the previous one commits, instead of polling in SQLite's busy handler.
+async fn queue_writer(conn: &Conn) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+    let ms = conn.busy_timeout_ms.load(Ordering::Relaxed);
+    let slot = conn.database.writer.clone();
+    match tokio::time::timeout(Duration::from_millis(u64::from(ms)), slot.lock_owned()).await {
+        Ok(guard) => Ok(guard),
+        Err(_) => Err(LibError::sqlite(
+            5,
+            format!("database is locked: another write transaction of this process held it for the whole busy timeout ({ms} ms)"),
+        )),
+    }
 }
 
 pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
@@ -92,6 +111,13 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
     };
     // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
     // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
+    let writer = if matches!(behaviour, Behaviour::Immediate | Behaviour::Exclusive)
+        && conn.database.queues_writers()
+    {
+        Some(queue_writer(&conn).await?)
+    } else {
+        None
+    };
     if behaviour == Behaviour::ReadOnly {
         execute_control(&conn, "PRAGMA query_only = ON").await?;
     }
@@ -103,6 +129,7 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
         conn_id,
         behaviour,
         savepoints: Mutex::new(Vec::new()),
+        _writer: writer,
     })?;
     *conn.transaction.lock() = Some(id);
     Ok(id)

@@ -3,7 +3,7 @@
  * unknown and finished ids; invalid savepoint names) that must change nothing.
  */
 import { expect } from "chai";
-import { LibSqlConnection, nativeBinding, wrapAsync } from "../../src/native";
+import { LibSqlConnection, LibSqlError, nativeBinding, wrapAsync } from "../../src/native";
 import { tempDbPath } from "../support/tmp";
 import { codeOf } from "../support/errors";
 
@@ -148,5 +148,53 @@ describe("native: transactions", () => {
     await tx.commit();
     const tx2 = await b.begin("immediate");
     await tx2.commit();
+  });
+});
+
+describe("native: write transactions of one database queue in order", () => {
+  it("runs concurrent immediate transactions on shared connections one after another, without SQLITE_BUSY", async () => {
+    const first = await LibSqlConnection.open({ url: tempDbPath(), busyTimeout: 5000 });
+    await first.execute("PRAGMA journal_mode = WAL");
+    await first.execute("CREATE TABLE log (writer INTEGER, step INTEGER)");
+    const writers = [first, ...Array.from({ length: 5 }, () => first.connectShared())];
+    await Promise.all(
+      writers.map(async (conn, writer) => {
+        const tx = await conn.begin("immediate");
+        for (let step = 0; step < 3; step++) {
+          await conn.execute("INSERT INTO log VALUES (?, ?)", [writer, step]);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        await tx.commit();
+      }),
+    );
+    // Each transaction's rows are contiguous: no two writers interleaved.
+    const rows = (await first.execute("SELECT writer FROM log ORDER BY rowid")).rows.map((r) => r[0]);
+    expect(rows).to.have.length(18);
+    for (let i = 0; i < rows.length; i += 3) expect(rows.slice(i, i + 3)).to.deep.equal([rows[i], rows[i], rows[i]]);
+    expect(new Set(rows).size).to.equal(6);
+    await Promise.all(writers.map((c) => c.close()));
+  });
+
+  it("gives up with SQLITE_BUSY after the busy timeout, and frees the slot when the holder closes", async () => {
+    const holder = await LibSqlConnection.open({ url: tempDbPath() });
+    const waiter = holder.connectShared();
+    await waiter.busyTimeout(50);
+    const tx = await holder.begin("immediate");
+    try {
+      await waiter.begin("immediate");
+      expect.fail("the waiter should give up");
+    } catch (error) {
+      expect((error as LibSqlError).code).to.equal("SQLITE_BUSY");
+      // It waited in this process's writer queue, not in SQLite's busy handler.
+      expect((error as LibSqlError).message).to.contain("another write transaction of this process");
+    }
+    // A deferred (read) transaction does not queue behind the writer.
+    const reader = await waiter.begin("deferred");
+    await reader.commit();
+    await holder.close(); // rolls back and releases the writer slot
+    const next = await waiter.begin("immediate");
+    await next.commit();
+    expect(tx.id).to.be.a("number");
+    await waiter.close();
   });
 });
