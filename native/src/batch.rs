@@ -1,7 +1,9 @@
 //! Batches: many statements in one native call, either all-or-nothing or independently; and an
 //! SQL script runner for migrations (many statements, no parameters).
 
-use crate::connection::{execute_control, execute_locked, ExecOptions, CONNECTIONS};
+use crate::connection::{
+    autocommit_writer, execute_control, execute_locked, ExecOptions, CONNECTIONS,
+};
 use crate::errors::{LibError, Result};
 use crate::values::{Params, QueryResult};
 
@@ -29,6 +31,8 @@ pub async fn batch(
     }
     // Inside a transaction already: nest with a savepoint so the batch alone is undone on failure.
     let nested = !conn.conn.is_autocommit();
+    // A batch of its own is a write transaction: it queues like one.
+    let _writer = autocommit_writer(&conn, !nested).await?;
     let (open_sql, commit_sql, undo_sql) = if nested {
         (
             format!("SAVEPOINT {BATCH_SAVEPOINT}"),

@@ -69,6 +69,8 @@ impl StatementCache {
 /// A registered prepared statement.
 pub struct PreparedStatement {
     pub conn_id: u32,
+    /// Whether the statement writes (it then queues for the writer slot in autocommit mode).
+    writes: bool,
     pub stmt: tokio::sync::Mutex<Option<libsql::Statement>>,
     pub info: StatementInfo,
 }
@@ -102,6 +104,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     };
     STATEMENTS.insert(PreparedStatement {
         conn_id,
+        writes: connection::is_write_statement(&sql),
         stmt: tokio::sync::Mutex::new(Some(stmt)),
         info,
     })
@@ -115,6 +118,7 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
     let prepared = STATEMENTS.get(stmt_id)?;
     let conn = CONNECTIONS.get(prepared.conn_id)?;
     let _state = conn.ops.lock().await;
+    let _writer = connection::autocommit_writer(&conn, prepared.writes).await?;
     let guard = prepared.stmt.lock().await;
     let stmt = guard
         .as_ref()

@@ -2,13 +2,11 @@
 //! and every operation on it checks that the caller names that same connection. Savepoints are
 //! tracked per transaction; their names are validated identifiers, never raw SQL.
 
-use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::connection::{execute_control, validate_identifier, Conn, CONNECTIONS};
+use crate::connection::{execute_control, queue_writer, validate_identifier, Conn, CONNECTIONS};
 use crate::errors::{codes, LibError, Result};
 use crate::registry::Registry;
 
@@ -40,21 +38,6 @@ pub struct Transaction {
     savepoints: Mutex<Vec<String>>,
     /// The database's writer slot, held by a write transaction until it ends (dropped with it).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-/// Waits, up to the connection's busy timeout, for the other write transactions of this process on
-/// the same database to end. The wait is a fair queue, so writers proceed in arrival order and wake
-/// as soon as the previous one commits, instead of polling in SQLite's busy handler.
-async fn queue_writer(conn: &Conn) -> Result<tokio::sync::OwnedMutexGuard<()>> {
-    let ms = conn.busy_timeout_ms.load(Ordering::Relaxed);
-    let slot = conn.database.writer.clone();
-    match tokio::time::timeout(Duration::from_millis(u64::from(ms)), slot.lock_owned()).await {
-        Ok(guard) => Ok(guard),
-        Err(_) => Err(LibError::sqlite(
-            5,
-            format!("database is locked: another write transaction of this process held it for the whole busy timeout ({ms} ms)"),
-        )),
-    }
 }
 
 pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
