@@ -29,6 +29,13 @@ impl<T> Registry<T> {
 
     /// Stores `item` and returns its new id.
     pub fn insert(&self, item: T) -> Result<u32> {
+        let id = self.reserve()?;
+        self.insert_with_id(id, item);
+        Ok(id)
+    }
+
+    /// Takes a fresh id for an item that will be stored with `insert_with_id`.
+    pub fn reserve(&self) -> Result<u32> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if id == u32::MAX {
             return Err(LibError::new(
@@ -36,8 +43,12 @@ impl<T> Registry<T> {
                 format!("{} ids are exhausted", self.kind),
             ));
         }
-        self.items.lock().insert(id, Arc::new(item));
         Ok(id)
+    }
+
+    /// Stores `item` under an id from `reserve`.
+    pub fn insert_with_id(&self, id: u32, item: T) {
+        self.items.lock().insert(id, Arc::new(item));
     }
 
     pub fn get(&self, id: u32) -> Result<Arc<T>> {

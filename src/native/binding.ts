@@ -27,6 +27,8 @@ export interface RawOpenOptions {
 export interface RawQueryOptions {
   intMode?: IntMode;
   rowMode?: RowMode;
+  /** Rows converted with the result; the rest wait for `takeRows` (0 or absent: all at once). */
+  pageRows?: number;
 }
 
 export interface RawResult {
@@ -35,6 +37,8 @@ export interface RawResult {
   rows: unknown[];
   rowsAffected: number;
   lastInsertRowid: number | bigint | string | null;
+  /** Present when rows beyond the first page wait natively for `takeRows`. */
+  more?: number;
 }
 
 export interface RawPage {
@@ -92,6 +96,8 @@ export interface NativeBinding {
   savepoint(connId: number, txId: number, name: string): Promise<void>;
   releaseSavepoint(connId: number, txId: number, name: string): Promise<void>;
   rollbackToSavepoint(connId: number, txId: number, name: string): Promise<void>;
+  takeRows(pageId: number, maxRows: number): RawPage;
+  dropRows(pageId: number): void;
   currentTransaction(connId: number): number | null;
   savepoints(connId: number, txId: number): string[];
   openCursor(connId: number, sql: string, params?: Params | null): Promise<number>;

@@ -10,13 +10,42 @@ import {
   RawConnectionInfo,
   RawOpenOptions,
   RawQueryOptions,
+  RawResult,
   RawStatementInfo,
   RawSyncResult,
   RowMode,
   SqlValue,
   TransactionBehaviour,
 } from "./binding";
-import { wrapAsync, wrapSync } from "./errors";
+import { toLibSqlError, wrapAsync, wrapSync } from "./errors";
+
+/**
+ * Rows turned into JavaScript values per turn of the event loop. A larger result comes back in
+ * pages, with the loop free between them, so that converting it never blocks for long.
+ */
+export const RESULT_PAGE_ROWS = 1000;
+
+/** Takes the rows of a paged result (see `RESULT_PAGE_ROWS`), yielding to the loop between pages. */
+async function collect(result: RawResult): Promise<RawResult> {
+  const id = result.more;
+  if (id === undefined) return result;
+  delete result.more;
+  try {
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const page = binding().takeRows(id, RESULT_PAGE_ROWS);
+      for (const row of page.rows) result.rows.push(row);
+      if (page.done) return result;
+    }
+  } catch (error) {
+    try {
+      binding().dropRows(id);
+    } catch {
+      // Already freed.
+    }
+    throw toLibSqlError(error);
+  }
+}
 
 export interface OpenOptions extends RawOpenOptions {
   /** Default integer mode for this connection's results (per-call options override it). */
@@ -72,13 +101,13 @@ export class LibSqlConnection {
   }
 
   private opts(options: QueryOptions | undefined, rowMode: RowMode): RawQueryOptions {
-    return { intMode: options?.intMode ?? this.intMode, rowMode };
+    return { intMode: options?.intMode ?? this.intMode, rowMode, pageRows: RESULT_PAGE_ROWS };
   }
 
   /** Runs one statement; rows are arrays in column order. */
   async execute(sql: string, params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await wrapAsync(() =>
-      binding().execute(this.id, sql, params ?? null, this.opts(options, "array")),
+    return (await collect(
+      await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "array"))),
     )) as Result<ArrayRow>;
   }
 
@@ -88,8 +117,8 @@ export class LibSqlConnection {
     params?: Params,
     options?: QueryOptions,
   ): Promise<Result<Row>> {
-    return (await wrapAsync(() =>
-      binding().execute(this.id, sql, params ?? null, this.opts(options, "object")),
+    return (await collect(
+      await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "object"))),
     )) as Result<Row>;
   }
 
@@ -99,9 +128,11 @@ export class LibSqlConnection {
     options: QueryOptions & { transactional?: boolean } = {},
   ): Promise<Result<ObjectRow>[]> {
     const items = statements.map((s) => ({ sql: s.sql, params: s.params ?? null }));
-    return (await wrapAsync(() =>
+    const results = await wrapAsync(() =>
       binding().batch(this.id, items, options.transactional ?? true, this.opts(options, "object")),
-    )) as Result<ObjectRow>[];
+    );
+    for (const result of results) await collect(result);
+    return results as Result<ObjectRow>[];
   }
 
   /** Runs an SQL script (several statements, no parameters), optionally all-or-nothing. */
@@ -148,8 +179,8 @@ export class LibSqlConnection {
 
   /** `PRAGMA name` or `PRAGMA name = value` (the name is validated, the value quoted). */
   async pragma<Row extends object = ObjectRow>(name: string, value?: string | number): Promise<Row[]> {
-    const result = await wrapAsync(() =>
-      binding().pragma(this.id, name, value ?? null, this.opts(undefined, "object")),
+    const result = await collect(
+      await wrapAsync(() => binding().pragma(this.id, name, value ?? null, this.opts(undefined, "object"))),
     );
     return result.rows as Row[];
   }
@@ -199,20 +230,26 @@ export class LibSqlStatement {
   }
 
   async execute(params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await wrapAsync(() =>
-      binding().executeStatement(this.id, params ?? null, {
-        intMode: options?.intMode ?? this.intMode,
-        rowMode: "array",
-      }),
+    return (await collect(
+      await wrapAsync(() =>
+        binding().executeStatement(this.id, params ?? null, {
+          intMode: options?.intMode ?? this.intMode,
+          rowMode: "array",
+          pageRows: RESULT_PAGE_ROWS,
+        }),
+      ),
     )) as Result<ArrayRow>;
   }
 
   async query<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): Promise<Result<Row>> {
-    return (await wrapAsync(() =>
-      binding().executeStatement(this.id, params ?? null, {
-        intMode: options?.intMode ?? this.intMode,
-        rowMode: "object",
-      }),
+    return (await collect(
+      await wrapAsync(() =>
+        binding().executeStatement(this.id, params ?? null, {
+          intMode: options?.intMode ?? this.intMode,
+          rowMode: "object",
+          pageRows: RESULT_PAGE_ROWS,
+        }),
+      ),
     )) as Result<Row>;
   }
 

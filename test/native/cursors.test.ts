@@ -3,7 +3,7 @@
  * process's resident memory is sampled; it must stay bounded.
  */
 import { expect } from "chai";
-import { LibSqlConnection, LibSqlError, nativeStats } from "../../src/native";
+import { LibSqlConnection, LibSqlError, nativeBinding, nativeStats, wrapAsync, wrapSync } from "../../src/native";
 
 describe("native: cursors", () => {
   let conn: LibSqlConnection;
@@ -88,5 +88,39 @@ describe("native: cursors", () => {
     // The whole result is ~100 MB of strings as JS values; streaming must stay far below that.
     const growthMiB = (peak - baseline) / (1024 * 1024);
     expect(growthMiB, `RSS grew by ${growthMiB.toFixed(1)} MiB`).to.be.below(64);
+  });
+});
+
+describe("native: large results come back in pages", () => {
+  it("converts rows beyond the first page on later turns of the event loop, in order", async () => {
+    const conn = await LibSqlConnection.open({ url: ":memory:" });
+    const raw = nativeBinding();
+    const first = await wrapAsync(() =>
+      raw.execute(conn.id, "SELECT value FROM generate_series(1, 2500)", null, { rowMode: "array", pageRows: 1000 }),
+    );
+    expect(first.rows).to.have.length(1000);
+    expect(first.more).to.be.a("number");
+    const second = raw.takeRows(first.more as number, 1000);
+    expect(second.done).to.equal(false);
+    expect((second.rows[0] as number[])[0]).to.equal(1001);
+    const third = raw.takeRows(first.more as number, 1000);
+    expect(third.rows).to.have.length(500);
+    expect(third.done).to.equal(true);
+    // A finished page source is freed.
+    expect(() => wrapSync(() => raw.takeRows(first.more as number, 1))).to.throw(LibSqlError);
+
+    // The binding collects every page transparently.
+    const all = await conn.execute("SELECT value FROM generate_series(1, 25000)");
+    expect(all.rows).to.have.length(25000);
+    expect(all.rows.every((row, i) => row[0] === i + 1)).to.equal(true);
+    expect(all).not.to.have.property("more");
+
+    // Abandoned pages can be freed explicitly.
+    const abandoned = await wrapAsync(() =>
+      raw.execute(conn.id, "SELECT value FROM generate_series(1, 10)", null, { pageRows: 3 }),
+    );
+    raw.dropRows(abandoned.more as number);
+    expect(() => wrapSync(() => raw.dropRows(abandoned.more as number))).to.throw(LibSqlError);
+    await conn.close();
   });
 });

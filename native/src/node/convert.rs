@@ -430,6 +430,8 @@ pub struct JsResult {
     pub result: QueryResult,
     pub int_mode: IntMode,
     pub row_mode: RowMode,
+    /// Rows beyond the first page wait in `pages` under this id.
+    pub more: Option<u32>,
 }
 
 impl TypeName for JsResult {
@@ -471,6 +473,9 @@ unsafe fn result_object(env: sys::napi_env, val: &JsResult) -> napi::Result<sys:
         None => null(env)?,
     };
     set(env, obj, "lastInsertRowid", rowid)?;
+    if let Some(id) = val.more {
+        set(env, obj, "more", double(env, f64::from(id))?)?;
+    }
     Ok(obj)
 }
 

@@ -3,6 +3,7 @@
 //! through `promise`. Ids are plain numbers; see `src/native/` for the typed TypeScript view.
 
 pub mod convert;
+mod pages;
 
 use napi::bindgen_prelude::{BigInt, Either, Object, ToNapiValue};
 use napi::Env;
@@ -60,9 +61,18 @@ pub struct QueryOptions {
     pub int_mode: Option<String>,
     /// "array" (default) or "object".
     pub row_mode: Option<String>,
+    /// Rows converted with the result; the rest wait for `takeRows` (0 or absent: all at once).
+    pub page_rows: Option<u32>,
 }
 
-fn parse_options(options: Option<QueryOptions>) -> Result<(ExecOptions, RowMode)> {
+/// How a result is handed to JavaScript.
+#[derive(Clone, Copy)]
+struct Shape {
+    row_mode: RowMode,
+    page_rows: u32,
+}
+
+fn parse_options(options: Option<QueryOptions>) -> Result<(ExecOptions, Shape)> {
     let options = options.unwrap_or_default();
     let int_mode = match options.int_mode.as_deref() {
         None => IntMode::Number,
@@ -77,16 +87,15 @@ fn parse_options(options: Option<QueryOptions>) -> Result<(ExecOptions, RowMode)
             int_mode,
             no_cache: false,
         },
-        row_mode,
+        Shape {
+            row_mode,
+            page_rows: options.page_rows.unwrap_or(0),
+        },
     ))
 }
 
-fn wrap(result: crate::values::QueryResult, exec: ExecOptions, row_mode: RowMode) -> JsResult {
-    JsResult {
-        result,
-        int_mode: exec.int_mode,
-        row_mode,
-    }
+fn wrap(result: crate::values::QueryResult, exec: ExecOptions, shape: Shape) -> JsResult {
+    pages::split(result, exec.int_mode, shape.row_mode, shape.page_rows)
 }
 
 #[napi(catch_unwind)]
@@ -122,11 +131,11 @@ pub fn execute(
     params: Option<JsParams>,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
-    let (exec, row_mode) = js(parse_options(options))?;
+    let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     promise(env, move || async move {
         let result = connection::execute(conn_id, sql, params, exec).await?;
-        Ok(wrap(result, exec, row_mode))
+        Ok(wrap(result, exec, shape))
     })
 }
 
@@ -144,7 +153,7 @@ pub fn batch(
     transactional: bool,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
-    let (exec, row_mode) = js(parse_options(options))?;
+    let (exec, shape) = js(parse_options(options))?;
     let statements: Vec<_> = statements
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
@@ -152,10 +161,7 @@ pub fn batch(
     promise(env, move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
         Ok(JsResults(
-            results
-                .into_iter()
-                .map(|r| wrap(r, exec, row_mode))
-                .collect(),
+            results.into_iter().map(|r| wrap(r, exec, shape)).collect(),
         ))
     })
 }
@@ -203,11 +209,11 @@ pub fn execute_statement(
     params: Option<JsParams>,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
-    let (exec, row_mode) = js(parse_options(options))?;
+    let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     promise(env, move || async move {
         let result = statement::execute(stmt_id, params, exec).await?;
-        Ok(wrap(result, exec, row_mode))
+        Ok(wrap(result, exec, shape))
     })
 }
 
@@ -263,6 +269,18 @@ pub fn rollback_to_savepoint(
     })
 }
 
+/// The next rows of a result that came back with `more` (converted here, on the JavaScript thread).
+#[napi(catch_unwind)]
+pub fn take_rows(page_id: u32, max_rows: u32) -> napi::Result<JsPage> {
+    js(pages::take(page_id, max_rows))
+}
+
+/// Frees the remaining rows of a result that will not be read.
+#[napi(catch_unwind)]
+pub fn drop_rows(page_id: u32) -> napi::Result<()> {
+    js(pages::drop_rows(page_id))
+}
+
 #[napi(catch_unwind)]
 pub fn current_transaction(conn_id: u32) -> napi::Result<Option<u32>> {
     js(transaction::current(conn_id))
@@ -296,7 +314,7 @@ pub fn fetch(
     max_rows: u32,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
-    let (exec, row_mode) = js(parse_options(options))?;
+    let (exec, shape) = js(parse_options(options))?;
     let columns = js(cursor::CURSORS.get(cursor_id))?.columns.clone();
     promise(env, move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
@@ -304,7 +322,7 @@ pub fn fetch(
             page,
             columns,
             int_mode: exec.int_mode,
-            row_mode,
+            row_mode: shape.row_mode,
         })
     })
 }
@@ -368,7 +386,7 @@ pub fn pragma(
     value: Option<Either<String, f64>>,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
-    let (exec, row_mode) = js(parse_options(options))?;
+    let (exec, shape) = js(parse_options(options))?;
     let value = value.map(|v| match v {
         Either::A(text) => PragmaValue::Text(text),
         Either::B(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => PragmaValue::Integer(n as i64),
@@ -376,7 +394,7 @@ pub fn pragma(
     });
     promise(env, move || async move {
         let result = connection::pragma(conn_id, name, value, exec).await?;
-        Ok(wrap(result, exec, row_mode))
+        Ok(wrap(result, exec, shape))
     })
 }
 
