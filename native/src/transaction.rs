@@ -171,6 +171,8 @@ pub enum SavepointOp {
     Create,
     Release,
     RollbackTo,
+    /// ROLLBACK TO and then RELEASE, in one call (how a nested transaction is undone).
+    RollbackAndRelease,
 }
 
 pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) -> Result<()> {
@@ -179,28 +181,31 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
     let known = tx.savepoints.lock().iter().rposition(|s| *s == name);
-    let sql = match op {
-        SavepointOp::Create => format!("SAVEPOINT \"{name}\""),
-        SavepointOp::Release | SavepointOp::RollbackTo => {
-            if known.is_none() {
-                return Err(LibError::new(
-                    codes::TRANSACTION_STATE,
-                    format!("transaction {tx_id} has no savepoint named {name:?}"),
-                ));
-            }
-            if op == SavepointOp::Release {
-                format!("RELEASE SAVEPOINT \"{name}\"")
-            } else {
-                format!("ROLLBACK TO SAVEPOINT \"{name}\"")
-            }
+    if op != SavepointOp::Create && known.is_none() {
+        return Err(LibError::new(
+            codes::TRANSACTION_STATE,
+            format!("transaction {tx_id} has no savepoint named {name:?}"),
+        ));
+    }
+    let quoted = format!("\"{name}\"");
+    match op {
+        SavepointOp::Create => execute_control(&conn, &format!("SAVEPOINT {quoted}")).await?,
+        SavepointOp::Release => {
+            execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
         }
-    };
-    execute_control(&conn, &sql).await?;
+        SavepointOp::RollbackTo => {
+            execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?
+        }
+        SavepointOp::RollbackAndRelease => {
+            execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?;
+            execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
+        }
+    }
     let mut stack = tx.savepoints.lock();
     match (op, known) {
         (SavepointOp::Create, _) => stack.push(name),
         // RELEASE ends the savepoint and every one opened after it.
-        (SavepointOp::Release, Some(at)) => stack.truncate(at),
+        (SavepointOp::Release | SavepointOp::RollbackAndRelease, Some(at)) => stack.truncate(at),
         // ROLLBACK TO keeps the savepoint itself but ends those opened after it.
         (SavepointOp::RollbackTo, Some(at)) => stack.truncate(at + 1),
         _ => {}

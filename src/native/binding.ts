@@ -95,7 +95,7 @@ export interface NativeBinding {
   rollback(connId: number, txId: number): Promise<void>;
   savepoint(connId: number, txId: number, name: string): Promise<void>;
   releaseSavepoint(connId: number, txId: number, name: string): Promise<void>;
-  rollbackToSavepoint(connId: number, txId: number, name: string): Promise<void>;
+  rollbackToSavepoint(connId: number, txId: number, name: string, release?: boolean | null): Promise<void>;
   takeRows(pageId: number, maxRows: number): RawPage;
   dropRows(pageId: number): void;
   currentTransaction(connId: number): number | null;

@@ -281,8 +281,9 @@ export class LibSqlTransaction {
     await wrapAsync(() => binding().releaseSavepoint(this.connId, this.id, name));
   }
 
-  async rollbackToSavepoint(name: string): Promise<void> {
-    await wrapAsync(() => binding().rollbackToSavepoint(this.connId, this.id, name));
+  /** Rolls back to the savepoint; with `release`, also releases it (one native call for both). */
+  async rollbackToSavepoint(name: string, options: { release?: boolean } = {}): Promise<void> {
+    await wrapAsync(() => binding().rollbackToSavepoint(this.connId, this.id, name, options.release ?? false));
   }
 
   savepoints(): string[] {

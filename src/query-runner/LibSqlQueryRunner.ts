@@ -142,8 +142,9 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.native(`ROLLBACK TO SAVEPOINT ${name}`, () => transaction.rollbackToSavepoint(name));
-      await this.native(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepoint(name));
+      await this.native([`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`], () =>
+        transaction.rollbackToSavepoint(name, { release: true }),
+      );
       this.transactionDepth -= 1;
     } else {
       try {
@@ -379,9 +380,12 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   /** Runs a native transaction call, logging it as the statement it stands for. */
-  private async native<T>(statement: string, work: () => Promise<T>): Promise<T> {
+  /** Runs one native call for the control statement(s) named, logging each of them. */
+  private async native<T>(statements: string | readonly string[], work: () => Promise<T>): Promise<T> {
     const logger = this.owner.logger;
-    logger.logQuery(statement, [], this);
+    const list = typeof statements === "string" ? [statements] : statements;
+    for (const sql of list) logger.logQuery(sql, [], this);
+    const statement = list.join("; ");
     try {
       return await work();
     } catch (error) {

@@ -94,6 +94,18 @@ describe("native: transactions", () => {
     expect(await values(b)).to.deep.equal(["outer", "one"]);
   });
 
+  it("rolls back to and releases a savepoint in one call", async () => {
+    const tx = await a.begin("immediate");
+    await a.execute("INSERT INTO t (v) VALUES ('kept')");
+    await tx.savepoint("inner");
+    await a.execute("INSERT INTO t (v) VALUES ('undone')");
+    await tx.rollbackToSavepoint("inner", { release: true });
+    expect(tx.savepoints()).to.deep.equal([]);
+    expect(await codeOf(tx.releaseSavepoint("inner"))).to.equal("LIBSQL_TRANSACTION_STATE");
+    await tx.commit();
+    expect(await values(b)).to.deep.equal(["kept"]);
+  });
+
   it("refuses invalid and unknown savepoint names without touching the transaction", async () => {
     const tx = await a.begin();
     await a.execute("INSERT INTO t (v) VALUES ('safe')");

@@ -257,15 +257,22 @@ pub fn release_savepoint(
     })
 }
 
+/// `ROLLBACK TO SAVEPOINT name`; with `release`, then `RELEASE SAVEPOINT name` in the same call.
 #[napi(catch_unwind)]
 pub fn rollback_to_savepoint(
     env: &Env,
     conn_id: u32,
     tx_id: u32,
     name: String,
+    release: Option<bool>,
 ) -> napi::Result<Object<'_>> {
+    let op = if release.unwrap_or(false) {
+        SavepointOp::RollbackAndRelease
+    } else {
+        SavepointOp::RollbackTo
+    };
     promise(env, move || {
-        transaction::savepoint(conn_id, tx_id, name, SavepointOp::RollbackTo)
+        transaction::savepoint(conn_id, tx_id, name, op)
     })
 }
 
