@@ -18,6 +18,7 @@ pub async fn batch(
 ) -> Result<Vec<QueryResult>> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
+    crate::transaction::flush_pending(&conn).await?;
     let total = statements.len();
     if !transactional {
         let mut results = Vec::with_capacity(total);
@@ -80,6 +81,7 @@ async fn undo(conn: &libsql::Connection, undo_sql: &str, nested: bool) {
 pub async fn execute_script(conn_id: u32, sql: String, transactional: bool) -> Result<()> {
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
+    crate::transaction::flush_pending(&conn).await?;
     let outcome = if transactional && conn.conn.is_autocommit() {
         conn.conn.execute_transactional_batch(&sql).await
     } else {

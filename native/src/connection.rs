@@ -490,6 +490,7 @@ pub async fn execute(
 ) -> Result<QueryResult> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
+    crate::transaction::flush_pending(&conn).await?;
     let _writer = autocommit_writer(&conn, is_write_statement(&sql)).await?;
     execute_locked(&conn, &mut state, &sql, params, options).await
 }

@@ -36,6 +36,7 @@ pub static CURSORS: LazyLock<Registry<Cursor>> = LazyLock::new(|| Registry::new(
 pub async fn open(conn_id: u32, sql: String, params: Params) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
+    crate::transaction::flush_pending(&conn).await?;
     let stmt = conn.conn.prepare(&sql).await.map_err(LibError::from)?;
     let bound = if conn.database.mode.is_remote() {
         into_libsql_params(params)

@@ -118,6 +118,7 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
     let prepared = STATEMENTS.get(stmt_id)?;
     let conn = CONNECTIONS.get(prepared.conn_id)?;
     let _state = conn.ops.lock().await;
+    crate::transaction::flush_pending(&conn).await?;
     let _writer = connection::autocommit_writer(&conn, prepared.writes).await?;
     let guard = prepared.stmt.lock().await;
     let stmt = guard

@@ -1,8 +1,13 @@
 //! Transactions with ownership: each transaction id is recorded with the connection that began it,
 //! and every operation on it checks that the caller names that same connection. Savepoints are
 //! tracked per transaction; their names are validated identifiers, never raw SQL.
+//!
+//! A transaction or savepoint can be begun lazily: it is registered at once, on the calling thread,
+//! and its BEGIN or SAVEPOINT runs just before the connection's next statement, in the same native
+//! call, which saves a round trip per transaction level.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 
@@ -35,9 +40,13 @@ impl Behaviour {
 pub struct Transaction {
     pub conn_id: u32,
     pub behaviour: Behaviour,
-    savepoints: Mutex<Vec<String>>,
+    /// False while a lazily begun transaction waits for its first statement to run BEGIN.
+    started: AtomicBool,
+    /// Open savepoints, oldest first, each with whether its SAVEPOINT has run yet (a lazy one
+    /// runs just before the next statement).
+    savepoints: Mutex<Vec<(String, bool)>>,
     /// The database's writer slot, held by a write transaction until it ends (dropped with it).
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    writer: Mutex<Option<tokio::sync::OwnedMutexGuard<()>>>,
 }
 
 pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
@@ -49,7 +58,7 @@ pub fn forget(tx_id: u32) {
 }
 
 /// Looks a transaction up and checks it belongs to `conn_id`; refusals change nothing.
-fn owned(conn_id: u32, tx_id: u32) -> Result<std::sync::Arc<Transaction>> {
+fn owned(conn_id: u32, tx_id: u32) -> Result<Arc<Transaction>> {
     let conn = CONNECTIONS.get(conn_id)?;
     let tx = TRANSACTIONS.get(tx_id).map_err(|_| {
         LibError::new(
@@ -72,10 +81,10 @@ fn owned(conn_id: u32, tx_id: u32) -> Result<std::sync::Arc<Transaction>> {
     Ok(tx)
 }
 
-pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
-    let conn = CONNECTIONS.get(conn_id)?;
-    let _state = conn.ops.lock().await;
-    if let Some(existing) = *conn.transaction.lock() {
+/// Checks that `conn` can begin a transaction and registers one (not yet started).
+fn register(conn: &Conn, conn_id: u32, behaviour: Behaviour) -> Result<(u32, Arc<Transaction>)> {
+    let mut held = conn.transaction.lock();
+    if let Some(existing) = *held {
         return Err(LibError::new(
             codes::TRANSACTION_STATE,
             format!("connection {conn_id} already holds transaction {existing}; use a savepoint to nest"),
@@ -87,35 +96,106 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
             format!("connection {conn_id} is already inside a transaction begun with raw SQL"),
         ));
     }
+    let id = TRANSACTIONS.insert(Transaction {
+        conn_id,
+        behaviour,
+        started: AtomicBool::new(false),
+        savepoints: Mutex::new(Vec::new()),
+        writer: Mutex::new(None),
+    })?;
+    *held = Some(id);
+    Ok((id, TRANSACTIONS.get(id)?))
+}
+
+/// Runs BEGIN for a registered transaction: waits for the writer slot (write transactions of a
+/// file database), makes a read-only one `query_only`, then begins.
+async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
+    let behaviour = tx.behaviour;
     let sql = match behaviour {
         Behaviour::Deferred | Behaviour::ReadOnly => "BEGIN DEFERRED",
         Behaviour::Immediate => "BEGIN IMMEDIATE",
         Behaviour::Exclusive => "BEGIN EXCLUSIVE",
     };
-    // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
-    // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
     let writer = if matches!(behaviour, Behaviour::Immediate | Behaviour::Exclusive)
         && conn.database.queues_writers()
     {
-        Some(queue_writer(&conn).await?)
+        Some(queue_writer(conn).await?)
     } else {
         None
     };
+    // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
+    // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
     if behaviour == Behaviour::ReadOnly {
-        execute_control(&conn, "PRAGMA query_only = ON").await?;
+        execute_control(conn, "PRAGMA query_only = ON").await?;
     }
-    if let Err(err) = execute_control(&conn, sql).await {
-        end_read_only(&conn, behaviour).await;
+    if let Err(err) = execute_control(conn, sql).await {
+        end_read_only(conn, behaviour).await;
         return Err(err);
     }
-    let id = TRANSACTIONS.insert(Transaction {
-        conn_id,
-        behaviour,
-        savepoints: Mutex::new(Vec::new()),
-        _writer: writer,
-    })?;
-    *conn.transaction.lock() = Some(id);
+    *tx.writer.lock() = writer;
+    tx.started.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// Begins a transaction now (BEGIN runs before this returns).
+pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
+    let conn = CONNECTIONS.get(conn_id)?;
+    let _state = conn.ops.lock().await;
+    let (id, tx) = register(&conn, conn_id, behaviour)?;
+    if let Err(err) = start(&conn, &tx).await {
+        release(&conn, id);
+        return Err(err);
+    }
     Ok(id)
+}
+
+/// Registers a transaction whose BEGIN runs together with its first statement, saving a round
+/// trip; an error in BEGIN (such as `SQLITE_BUSY`) is then that statement's error, and BEGIN is
+/// tried again with the next one. Runs on the calling thread and never waits: `Ok(None)` when the
+/// connection is busy with another call (use `begin` then).
+pub fn begin_lazy(conn_id: u32, behaviour: Behaviour) -> Result<Option<u32>> {
+    let conn = CONNECTIONS.get(conn_id)?;
+    let Ok(_state) = conn.ops.try_lock() else {
+        return Ok(None);
+    };
+    let (id, _) = register(&conn, conn_id, behaviour)?;
+    Ok(Some(id))
+}
+
+/// Runs what lazily begun transactions and savepoints still owe the database (BEGIN, SAVEPOINT),
+/// before a statement. The caller holds the connection's operation lock.
+pub async fn flush_pending(conn: &Conn) -> Result<()> {
+    let Some(tx_id) = *conn.transaction.lock() else {
+        return Ok(());
+    };
+    let Ok(tx) = TRANSACTIONS.get(tx_id) else {
+        return Ok(());
+    };
+    if !tx.started.load(Ordering::Acquire) {
+        start(conn, &tx)
+            .await
+            .map_err(|e| e.context("the transaction could not begin"))?;
+    }
+    loop {
+        let next = tx
+            .savepoints
+            .lock()
+            .iter()
+            .find(|(_, done)| !done)
+            .map(|(name, _)| name.clone());
+        let Some(name) = next else {
+            return Ok(());
+        };
+        execute_control(conn, &format!("SAVEPOINT \"{name}\"")).await?;
+        if let Some(entry) = tx
+            .savepoints
+            .lock()
+            .iter_mut()
+            .find(|(n, done)| !done && *n == name)
+        {
+            entry.1 = true;
+        }
+    }
 }
 
 async fn end_read_only(conn: &Conn, behaviour: Behaviour) {
@@ -138,6 +218,11 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
+    if !tx.started.load(Ordering::Acquire) {
+        // BEGIN never ran: there is nothing to commit or roll back.
+        release(&conn, tx_id);
+        return Ok(());
+    }
     let outcome = execute_control(&conn, sql).await;
     // SQLite may have ended the transaction on its own (e.g. after some errors); either way, once
     // the connection is back in autocommit the transaction is over.
@@ -175,42 +260,73 @@ pub enum SavepointOp {
     RollbackAndRelease,
 }
 
+fn no_savepoint(tx_id: u32, name: &str) -> LibError {
+    LibError::new(
+        codes::TRANSACTION_STATE,
+        format!("transaction {tx_id} has no savepoint named {name:?}"),
+    )
+}
+
 pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) -> Result<()> {
     validate_identifier("savepoint", &name)?;
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
-    let known = tx.savepoints.lock().iter().rposition(|s| *s == name);
-    if op != SavepointOp::Create && known.is_none() {
-        return Err(LibError::new(
-            codes::TRANSACTION_STATE,
-            format!("transaction {tx_id} has no savepoint named {name:?}"),
-        ));
+    if op == SavepointOp::Create {
+        flush_pending(&conn).await?;
+        execute_control(&conn, &format!("SAVEPOINT \"{name}\"")).await?;
+        tx.savepoints.lock().push((name, true));
+        return Ok(());
     }
-    let quoted = format!("\"{name}\"");
-    match op {
-        SavepointOp::Create => execute_control(&conn, &format!("SAVEPOINT {quoted}")).await?,
-        SavepointOp::Release => {
-            execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
-        }
-        SavepointOp::RollbackTo => {
-            execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?
-        }
-        SavepointOp::RollbackAndRelease => {
-            execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?;
-            execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
+    let found = {
+        let stack = tx.savepoints.lock();
+        stack
+            .iter()
+            .rposition(|(n, _)| *n == name)
+            .map(|at| (at, stack[at].1))
+    };
+    let Some((at, ran)) = found else {
+        return Err(no_savepoint(tx_id, &name));
+    };
+    // A savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it
+    // needs no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
+    if ran {
+        let quoted = format!("\"{name}\"");
+        match op {
+            SavepointOp::Release => {
+                execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
+            }
+            SavepointOp::RollbackTo => {
+                execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?
+            }
+            SavepointOp::RollbackAndRelease => {
+                execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?;
+                execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
+            }
+            SavepointOp::Create => {}
         }
     }
     let mut stack = tx.savepoints.lock();
-    match (op, known) {
-        (SavepointOp::Create, _) => stack.push(name),
-        // RELEASE ends the savepoint and every one opened after it.
-        (SavepointOp::Release | SavepointOp::RollbackAndRelease, Some(at)) => stack.truncate(at),
+    match op {
         // ROLLBACK TO keeps the savepoint itself but ends those opened after it.
-        (SavepointOp::RollbackTo, Some(at)) => stack.truncate(at + 1),
-        _ => {}
+        SavepointOp::RollbackTo => stack.truncate(at + 1),
+        // RELEASE ends the savepoint and every one opened after it.
+        _ => stack.truncate(at),
     }
     Ok(())
+}
+
+/// Registers a savepoint whose SAVEPOINT runs with the next statement (see `begin_lazy`).
+/// `Ok(false)` when the connection is busy with another call (use `savepoint` then).
+pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> Result<bool> {
+    validate_identifier("savepoint", &name)?;
+    let tx = owned(conn_id, tx_id)?;
+    let conn = CONNECTIONS.get(conn_id)?;
+    let Ok(_state) = conn.ops.try_lock() else {
+        return Ok(false);
+    };
+    tx.savepoints.lock().push((name, false));
+    Ok(true)
 }
 
 /// The transaction a connection holds, if any.
@@ -220,5 +336,10 @@ pub fn current(conn_id: u32) -> Result<Option<u32>> {
 
 /// The open savepoints of a transaction, oldest first.
 pub fn savepoints(conn_id: u32, tx_id: u32) -> Result<Vec<String>> {
-    Ok(owned(conn_id, tx_id)?.savepoints.lock().clone())
+    Ok(owned(conn_id, tx_id)?
+        .savepoints
+        .lock()
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect())
 }

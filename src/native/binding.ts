@@ -91,6 +91,8 @@ export interface NativeBinding {
   executeStatement(stmtId: number, params?: Params | null, options?: RawQueryOptions | null): Promise<RawResult>;
   finalize(stmtId: number): Promise<void>;
   begin(connId: number, behaviour?: TransactionBehaviour | null): Promise<number>;
+  beginLazy(connId: number, behaviour?: TransactionBehaviour | null): number | null;
+  savepointLazy(connId: number, txId: number, name: string): boolean;
   commit(connId: number, txId: number): Promise<void>;
   rollback(connId: number, txId: number): Promise<void>;
   savepoint(connId: number, txId: number, name: string): Promise<void>;

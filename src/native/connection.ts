@@ -145,7 +145,19 @@ export class LibSqlConnection {
     return new LibSqlStatement(id, this.intMode);
   }
 
-  async begin(behaviour: TransactionBehaviour = "deferred"): Promise<LibSqlTransaction> {
+  /**
+   * Begins a transaction. With `lazy`, BEGIN is sent together with the next statement (one round
+   * trip fewer); a failure to begin, such as `SQLITE_BUSY`, is then that statement's error, and
+   * BEGIN is tried again with the one after.
+   */
+  async begin(
+    behaviour: TransactionBehaviour = "deferred",
+    options: { lazy?: boolean } = {},
+  ): Promise<LibSqlTransaction> {
+    if (options.lazy) {
+      const lazy = wrapSync(() => binding().beginLazy(this.id, behaviour));
+      if (lazy !== null) return new LibSqlTransaction(this.id, lazy);
+    }
     const id = await wrapAsync(() => binding().begin(this.id, behaviour));
     return new LibSqlTransaction(this.id, id);
   }
@@ -273,7 +285,9 @@ export class LibSqlTransaction {
     await wrapAsync(() => binding().rollback(this.connId, this.id));
   }
 
-  async savepoint(name: string): Promise<void> {
+  /** Opens a savepoint; with `lazy`, SAVEPOINT is sent together with the next statement. */
+  async savepoint(name: string, options: { lazy?: boolean } = {}): Promise<void> {
+    if (options.lazy && wrapSync(() => binding().savepointLazy(this.connId, this.id, name))) return;
     await wrapAsync(() => binding().savepoint(this.connId, this.id, name));
   }
 

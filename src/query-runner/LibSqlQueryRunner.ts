@@ -103,11 +103,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       await this.broadcaster.broadcast("BeforeTransactionStart");
       if (this.transactionDepth === 0) {
         const connection = await this.hold();
-        this.transaction = await this.native("BEGIN IMMEDIATE TRANSACTION", () => connection.begin("immediate"));
+        // Lazy: BEGIN travels with the transaction's first statement (one round trip fewer).
+        this.transaction = await this.native("BEGIN IMMEDIATE TRANSACTION", () =>
+          connection.begin("immediate", { lazy: true }),
+        );
       } else {
         const transaction = this.requireTransaction();
         const name = savepointName(this.transactionDepth);
-        await this.native(`SAVEPOINT ${name}`, () => transaction.savepoint(name));
+        await this.native(`SAVEPOINT ${name}`, () => transaction.savepoint(name, { lazy: true }));
       }
     } catch (error) {
       this.isTransactionActive = wasActive;

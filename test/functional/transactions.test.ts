@@ -274,11 +274,12 @@ describe("transactions across data sources on one file", () => {
       });
       await sleep(20);
       await second.transaction(async (m) => {
-        order.push("second starts");
+        // BEGIN IMMEDIATE travels with the first statement, so that is where the second writer waits.
         await m.getRepository(Entry).insert({ owner: "second", amount: 1 });
+        order.push("second inserted");
       });
       await slow;
-      expect(order).to.deep.equal(["first commits", "second starts"]);
+      expect(order).to.deep.equal(["first commits", "second inserted"]);
       expect(await owners(first)).to.deep.equal(["first:1", "second:1"]);
     } finally {
       await first.destroy();
@@ -293,9 +294,11 @@ describe("transactions across data sources on one file", () => {
     const runner = first.createQueryRunner();
     try {
       await runner.startTransaction();
+      // The lazy BEGIN IMMEDIATE runs with the transaction's first statement and takes the lock.
+      await runner.query("SELECT 1");
       let failure: unknown;
       await second
-        .transaction(async () => undefined)
+        .transaction(async (m) => m.getRepository(Entry).count())
         .catch((error: unknown) => {
           failure = error;
         });

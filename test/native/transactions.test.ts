@@ -210,3 +210,72 @@ describe("native: write transactions of one database queue in order", () => {
     await waiter.close();
   });
 });
+
+describe("native: lazy transactions and savepoints", () => {
+  let a: LibSqlConnection;
+  let b: LibSqlConnection;
+
+  beforeEach(async () => {
+    a = await LibSqlConnection.open({ url: tempDbPath() });
+    await a.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    b = a.connectShared();
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it("sends BEGIN with the first statement, and needs no SQL when nothing ran", async () => {
+    const tx = await a.begin("immediate", { lazy: true });
+    expect(a.currentTransaction()).to.equal(tx.id);
+    expect(a.info().autocommit, "BEGIN has not run yet").to.equal(true);
+    await a.execute("INSERT INTO t (v) VALUES ('in tx')");
+    expect(a.info().autocommit, "BEGIN ran with the INSERT").to.equal(false);
+    await tx.rollback();
+    expect((await b.execute("SELECT count(*) FROM t")).rows[0][0]).to.equal(0);
+
+    const empty = await a.begin("immediate", { lazy: true });
+    await empty.commit();
+    expect(a.currentTransaction()).to.equal(null);
+    expect(a.info().autocommit).to.equal(true);
+  });
+
+  it("reports a failed lazy BEGIN on the first statement, and tries again with the next", async () => {
+    await b.busyTimeout(30);
+    const holder = await a.begin("immediate");
+    const tx = await b.begin("immediate", { lazy: true });
+    expect(await codeOf(b.execute("INSERT INTO t (v) VALUES ('blocked')"))).to.equal("SQLITE_BUSY");
+    expect(b.info().autocommit, "nothing ran outside the transaction").to.equal(true);
+    await holder.commit();
+    await b.execute("INSERT INTO t (v) VALUES ('after')");
+    expect(b.info().autocommit).to.equal(false);
+    await tx.commit();
+    expect((await a.execute("SELECT v FROM t")).rows).to.deep.equal([["after"]]);
+  });
+
+  it("sends SAVEPOINT with the next statement, and undoes an unused one without SQL", async () => {
+    const tx = await a.begin("immediate", { lazy: true });
+    await a.execute("INSERT INTO t (v) VALUES ('outer')");
+    await tx.savepoint("unused", { lazy: true });
+    await tx.rollbackToSavepoint("unused", { release: true });
+    await tx.savepoint("used", { lazy: true });
+    await tx.savepoint("deeper", { lazy: true });
+    expect(tx.savepoints()).to.deep.equal(["used", "deeper"]);
+    await a.execute("INSERT INTO t (v) VALUES ('inner')");
+    await tx.rollbackToSavepoint("used", { release: true });
+    expect(tx.savepoints()).to.deep.equal([]);
+    await a.execute("INSERT INTO t (v) VALUES ('outer again')");
+    await tx.commit();
+    expect((await b.execute("SELECT v FROM t ORDER BY id")).rows).to.deep.equal([["outer"], ["outer again"]]);
+  });
+
+  it("keeps ownership checks and refusals for lazy transactions", async () => {
+    const tx = await a.begin("immediate", { lazy: true });
+    expect(await codeOf(wrapAsync(() => nativeBinding().commit(b.id, tx.id)))).to.equal("LIBSQL_TRANSACTION_OWNERSHIP");
+    expect(await codeOf(a.begin("immediate", { lazy: true }))).to.equal("LIBSQL_TRANSACTION_STATE");
+    expect(await codeOf(tx.savepoint("bad name", { lazy: true }))).to.equal("LIBSQL_INVALID_IDENTIFIER");
+    await tx.rollback();
+    expect(await codeOf(tx.commit())).to.equal("LIBSQL_INVALID_HANDLE");
+  });
+});

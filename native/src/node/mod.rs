@@ -228,6 +228,21 @@ pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result
     promise(env, move || transaction::begin(conn_id, behaviour))
 }
 
+/// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
+/// connection is busy with another call (then use `begin`). Runs on the calling thread.
+#[napi(catch_unwind)]
+pub fn begin_lazy(conn_id: u32, behaviour: Option<String>) -> napi::Result<Option<u32>> {
+    let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
+    js(transaction::begin_lazy(conn_id, behaviour))
+}
+
+/// Registers a savepoint whose SAVEPOINT runs with the next statement; `false` when the connection
+/// is busy with another call (then use `savepoint`).
+#[napi(catch_unwind)]
+pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> napi::Result<bool> {
+    js(transaction::savepoint_lazy(conn_id, tx_id, name))
+}
+
 #[napi(catch_unwind)]
 pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
     promise(env, move || transaction::commit(conn_id, tx_id))
