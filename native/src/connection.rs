@@ -204,7 +204,7 @@ async fn build_database(config: &OpenConfig) -> Result<(libsql::Database, Mode)>
         if let Some(ms) = config.sync_interval_ms {
             if ms == 0 {
                 return Err(LibError::invalid_argument(
-                    "syncInterval must be a positive number of milliseconds",
+                    "syncIntervalMs must be a positive number of milliseconds",
                 ));
             }
             builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
@@ -220,7 +220,7 @@ async fn build_database(config: &OpenConfig) -> Result<(libsql::Database, Mode)>
     }
     if config.sync_interval_ms.is_some() || config.read_your_writes.is_some() {
         return Err(LibError::invalid_argument(
-            "syncInterval and readYourWrites apply only to embedded replicas (set syncUrl)",
+            "syncIntervalMs and readYourWrites apply only to embedded replicas (set syncUrl)",
         ));
     }
     match target {

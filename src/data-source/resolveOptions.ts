@@ -99,15 +99,19 @@ export function describeDatabase(options: LibSqlConnectionOptions): string {
   return typeof target === "string" ? "" : target.description;
 }
 
+/** The native core takes 32-bit unsigned counts and durations. */
+const U32_MAX = 4_294_967_295;
+
 function integer(
   options: LibSqlConnectionOptions,
   key: keyof LibSqlConnectionOptions,
   min: number,
+  max = U32_MAX,
 ): number | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new LibSqlOptionsError(key, `expected an integer ≥ ${min}, got ${describeValue(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new LibSqlOptionsError(key, `expected an integer from ${min} to ${max}, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -169,7 +173,8 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     }
     kind = "replica";
   }
-  const syncInterval = integer(options, "syncInterval", 1);
+  // Seconds here; the native core takes milliseconds in 32 bits.
+  const syncInterval = integer(options, "syncInterval", 1, Math.floor(U32_MAX / 1000));
   if (options.readYourWrites !== undefined && typeof options.readYourWrites !== "boolean") {
     throw new LibSqlOptionsError("readYourWrites", `expected a boolean, got ${describeValue(options.readYourWrites)}`);
   }

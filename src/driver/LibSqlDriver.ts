@@ -187,7 +187,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     const options: OpenOptions = { url: resolved.url, intMode: resolved.intMode };
     if (resolved.authToken !== undefined) options.authToken = resolved.authToken;
     if (resolved.syncUrl !== undefined) options.syncUrl = resolved.syncUrl;
-    if (resolved.syncInterval !== undefined) options.syncInterval = resolved.syncInterval;
+    // The option is in seconds (as in libsql-js); the native core takes milliseconds.
+    if (resolved.syncInterval !== undefined) options.syncIntervalMs = resolved.syncInterval * 1000;
     if (resolved.readYourWrites !== undefined) options.readYourWrites = resolved.readYourWrites;
     if (resolved.encryptionKey !== undefined) options.encryptionKey = resolved.encryptionKey;
     if (resolved.statementCacheSize !== undefined) options.statementCacheSize = resolved.statementCacheSize;

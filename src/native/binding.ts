@@ -17,7 +17,8 @@ export interface RawOpenOptions {
   url: string;
   authToken?: string;
   syncUrl?: string;
-  syncInterval?: number;
+  /** Milliseconds between automatic syncs of an embedded replica. */
+  syncIntervalMs?: number;
   readYourWrites?: boolean;
   encryptionKey?: string;
   busyTimeout?: number;

@@ -41,6 +41,8 @@ describe("options", () => {
     ["poolSize", { url: ":memory:", poolSize: 2 }],
     ["poolSize", { url: tempDatabase(), poolSize: 0 }],
     ["syncInterval", { url: tempDatabase(), syncInterval: 5 }],
+    ["syncInterval", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", syncInterval: 5_000_000 }],
+    ["busyTimeout", { url: ":memory:", busyTimeout: 5_000_000_000 }],
     ["syncUrl", { url: ":memory:", syncUrl: "libsql://example.turso.io" }],
     ["syncUrl", { url: tempDatabase(), syncUrl: "not a url" }],
     ["readYourWrites", { url: tempDatabase(), readYourWrites: true }],

@@ -95,7 +95,7 @@ describe("native: connection modes", () => {
       [{ url: "ftp://example.org/db" }, "LIBSQL_INVALID_ARGUMENT", /unsupported URL scheme/],
       [{ url: "file:x.db?mode=ro" }, "LIBSQL_INVALID_ARGUMENT", /query parameters/],
       [{ url: ":memory:", syncUrl: "http://127.0.0.1:1" }, "LIBSQL_INVALID_ARGUMENT", /local file/],
-      [{ url: "x.db", syncInterval: 1000 }, "LIBSQL_INVALID_ARGUMENT", /syncUrl/],
+      [{ url: "x.db", syncIntervalMs: 1000 }, "LIBSQL_INVALID_ARGUMENT", /syncUrl/],
       [{ url: "x.db", authToken: "secret-token-value" }, "LIBSQL_INVALID_ARGUMENT", /authToken/],
       [{ url: ":memory:", encryptionKey: "k" }, "LIBSQL_UNSUPPORTED", /encryption/],
       [{ url: "http://127.0.0.1:1", encryptionKey: "k" }, "LIBSQL_UNSUPPORTED", /encryption/],

@@ -47,7 +47,8 @@ pub struct OpenOptions {
     pub url: String,
     pub auth_token: Option<String>,
     pub sync_url: Option<String>,
-    pub sync_interval: Option<u32>,
+    /// Milliseconds between automatic syncs of an embedded replica.
+    pub sync_interval_ms: Option<u32>,
     pub read_your_writes: Option<bool>,
     pub encryption_key: Option<String>,
     pub busy_timeout: Option<u32>,
@@ -104,7 +105,7 @@ pub fn open(env: &Env, options: OpenOptions) -> napi::Result<Object<'_>> {
         url: options.url,
         auth_token: options.auth_token,
         sync_url: options.sync_url,
-        sync_interval_ms: options.sync_interval,
+        sync_interval_ms: options.sync_interval_ms,
         read_your_writes: options.read_your_writes,
         encryption_key: options.encryption_key,
         busy_timeout_ms: options.busy_timeout,
