@@ -189,14 +189,17 @@ async fn cursors_page_and_check_integer_mode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupt_stops_a_running_query_off_thread() {
     let conn = connection::open(memory()).await.unwrap();
-    let running = tokio::spawn(runtime::run(move || {
-        connection::execute(
-            conn,
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c".into(),
-            Params::None,
-            ExecOptions::default(),
-        )
-    }));
+    // As the Node layer does: the query blocks a blocking-pool thread, not an async worker.
+    let running = tokio::task::spawn_blocking(move || {
+        runtime::catch_panic(|| {
+            tokio::runtime::Handle::current().block_on(connection::execute(
+                conn,
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c".into(),
+                Params::None,
+                ExecOptions::default(),
+            ))
+        })
+    });
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     connection::interrupt(conn).unwrap();
     let err = running.await.unwrap().unwrap_err();
