@@ -56,14 +56,6 @@ impl StatementCache {
         }
         self.order.clear();
     }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
 }
 
 /// A registered prepared statement.

@@ -57,20 +57,6 @@ pub enum Params {
     Named(Vec<(String, Value)>),
 }
 
-impl Params {
-    pub fn len(&self) -> usize {
-        match self {
-            Params::None => 0,
-            Params::Positional(values) => values.len(),
-            Params::Named(values) => values.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// The placeholders a prepared statement declares: `names[i]` is the name of parameter `i + 1`
 /// (`None` for a bare `?`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
