@@ -1,0 +1,98 @@
+/**
+ * Behaviour that rests on a reach into TypeORM internals (src/typeorm) and that no other suite
+ * pins down: query events broadcast to subscribers, column transformers around vector values, and
+ * the isolation levels the driver declares. If a TypeORM release moves what these reach for, a test
+ * here fails (the other reaches are covered where their feature is tested; see src/typeorm).
+ */
+import { expect } from "chai";
+import {
+  Entity,
+  EventSubscriber,
+  PrimaryGeneratedColumn,
+  type AfterQueryEvent,
+  type BeforeQueryEvent,
+  type EntitySubscriberInterface,
+} from "typeorm";
+import { LibSqlDataSource, VectorColumn } from "../../src";
+import { openDataSource } from "./support/databases";
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+@Entity("seam_point")
+class PointRow {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @VectorColumn({
+    dimensions: 2,
+    nullable: true,
+    transformer: {
+      to: (p?: Point | null) => (p === undefined || p === null ? p : [p.x, p.y]),
+      from: (v: number[] | null) => (v === null ? null : { x: v[0], y: v[1] }),
+    },
+  })
+  at: Point | null;
+}
+
+describe("behaviour resting on TypeORM internals", () => {
+  it("broadcasts beforeQuery and afterQuery to subscribers, with results and failures", async () => {
+    const seen: string[] = [];
+    @EventSubscriber()
+    class QueryWatcher implements EntitySubscriberInterface {
+      beforeQuery(event: BeforeQueryEvent<unknown>): void {
+        if (event.query.includes("seam_probe")) seen.push(`before ${event.query} [${String(event.parameters)}]`);
+      }
+      afterQuery(event: AfterQueryEvent<unknown>): void {
+        if (!event.query.includes("seam_probe")) return;
+        const outcome = event.success ? `ok ${JSON.stringify(event.rawResults)}` : `failed ${event.error?.message}`;
+        seen.push(`after ${outcome}`);
+      }
+    }
+    const dataSource = await openDataSource("memory", { subscribers: [QueryWatcher] });
+    try {
+      await dataSource.query(`SELECT ? AS seam_probe`, [7]);
+      await dataSource.query(`SELECT seam_probe FROM nowhere`).catch(() => undefined);
+      expect(seen).to.have.length(4);
+      expect(seen.slice(0, 2)).to.deep.equal([`before SELECT ? AS seam_probe [7]`, `after ok [{"seam_probe":7}]`]);
+      expect(seen[2]).to.equal(`before SELECT seam_probe FROM nowhere []`);
+      expect(seen[3]).to.match(/^after failed .*no such table: nowhere/);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("applies a column transformer before encoding and after decoding a vector", async () => {
+    const dataSource = await openDataSource("memory", { entities: [PointRow] });
+    try {
+      const repository = dataSource.getRepository(PointRow);
+      await repository.save([{ at: { x: 1.5, y: -2 } }, { at: null }]);
+      const [{ stored }] = await dataSource.query(
+        `SELECT vector_extract("at") AS stored FROM "seam_point" WHERE id = 1`,
+      );
+      expect(stored).to.equal("[1.5,-2]");
+      const rows = await repository.find({ order: { id: "ASC" } });
+      expect(rows.map((r) => r.at)).to.deep.equal([{ x: 1.5, y: -2 }, null]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("declares SERIALIZABLE as the only isolation level, so others fail before any work", async () => {
+    const dataSource = new LibSqlDataSource({ url: ":memory:", isolationLevel: "READ UNCOMMITTED" });
+    expect(dataSource.driver.supportedIsolationLevels).to.deep.equal(["SERIALIZABLE"]);
+    // TypeORM 1.x refuses the option in initialize(); 0.3.x leaves it to the first transaction.
+    let failure: Error | undefined;
+    try {
+      await dataSource.initialize();
+      await dataSource.transaction(async () => undefined);
+    } catch (error) {
+      failure = error as Error;
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    }
+    expect(failure?.message).to.match(/READ UNCOMMITTED/);
+  });
+});
