@@ -3,13 +3,14 @@
  * registry and decides "SQLite family" from `options.type`, so the data source presents itself
  * to TypeORM as `type: "better-sqlite3"` (every SQLite code path in the query builders, schema
  * builder and migrations is taken) and then replaces the driver TypeORM built with a
- * `LibSqlDriver`. better-sqlite3 itself is never loaded. The options you passed stay available
- * as `libsqlOptions`, with secrets kept out of enumeration and logs.
+ * `LibSqlDriver` (how: src/typeorm/driverSwap.ts). better-sqlite3 itself is never loaded. The
+ * options you passed stay available as `libsqlOptions`, with secrets kept out of enumeration and
+ * logs.
  */
 import { DataSource } from "typeorm";
 import type { DataSourceOptions } from "typeorm";
-import { QueryResultCacheFactory } from "typeorm/cache/QueryResultCacheFactory";
 import { LibSqlDriver } from "../driver/LibSqlDriver";
+import { poseAsBetterSqlite3, replaceDriver } from "../typeorm";
 import {
   LIBSQL_OPTION_KEYS,
   SECRET_OPTION_KEYS,
@@ -17,9 +18,6 @@ import {
   type LibSqlDataSourceOptions,
 } from "./LibSqlDataSourceOptions";
 import { describeDatabase } from "./resolveOptions";
-
-/** Stands in for the better-sqlite3 module so TypeORM's placeholder driver loads nothing. */
-const NO_BETTER_SQLITE3 = Object.freeze({ name: "typeorm-libsql" });
 
 function splitOptions(options: LibSqlDataSourceOptions): {
   typeorm: DataSourceOptions;
@@ -37,13 +35,7 @@ function splitOptions(options: LibSqlDataSourceOptions): {
   for (const key of SECRET_OPTION_KEYS) {
     if (key in libsql) Object.defineProperty(libsql, key, { enumerable: false });
   }
-  const typeorm = {
-    ...source,
-    type: "better-sqlite3",
-    database: describeDatabase(options),
-    driver: NO_BETTER_SQLITE3,
-  } as unknown as DataSourceOptions;
-  return { typeorm, libsql: libsql as LibSqlConnectionOptions };
+  return { typeorm: poseAsBetterSqlite3(source, describeDatabase(options)), libsql: libsql as LibSqlConnectionOptions };
 }
 
 export class LibSqlDataSource extends DataSource {
@@ -55,11 +47,7 @@ export class LibSqlDataSource extends DataSource {
   constructor(options: LibSqlDataSourceOptions) {
     const { typeorm, libsql } = splitOptions(options ?? ({} as LibSqlDataSourceOptions));
     super(typeorm);
-    delete (this.options as { driver?: unknown }).driver;
     this.libsqlOptions = libsql;
-    const driver = new LibSqlDriver(this, libsql);
-    Object.assign(this, { driver });
-    // The cache (if any) was built against TypeORM's placeholder driver.
-    if (this.options.cache) Object.assign(this, { queryResultCache: new QueryResultCacheFactory(this).create() });
+    replaceDriver(this, () => new LibSqlDriver(this, libsql));
   }
 }

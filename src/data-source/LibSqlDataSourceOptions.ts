@@ -2,7 +2,7 @@
  * The options a `LibSqlDataSource` accepts: TypeORM's common data source options plus the libSQL
  * connection settings (local file, `:memory:`, remote server or embedded replica).
  */
-import type { BaseDataSourceOptions } from "typeorm/data-source/BaseDataSourceOptions";
+import type { BaseDataSourceOptions } from "../typeorm";
 import type { IntMode } from "../native";
 import type { LibSqlConnection } from "../native";
 

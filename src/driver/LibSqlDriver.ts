@@ -6,18 +6,29 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { DataSource, EntityMetadata, ObjectLiteral, QueryRunner, ReplicationMode } from "typeorm";
-import type { ColumnType } from "typeorm/driver/types/ColumnTypes";
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import type { TableColumn } from "typeorm/schema-builder/table/TableColumn";
-import { AbstractSqliteDriver } from "typeorm/driver/sqlite-abstract/AbstractSqliteDriver";
-import { OrmUtils } from "typeorm/util/OrmUtils";
+import type {
+  ColumnType,
+  DataSource,
+  EntityMetadata,
+  ObjectLiteral,
+  QueryRunner,
+  ReplicationMode,
+  TableColumn,
+} from "typeorm";
 import { LibSqlConnection, LibSqlError, type OpenOptions } from "../native";
 import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
 import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../data-source/resolveOptions";
 import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
-import { bindDataSource, dataSourceOf } from "./compat";
-import { installInsertReturning, LIBSQL_DRIVER_MARK } from "./insertReturning";
+import {
+  AbstractSqliteDriver,
+  bindDataSource,
+  type ColumnMetadata,
+  dataSourceOf,
+  declareIsolationLevels,
+  installInsertReturning,
+  OrmUtils,
+} from "../typeorm";
+import { markLibSqlDriver } from "./driverMark";
 import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
 import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
 import {
@@ -49,9 +60,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   ) {
     super(dataSource);
     bindDataSource(this, dataSource);
-    Object.defineProperty(this, LIBSQL_DRIVER_MARK, { value: true });
+    markLibSqlDriver(this);
     // SQLite transactions are serializable; other levels are refused rather than faked.
-    Object.assign(this, { supportedIsolationLevels: ["SERIALIZABLE"] });
+    declareIsolationLevels(this, ["SERIALIZABLE"]);
     // libSQL's vector columns: F32_BLOB(n) and F64_BLOB(n) (see src/vector).
     installVectorColumnTypes(this);
     this.insertReturning = installInsertReturning();

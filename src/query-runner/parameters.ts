@@ -4,7 +4,7 @@
  * native core, which refuses NaN rather than store it as NULL; statements are classified by their
  * leading keyword.
  */
-import { DateUtils } from "typeorm/util/DateUtils";
+import { DateUtils } from "../typeorm";
 import type { SqlValue } from "../native";
 
 /** Converts one bound value; anything the native core cannot bind is passed on for it to reject. */

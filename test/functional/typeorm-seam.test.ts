@@ -42,10 +42,10 @@ describe("behaviour resting on TypeORM internals", () => {
     const seen: string[] = [];
     @EventSubscriber()
     class QueryWatcher implements EntitySubscriberInterface {
-      beforeQuery(event: BeforeQueryEvent<unknown>): void {
+      beforeQuery(event: BeforeQueryEvent): void {
         if (event.query.includes("seam_probe")) seen.push(`before ${event.query} [${String(event.parameters)}]`);
       }
-      afterQuery(event: AfterQueryEvent<unknown>): void {
+      afterQuery(event: AfterQueryEvent): void {
         if (!event.query.includes("seam_probe")) return;
         const outcome = event.success ? `ok ${JSON.stringify(event.rawResults)}` : `failed ${event.error?.message}`;
         seen.push(`after ${outcome}`);
