@@ -10,8 +10,10 @@
  * driver. `setOptions()` (which the CLI calls) never rebuilds the driver, so ours stays.
  *
  * Verified by: crud.test.ts "is a TypeORM DataSource that TypeORM treats as SQLite"; options.test.ts
- * "never loads better-sqlite3" and "keeps its driver when the CLI calls setOptions()"; crud.test.ts
- * "caches find results in the query-result-cache table" (the rebuilt cache).
+ * "never loads better-sqlite3" (the placeholder) and "keeps its driver when the CLI calls
+ * setOptions()"; typeorm-seam.test.ts "builds a custom query result cache against the libSQL
+ * driver, not TypeORM's placeholder" (the rebuilt cache); crud.test.ts "caches find results in the
+ * query-result-cache table".
  */
 import type { DataSource, DataSourceOptions, Driver } from "typeorm";
 import { QueryResultCacheFactory } from "typeorm/cache/QueryResultCacheFactory";

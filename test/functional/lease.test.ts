@@ -53,6 +53,8 @@ describe("query runner connection lease", () => {
     const connection = await runner.connect();
     expect(await runner.connect(), "connect() twice gives the same connection").to.equal(connection);
     await runner.query(`SELECT 1`);
+    await runner.startTransaction();
+    await runner.commitTransaction(); // the end of a transaction does not end connect()'s hold
     expect(await outcome(() => dataSource.query(`SELECT 1`))).to.equal("LIBSQL_POOL_TIMEOUT");
     await runner.release();
     expect(await outcome(() => dataSource.query(`SELECT 1`))).to.equal("ok");

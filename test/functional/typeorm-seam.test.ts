@@ -1,11 +1,12 @@
 /**
  * Behaviour that rests on a reach into TypeORM internals (src/typeorm) and that no other suite
- * pins down: query events broadcast to subscribers, column transformers around vector values, and
- * the isolation levels the driver declares. If a TypeORM release moves what these reach for, a test
+ * pins down: query events broadcast to subscribers, column transformers around vector values, the
+ * isolation levels the driver declares, and a query result cache built for the libSQL driver. If a TypeORM release moves what these reach for, a test
  * here fails (the other reaches are covered where their feature is tested; see src/typeorm).
  */
 import { expect } from "chai";
 import {
+  type DataSource,
   Entity,
   EventSubscriber,
   PrimaryGeneratedColumn,
@@ -94,5 +95,32 @@ describe("behaviour resting on TypeORM internals", () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     }
     expect(failure?.message).to.match(/READ UNCOMMITTED/);
+  });
+
+  it("builds a custom query result cache against the libSQL driver, not TypeORM's placeholder", async () => {
+    const connectedWith: string[] = [];
+    const provider = (dataSource: DataSource) => {
+      const driverName = dataSource.driver.constructor.name; // what a cache captures when it is built
+      return {
+        connect: async () => void connectedWith.push(driverName),
+        disconnect: async () => undefined,
+        synchronize: async () => undefined,
+        getFromCache: async () => undefined,
+        storeInCache: async () => undefined,
+        isExpired: () => true,
+        clear: async () => undefined,
+        remove: async () => undefined,
+      };
+    };
+    const dataSource = await new LibSqlDataSource({
+      url: ":memory:",
+      cache: { provider: provider as never },
+    }).initialize();
+    try {
+      expect(connectedWith).to.deep.equal(["LibSqlDriver"]);
+      expect(await dataSource.query(`SELECT 1 AS one`)).to.deep.equal([{ one: 1 }]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });
