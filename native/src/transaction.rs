@@ -4,7 +4,8 @@
 //!
 //! A transaction or savepoint can be begun lazily: it is registered at once, on the calling thread,
 //! and its BEGIN or SAVEPOINT runs just before the connection's next statement, in the same native
-//! call, which saves a round trip per transaction level.
+//! call (the session prologue runs it, see `transaction_state`), which saves a round trip per
+//! transaction level.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
