@@ -6,12 +6,13 @@
 //! TypeScript binding in `src/native/` loads; it runs all database work off the JavaScript thread.
 //!
 //! Dependencies go one way, down this list (a module uses only modules above it):
-//! 1. `errors`, `registry`, `runtime`, `values`, `statement_cache`: foundations;
+//! 1. `errors`, `registry`, `runtime`, `values`, `sql`, `raw` (the raw SQLite handle), `inline`
+//!    (the inline path's building blocks) and `statement_cache`: foundations;
 //! 2. `open`: options, URL classification, building a database;
 //! 3. `connection`: the connection registry and per-connection state;
 //! 4. `exec` (running one statement) and `writer` (the writer queue and its one rule);
 //! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
-//! 6. `session`: the one statement prologue;
+//! 6. `session`: the one statement prologue (off the thread, and inline);
 //! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
 //!    `PRAGMA` through `query`); then `transaction` (validates savepoint names with `pragma`);
 //! 8. `close`, which frees what the entry points keep per connection;
@@ -23,13 +24,16 @@ pub mod connection;
 pub mod cursor;
 pub mod errors;
 pub mod exec;
+pub mod inline;
 pub mod open;
 pub mod pragma;
 pub mod query;
+pub mod raw;
 pub mod registry;
 pub mod replication;
 pub mod runtime;
 pub mod session;
+pub mod sql;
 pub mod statement;
 pub mod statement_cache;
 pub mod transaction;

@@ -46,6 +46,9 @@ pub struct OpenConfig {
     pub encryption_key: Option<String>,
     pub busy_timeout_ms: Option<u32>,
     pub statement_cache_size: Option<u32>,
+    /// How long a statement may run inline on the calling thread, in milliseconds (0: never;
+    /// default `inline::state::DEFAULT_BUDGET_MS`). Local connections only.
+    pub inline_budget_ms: Option<u32>,
 }
 
 impl std::fmt::Debug for OpenConfig {
@@ -77,6 +80,8 @@ pub struct DatabaseHandle {
     pub writer: Arc<tokio::sync::Mutex<()>>,
     pub(crate) busy_timeout_ms: u32,
     pub(crate) statement_cache_size: usize,
+    /// The inline budget each connection starts with, in milliseconds.
+    pub(crate) inline_budget_ms: u32,
 }
 
 impl DatabaseHandle {
@@ -236,6 +241,15 @@ async fn build_database(config: &OpenConfig) -> Result<(libsql::Database, Mode)>
 
 /// Builds the database `config` names and the handle its connections share.
 pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
+    if config
+        .inline_budget_ms
+        .is_some_and(|ms| ms > crate::inline::state::MAX_BUDGET_MS)
+    {
+        return Err(LibError::invalid_argument(format!(
+            "inlineBudgetMs must be from 0 to {} milliseconds",
+            crate::inline::state::MAX_BUDGET_MS
+        )));
+    }
     let (db, mode) = build_database(config).await?;
     Ok(Arc::new(DatabaseHandle {
         db,
@@ -245,6 +259,9 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
         statement_cache_size: config
             .statement_cache_size
             .unwrap_or(DEFAULT_STATEMENT_CACHE_SIZE) as usize,
+        inline_budget_ms: config
+            .inline_budget_ms
+            .unwrap_or(crate::inline::state::DEFAULT_BUDGET_MS),
     }))
 }
 

@@ -5,10 +5,12 @@
 //! never re-prepared per call.
 
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use crate::connection::CONNECTIONS;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
+use crate::inline::{Inline, InlineInfo};
 use crate::registry::Registry;
 use crate::session;
 use crate::values::{Params, QueryResult};
@@ -19,8 +21,14 @@ pub struct PreparedStatement {
     pub conn_id: u32,
     /// Whether the statement writes, for the writer-queue rule.
     work: Work,
-    pub stmt: tokio::sync::Mutex<Option<libsql::Statement>>,
+    /// The statement (`None` once finalized) and what the inline path knows about it.
+    pub stmt: tokio::sync::Mutex<Option<Prepared>>,
     pub info: StatementInfo,
+}
+
+pub struct Prepared {
+    pub stmt: libsql::Statement,
+    pub inline: InlineInfo,
 }
 
 /// What a prepared statement reports about itself.
@@ -37,9 +45,9 @@ pub static STATEMENTS: LazyLock<Registry<PreparedStatement>> =
 
 pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
-    let stmt = {
+    let (stmt, inline) = {
         let _state = conn.ops.lock().await;
-        conn.conn.prepare(&sql).await.map_err(LibError::from)?
+        session::prepare(&conn, &sql).await?
     };
     let slots = exec::param_slots(&stmt);
     let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().to_owned()).collect();
@@ -53,7 +61,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     STATEMENTS.insert(PreparedStatement {
         conn_id,
         work: Work::of_sql(&sql),
-        stmt: tokio::sync::Mutex::new(Some(stmt)),
+        stmt: tokio::sync::Mutex::new(Some(Prepared { stmt, inline })),
         info,
     })
 }
@@ -65,20 +73,46 @@ pub fn info(stmt_id: u32) -> Result<StatementInfo> {
 pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Result<QueryResult> {
     let prepared = STATEMENTS.get(stmt_id)?;
     session::with(prepared.conn_id, prepared.work, async |s| {
-        let guard = prepared.stmt.lock().await;
+        let mut guard = prepared.stmt.lock().await;
         let stmt = guard
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
-        s.run_prepared(stmt, params, options).await
+        let outside = s.outside_transaction();
+        let started = Instant::now();
+        let result = s.run_prepared(&stmt.stmt, params, options).await;
+        stmt.inline.history.record(outside, started.elapsed());
+        result
     })
     .await
+}
+
+/// Runs a prepared statement on the calling thread if the inline path allows it (see `inline`);
+/// otherwise hands the parameters back for `execute`.
+pub fn try_execute(
+    stmt_id: u32,
+    params: Params,
+    options: ExecOptions,
+) -> Inline<QueryResult, Params> {
+    let Ok(prepared) = STATEMENTS.get(stmt_id) else {
+        return Inline::Offload(params);
+    };
+    session::try_with(prepared.conn_id, params, |s, params| {
+        let Ok(mut guard) = prepared.stmt.try_lock() else {
+            return Inline::Offload(params);
+        };
+        let Some(stmt) = guard.as_mut() else {
+            return Inline::Offload(params);
+        };
+        let outside = s.outside_transaction();
+        session::run_inline(s.conn, s.raw, &mut stmt.inline, outside, params, options)
+    })
 }
 
 pub async fn finalize(stmt_id: u32) -> Result<()> {
     let prepared = STATEMENTS.remove(stmt_id)?;
     let mut guard = prepared.stmt.lock().await;
-    if let Some(mut stmt) = guard.take() {
-        stmt.finalize();
+    if let Some(mut prepared) = guard.take() {
+        prepared.stmt.finalize();
     }
     Ok(())
 }
@@ -87,8 +121,8 @@ pub async fn finalize(stmt_id: u32) -> Result<()> {
 pub fn forget_connection(conn_id: u32) {
     for (_, prepared) in STATEMENTS.remove_where(|s| s.conn_id == conn_id) {
         if let Ok(mut guard) = prepared.stmt.try_lock() {
-            if let Some(mut stmt) = guard.take() {
-                stmt.finalize();
+            if let Some(mut prepared) = guard.take() {
+                prepared.stmt.finalize();
             }
         }
     }

@@ -5,8 +5,11 @@ use napi::bindgen_prelude::{BigInt, Either, Object};
 use napi::Env;
 use napi_derive::napi;
 
+use super::blocks::Block;
+use super::call::settled;
 use super::convert::JsParams;
-use super::{js, parse_options, promise, wrap, QueryOptions};
+use super::{js, parse_options, promise, promise_on, wrap, QueryOptions};
+use crate::inline::Inline;
 use crate::open::OpenConfig;
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
@@ -22,6 +25,8 @@ pub struct OpenOptions {
     pub encryption_key: Option<String>,
     pub busy_timeout: Option<u32>,
     pub statement_cache_size: Option<u32>,
+    /// Milliseconds a statement may run inline on the JavaScript thread (0: never; default 1).
+    pub inline_budget_ms: Option<u32>,
 }
 
 #[napi(catch_unwind)]
@@ -35,6 +40,7 @@ pub fn open(env: &Env, options: OpenOptions) -> napi::Result<Object<'_>> {
         encryption_key: options.encryption_key,
         busy_timeout_ms: options.busy_timeout,
         statement_cache_size: options.statement_cache_size,
+        inline_budget_ms: options.inline_budget_ms,
     };
     promise(env, move || connection::open(config))
 }
@@ -46,7 +52,7 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
 
 #[napi(catch_unwind)]
 pub fn close(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
-    promise(env, move || close::close(conn_id))
+    promise_on(env, conn_id, move || close::close(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -57,12 +63,19 @@ pub fn execute(
     params: Option<JsParams>,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
+    let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    promise(env, move || async move {
-        let result = query::execute(conn_id, sql, params, exec).await?;
-        Ok(wrap(result, exec, shape))
-    })
+    match query::try_execute(conn_id, &sql, params, exec) {
+        Inline::Done(result) => {
+            super::inline::after_inline(conn_id);
+            settled(env, result.map(|r| wrap(r, exec, shape)))
+        }
+        Inline::Offload(params) => promise_on(env, conn_id, move || async move {
+            let result = query::execute(conn_id, sql, params, exec).await?;
+            Ok(wrap(result, exec, shape))
+        }),
+    }
 }
 
 #[napi(object)]
@@ -98,12 +111,14 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
 
 #[napi(catch_unwind)]
 pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<Object<'_>> {
-    promise(env, move || connection::set_busy_timeout(conn_id, ms))
+    promise_on(env, conn_id, move || {
+        connection::set_busy_timeout(conn_id, ms)
+    })
 }
 
 #[napi(catch_unwind)]
 pub fn reset(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
-    promise(env, move || connection::reset(conn_id))
+    promise_on(env, conn_id, move || connection::reset(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -125,7 +140,7 @@ pub fn pragma(
         Either::B(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => PragmaValue::Integer(n as i64),
         Either::B(n) => PragmaValue::Real(n),
     });
-    promise(env, move || async move {
+    promise_on(env, conn_id, move || async move {
         let result = pragma::pragma(conn_id, name, value, exec).await?;
         Ok(wrap(result, exec, shape))
     })
@@ -138,7 +153,7 @@ pub fn load_extension(
     path: String,
     entry_point: Option<String>,
 ) -> napi::Result<Object<'_>> {
-    promise(env, move || {
+    promise_on(env, conn_id, move || {
         pragma::load_extension(conn_id, path, entry_point)
     })
 }

@@ -4,8 +4,9 @@ use napi::bindgen_prelude::Object;
 use napi::Env;
 use napi_derive::napi;
 
+use super::blocks::Block;
 use super::convert::{JsPage, JsParams};
-use super::{js, pages, parse_options, promise, QueryOptions};
+use super::{js, pages, parse_options, promise, promise_on, QueryOptions};
 use crate::cursor;
 
 #[napi(catch_unwind)]
@@ -16,7 +17,7 @@ pub fn open_cursor(
     params: Option<JsParams>,
 ) -> napi::Result<Object<'_>> {
     let params = params.unwrap_or_default().0;
-    promise(env, move || cursor::open(conn_id, sql, params))
+    promise_on(env, conn_id, move || cursor::open(conn_id, sql, params))
 }
 
 #[napi(catch_unwind)]
@@ -32,8 +33,9 @@ pub fn fetch(
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
     let (exec, shape) = js(parse_options(options))?;
-    let columns = js(cursor::CURSORS.get(cursor_id))?.columns.clone();
-    promise(env, move || async move {
+    let cursor = js(cursor::CURSORS.get(cursor_id))?;
+    let columns = cursor.columns.clone();
+    promise_on(env, cursor.conn_id, move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
         Ok(JsPage {
             page,
@@ -46,13 +48,21 @@ pub fn fetch(
 
 #[napi(catch_unwind)]
 pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<Object<'_>> {
-    promise(env, move || cursor::close(cursor_id))
+    match cursor::CURSORS.get(cursor_id) {
+        Ok(cursor) => promise_on(env, cursor.conn_id, move || cursor::close(cursor_id)),
+        Err(_) => promise(env, move || cursor::close(cursor_id)),
+    }
 }
 
 /// The next rows of a result that came back with `more` (converted here, on the JavaScript thread).
 #[napi(catch_unwind)]
-pub fn take_rows(page_id: u32, max_rows: u32) -> napi::Result<JsPage> {
-    js(pages::take(page_id, max_rows))
+pub fn take_rows(env: &Env, page_id: u32, max_rows: u32) -> napi::Result<Object<'_>> {
+    let _block = Block::start();
+    let page = js(pages::take(page_id, max_rows))?;
+    // Converted here, inside the timed block.
+    let value =
+        unsafe { <JsPage as napi::bindgen_prelude::ToNapiValue>::to_napi_value(env.raw(), page) }?;
+    Ok(Object::from_raw(env.raw(), value))
 }
 
 /// Frees the remaining rows of a result that will not be read.

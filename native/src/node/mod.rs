@@ -4,9 +4,12 @@
 //! JavaScript thread, through `promise`. Ids are plain numbers; see `src/native/` for the typed
 //! TypeScript view. This file holds what the exports share: `promise`, and the query options.
 
+mod blocks;
+mod call;
 pub mod connection;
 pub mod convert;
 pub mod cursors;
+pub mod inline;
 mod pages;
 pub mod replication;
 pub mod statements;
@@ -18,28 +21,29 @@ use napi_derive::napi;
 
 use crate::errors::Result;
 use crate::exec::ExecOptions;
-use crate::runtime;
 use crate::values::IntMode;
 use convert::{JsResult, RowMode};
 
 /// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
-/// straight from that thread: two thread hand-offs per call (JS → blocking pool → JS) instead of
-/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS).
+/// back on the JavaScript thread: two thread hand-offs per call (JS → blocking pool → JS), see
+/// `call`. For work on a connection, use `promise_on`.
 fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<Object<'env>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let (deferred, promise) = env.create_deferred::<T, _>()?;
-    napi::bindgen_prelude::spawn_blocking(move || {
-        let handle = tokio::runtime::Handle::current();
-        match runtime::catch_panic(|| handle.block_on(work())) {
-            Ok(value) => deferred.resolve(move |_| Ok(value)),
-            Err(err) => deferred.reject(err.into()),
-        }
-    });
-    Ok(promise)
+    call::off_thread(env, None, work)
+}
+
+/// `promise` for work on connection `conn_id`: while it runs, the connection runs nothing inline.
+fn promise_on<'env, T, F, Fut>(env: &'env Env, conn_id: u32, work: F) -> napi::Result<Object<'env>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    call::off_thread(env, Some(conn_id), work)
 }
 
 fn js<T>(result: Result<T>) -> napi::Result<T> {

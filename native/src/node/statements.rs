@@ -4,8 +4,11 @@ use napi::bindgen_prelude::Object;
 use napi::Env;
 use napi_derive::napi;
 
+use super::blocks::Block;
+use super::call::settled;
 use super::convert::{JsParams, JsResults};
-use super::{js, parse_options, promise, wrap, QueryOptions};
+use super::{js, parse_options, promise, promise_on, wrap, QueryOptions};
+use crate::inline::Inline;
 use crate::{batch, statement};
 
 #[napi(object, object_to_js = false)]
@@ -27,7 +30,7 @@ pub fn batch(
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
         .collect();
-    promise(env, move || async move {
+    promise_on(env, conn_id, move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
         Ok(JsResults(
             results.into_iter().map(|r| wrap(r, exec, shape)).collect(),
@@ -42,14 +45,14 @@ pub fn execute_script(
     sql: String,
     transactional: Option<bool>,
 ) -> napi::Result<Object<'_>> {
-    promise(env, move || {
+    promise_on(env, conn_id, move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
 pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<Object<'_>> {
-    promise(env, move || statement::prepare(conn_id, sql))
+    promise_on(env, conn_id, move || statement::prepare(conn_id, sql))
 }
 
 #[napi(object)]
@@ -78,12 +81,22 @@ pub fn execute_statement(
     params: Option<JsParams>,
     options: Option<QueryOptions>,
 ) -> napi::Result<Object<'_>> {
+    let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    promise(env, move || async move {
-        let result = statement::execute(stmt_id, params, exec).await?;
-        Ok(wrap(result, exec, shape))
-    })
+    let conn_id = statement::STATEMENTS.get(stmt_id).map(|s| s.conn_id).ok();
+    match statement::try_execute(stmt_id, params, exec) {
+        Inline::Done(result) => {
+            if let Some(conn_id) = conn_id {
+                super::inline::after_inline(conn_id);
+            }
+            settled(env, result.map(|r| wrap(r, exec, shape)))
+        }
+        Inline::Offload(params) => super::call::off_thread(env, conn_id, move || async move {
+            let result = statement::execute(stmt_id, params, exec).await?;
+            Ok(wrap(result, exec, shape))
+        }),
+    }
 }
 
 #[napi(catch_unwind)]
