@@ -3,7 +3,7 @@
  * the main package) and `npm run pack:main` (the main package; the release workflow publishes it).
  * The main package is packed from a staging copy whose package.json lists every platform package as
  * an exact-version optional dependency (as `napi prepublish` does) and drops what only a clone
- * uses: scripts, devDependencies and overrides. The tarball is checked to hold only what runs.
+ * uses: scripts, devDependencies, overrides and allowScripts. The tarball is checked to hold only what runs.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -82,6 +82,7 @@ export function publishedManifest(manifest: Manifest): Manifest {
   delete published.scripts;
   delete published.devDependencies;
   delete published.overrides;
+  delete published.allowScripts;
   const optional: Record<string, string> = {};
   for (const target of SUPPORTED_PLATFORMS) optional[platformPackageName(target.key)] = manifest.version;
   published.optionalDependencies = optional;
