@@ -22,10 +22,12 @@ unsafe fn type_of(env: sys::napi_env, value: sys::napi_value) -> napi::Result<i3
     Ok(kind)
 }
 
+/// `f` is a Node-API type check. With napi's `dyn-symbols` feature (on for every target, and
+/// always in effect on Windows) those are Rust functions calling symbols loaded at run time.
 unsafe fn is(
     env: sys::napi_env,
     value: sys::napi_value,
-    f: unsafe extern "C" fn(sys::napi_env, sys::napi_value, *mut bool) -> sys::napi_status,
+    f: unsafe fn(sys::napi_env, sys::napi_value, *mut bool) -> sys::napi_status,
 ) -> napi::Result<bool> {
     let mut result = false;
     check(f(env, value, &mut result), "type check")?;
