@@ -13,16 +13,24 @@ export type IntMode = "number" | "bigint" | "string";
 export type RowMode = "array" | "object";
 export type TransactionBehaviour = "deferred" | "immediate" | "exclusive" | "read-only";
 
-export interface RawOpenOptions {
-  url: string;
-  authToken?: string;
-  syncUrl?: string;
-  /** Milliseconds between automatic syncs of an embedded replica. */
-  syncIntervalMs?: number;
-  readYourWrites?: boolean;
-  encryptionKey?: string;
-  busyTimeout?: number;
-  statementCacheSize?: number;
+export type NativeOpenTarget =
+  | { kind: "memory" }
+  | { kind: "file"; path: string; encryptionKey?: string }
+  | { kind: "remote"; url: string; authToken?: string }
+  | {
+      kind: "replica";
+      path: string;
+      syncUrl: string;
+      authToken?: string;
+      syncIntervalMs?: number;
+      readYourWrites?: boolean;
+      encryptionKey?: string;
+    };
+
+export interface NativeOpenConfig {
+  target: NativeOpenTarget;
+  busyTimeoutMs: number;
+  statementCacheSize: number;
 }
 
 export interface RawQueryOptions {
@@ -76,7 +84,7 @@ export interface RawStats {
 }
 
 export interface NativeBinding {
-  open(options: RawOpenOptions): Promise<number>;
+  open(config: NativeOpenConfig): Promise<number>;
   connectShared(connId: number): number;
   close(connId: number): Promise<void>;
   execute(connId: number, sql: string, params?: Params | null, options?: RawQueryOptions | null): Promise<RawResult>;

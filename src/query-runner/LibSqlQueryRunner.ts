@@ -366,7 +366,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   private async withTimeout<T>(connection: LibSqlConnection, work: () => Promise<T>): Promise<T> {
-    const timeout = this.driver.resolvedOptions?.queryTimeout;
+    const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
     if (!timeout) return work();
     const timer = setTimeout(() => {
       try {
