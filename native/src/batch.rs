@@ -1,11 +1,10 @@
 //! Batches: many statements in one native call, either all-or-nothing or independently; and an
 //! SQL script runner for migrations (many statements, no parameters).
 
-use crate::connection::{
-    autocommit_writer, execute_control, execute_locked, ExecOptions, CONNECTIONS,
-};
+use crate::connection::{execute_control, execute_locked, ExecOptions, CONNECTIONS};
 use crate::errors::{LibError, Result};
 use crate::values::{Params, QueryResult};
+use crate::writer::autocommit_writer;
 
 /// The savepoint a transactional batch uses when the connection is already in a transaction.
 const BATCH_SAVEPOINT: &str = "\"libsql_batch\"";

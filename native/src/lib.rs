@@ -9,12 +9,16 @@ pub mod batch;
 pub mod connection;
 pub mod cursor;
 pub mod errors;
+pub mod open;
+pub mod pragma;
 pub mod registry;
 pub mod replication;
 pub mod runtime;
 pub mod statement;
+pub mod statement_cache;
 pub mod transaction;
 pub mod values;
+pub mod writer;
 
 #[cfg(feature = "node")]
 pub mod node;

@@ -1,62 +1,16 @@
-//! Prepared statements: the per-connection statement cache that `execute` uses, and the
-//! statement registry behind `prepare` / `executeStatement` / `finalize`.
+//! Prepared statements: the statement registry behind `prepare` / `executeStatement` /
+//! `finalize`.
 //!
 //! A registered statement is prepared once; each execution resets it and binds anew, so it is
 //! never re-prepared per call.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
 
 use crate::connection::{self, ExecOptions, CONNECTIONS};
 use crate::errors::{LibError, Result};
 use crate::registry::Registry;
 use crate::values::{Params, QueryResult};
-
-/// A small least-recently-inserted cache of prepared statements keyed by SQL text.
-pub struct StatementCache {
-    capacity: usize,
-    items: HashMap<String, libsql::Statement>,
-    order: VecDeque<String>,
-}
-
-impl StatementCache {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            capacity,
-            items: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-
-    /// Takes a cached statement out (it is put back after use).
-    pub fn take(&mut self, sql: &str) -> Option<libsql::Statement> {
-        self.items.remove(sql)
-    }
-
-    pub fn put(&mut self, sql: &str, stmt: libsql::Statement) {
-        if self.capacity == 0 {
-            return;
-        }
-        if !self.order.iter().any(|s| s == sql) {
-            self.order.push_back(sql.to_owned());
-        }
-        self.items.insert(sql.to_owned(), stmt);
-        while self.order.len() > self.capacity {
-            if let Some(old) = self.order.pop_front() {
-                if let Some(mut stmt) = self.items.remove(&old) {
-                    stmt.finalize();
-                }
-            }
-        }
-    }
-
-    pub fn clear(&mut self) {
-        for (_, mut stmt) in self.items.drain() {
-            stmt.finalize();
-        }
-        self.order.clear();
-    }
-}
+use crate::writer;
 
 /// A registered prepared statement.
 pub struct PreparedStatement {
@@ -96,7 +50,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     };
     STATEMENTS.insert(PreparedStatement {
         conn_id,
-        writes: connection::is_write_statement(&sql),
+        writes: writer::is_write_statement(&sql),
         stmt: tokio::sync::Mutex::new(Some(stmt)),
         info,
     })
@@ -111,7 +65,7 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
     let conn = CONNECTIONS.get(prepared.conn_id)?;
     let _state = conn.ops.lock().await;
     crate::transaction::flush_pending(&conn).await?;
-    let _writer = connection::autocommit_writer(&conn, prepared.writes).await?;
+    let _writer = writer::autocommit_writer(&conn, prepared.writes).await?;
     let guard = prepared.stmt.lock().await;
     let stmt = guard
         .as_ref()

@@ -11,9 +11,11 @@ use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 
-use crate::connection::{execute_control, queue_writer, validate_identifier, Conn, CONNECTIONS};
+use crate::connection::{execute_control, Conn, CONNECTIONS};
 use crate::errors::{codes, LibError, Result};
+use crate::pragma::validate_identifier;
 use crate::registry::Registry;
+use crate::writer::queue_writer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {

@@ -2,8 +2,9 @@
 //! ownership, batches, cursors and interrupts, on real libSQL databases.
 
 use libsql::Value;
-use typeorm_libsql_native::connection::{self, ExecOptions, OpenConfig};
+use typeorm_libsql_native::connection::{self, ExecOptions};
 use typeorm_libsql_native::errors::codes;
+use typeorm_libsql_native::open::OpenConfig;
 use typeorm_libsql_native::transaction::{self, Behaviour, SavepointOp};
 use typeorm_libsql_native::values::{IntMode, Params};
 use typeorm_libsql_native::{batch, cursor, runtime, statement};

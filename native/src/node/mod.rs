@@ -9,8 +9,10 @@ use napi::bindgen_prelude::{BigInt, Either, Object, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::connection::{self, ExecOptions, OpenConfig, PragmaValue};
+use crate::connection::{self, ExecOptions};
 use crate::errors::{LibError, Result};
+use crate::open::OpenConfig;
+use crate::pragma::{self, PragmaValue};
 use crate::runtime;
 use crate::transaction::{Behaviour, SavepointOp};
 use crate::values::IntMode;
@@ -416,7 +418,7 @@ pub fn pragma(
         Either::B(n) => PragmaValue::Real(n),
     });
     promise(env, move || async move {
-        let result = connection::pragma(conn_id, name, value, exec).await?;
+        let result = pragma::pragma(conn_id, name, value, exec).await?;
         Ok(wrap(result, exec, shape))
     })
 }
@@ -429,7 +431,7 @@ pub fn load_extension(
     entry_point: Option<String>,
 ) -> napi::Result<Object<'_>> {
     promise(env, move || {
-        connection::load_extension(conn_id, path, entry_point)
+        pragma::load_extension(conn_id, path, entry_point)
     })
 }
 
