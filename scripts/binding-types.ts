@@ -43,9 +43,15 @@ async function main(): Promise<void> {
     return;
   }
   if (have !== want) {
+    const haveLines = have.split("\n");
+    const wantLines = want.split("\n");
+    let line = 0;
+    while (line < wantLines.length && haveLines[line] === wantLines[line]) line++;
     console.error(
       `${path.relative(ROOT, COMMITTED)} differs from the declarations the build generated ` +
-        `(${path.relative(ROOT, BUILT)}): run "npm run build:native && npm run binding:update" and commit the result`,
+        `(${path.relative(ROOT, BUILT)}) from line ${line + 1}:\n` +
+        `  committed: ${haveLines[line] ?? "(end of file)"}\n  generated: ${wantLines[line] ?? "(end of file)"}\n` +
+        `Run "npm run build:native && npm run binding:update" and commit the result.`,
     );
     process.exitCode = 1;
   }

@@ -97,7 +97,7 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
   if (url !== undefined && database !== undefined) {
     throw new LibSqlOptionsError("url", 'give either "url" or "database", not both');
   }
-  const locationKey = url !== undefined ? "url" : "database";
+  const locationKey = url === undefined && database !== undefined ? "database" : "url";
   const target = classifyLocation(locationKey, url ?? database);
   if (locationKey === "database" && target.kind === "remote") {
     throw new LibSqlOptionsError("database", 'names a local path; give remote databases as "url"');

@@ -170,7 +170,7 @@ export class LibSqlConnection {
     statements: BatchItem[],
     options: QueryOptions & { transactional?: boolean } = {},
   ): Promise<Result<ObjectRow>[]> {
-    const items = statements.map((s) => ({ sql: s.sql, params: s.params ?? null }));
+    const items = statements.map((s) => ({ sql: s.sql, params: s.params }));
     const results = await wrapAsync(() =>
       binding().batch(this.id, items, options.transactional ?? true, this.opts(options, "object")),
     );
@@ -255,11 +255,11 @@ export class LibSqlConnection {
   }
 
   async flushReplicator(): Promise<number | null> {
-    return wrapAsync(() => binding().flushReplicator(this.id));
+    return (await wrapAsync(() => binding().flushReplicator(this.id))) ?? null;
   }
 
   async replicationIndex(): Promise<number | null> {
-    return wrapAsync(() => binding().replicationIndex(this.id));
+    return (await wrapAsync(() => binding().replicationIndex(this.id))) ?? null;
   }
 
   maxWriteReplicationIndex(): number | null {

@@ -3,26 +3,28 @@
 //! through `promise`. Ids are plain numbers; see `src/native/` for the typed TypeScript view.
 
 pub mod convert;
+mod open;
 mod pages;
 
-use napi::bindgen_prelude::{BigInt, Either, Object, ToNapiValue};
-use napi::Env;
+use napi::bindgen_prelude::{BigInt, Either, PromiseRaw, ToNapiValue};
+use napi::{Env, JsValue};
 use napi_derive::napi;
 
 use crate::connection::{self, ExecOptions};
 use crate::errors::{LibError, Result};
-use crate::open::OpenConfig;
 use crate::pragma::{self, PragmaValue};
 use crate::runtime;
 use crate::transaction::{Behaviour, SavepointOp};
 use crate::values::IntMode;
 use crate::{batch, cursor, replication, statement, transaction};
-use convert::{JsPage, JsParams, JsResult, JsResults, RowMode};
+use convert::{JsPage, JsParams, JsResult, RowMode};
+use open::JsOpenConfig;
 
 /// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
 /// straight from that thread: two thread hand-offs per call (JS → blocking pool → JS) instead of
-/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS).
-fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<Object<'env>>
+/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS). The
+/// Promise is typed with `T`, so the generated declarations say what each call resolves to.
+fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -36,7 +38,7 @@ where
             Err(err) => deferred.reject(err.into()),
         }
     });
-    Ok(promise)
+    Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
 fn js<T>(result: Result<T>) -> napi::Result<T> {
@@ -44,25 +46,13 @@ fn js<T>(result: Result<T>) -> napi::Result<T> {
 }
 
 #[napi(object, object_to_js = false)]
-pub struct OpenOptions {
-    /// A path, `file:` URL, `:memory:`, or `libsql://` / `https://` / `http://` URL.
-    pub url: String,
-    pub auth_token: Option<String>,
-    pub sync_url: Option<String>,
-    /// Milliseconds between automatic syncs of an embedded replica.
-    pub sync_interval_ms: Option<u32>,
-    pub read_your_writes: Option<bool>,
-    pub encryption_key: Option<String>,
-    pub busy_timeout: Option<u32>,
-    pub statement_cache_size: Option<u32>,
-}
-
-#[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct QueryOptions {
     /// "number" (default), "bigint" or "string".
+    #[napi(ts_type = "'number' | 'bigint' | 'string'")]
     pub int_mode: Option<String>,
     /// "array" (default) or "object".
+    #[napi(ts_type = "'array' | 'object'")]
     pub row_mode: Option<String>,
     /// Rows converted with the result; the rest wait for `takeRows` (0 or absent: all at once).
     pub page_rows: Option<u32>,
@@ -101,18 +91,11 @@ fn wrap(result: crate::values::QueryResult, exec: ExecOptions, shape: Shape) -> 
     pages::split(result, exec.int_mode, shape.row_mode, shape.page_rows)
 }
 
+/// Opens a database and its first connection; resolves to the connection id. `config` comes
+/// from `src/options`, which validated it.
 #[napi(catch_unwind)]
-pub fn open(env: &Env, options: OpenOptions) -> napi::Result<Object<'_>> {
-    let config = OpenConfig {
-        url: options.url,
-        auth_token: options.auth_token,
-        sync_url: options.sync_url,
-        sync_interval_ms: options.sync_interval_ms,
-        read_your_writes: options.read_your_writes,
-        encryption_key: options.encryption_key,
-        busy_timeout_ms: options.busy_timeout,
-        statement_cache_size: options.statement_cache_size,
-    };
+pub fn open(env: &Env, config: JsOpenConfig) -> napi::Result<PromiseRaw<'_, u32>> {
+    let config = config.into();
     promise(env, move || connection::open(config))
 }
 
@@ -122,7 +105,7 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
 }
 
 #[napi(catch_unwind)]
-pub fn close(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn close(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || connection::close(conn_id))
 }
 
@@ -131,9 +114,12 @@ pub fn execute(
     env: &Env,
     conn_id: u32,
     sql: String,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     promise(env, move || async move {
@@ -145,6 +131,7 @@ pub fn execute(
 #[napi(object, object_to_js = false)]
 pub struct BatchStatement {
     pub sql: String,
+    #[napi(ts_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>>")]
     pub params: Option<JsParams>,
 }
 
@@ -155,7 +142,7 @@ pub fn batch(
     statements: Vec<BatchStatement>,
     transactional: bool,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, Vec<JsResult>>> {
     let (exec, shape) = js(parse_options(options))?;
     let statements: Vec<_> = statements
         .into_iter()
@@ -163,9 +150,10 @@ pub fn batch(
         .collect();
     promise(env, move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
-        Ok(JsResults(
-            results.into_iter().map(|r| wrap(r, exec, shape)).collect(),
-        ))
+        Ok(results
+            .into_iter()
+            .map(|r| wrap(r, exec, shape))
+            .collect::<Vec<_>>())
     })
 }
 
@@ -175,14 +163,14 @@ pub fn execute_script(
     conn_id: u32,
     sql: String,
     transactional: Option<bool>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
-pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<Object<'_>> {
+pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<PromiseRaw<'_, u32>> {
     promise(env, move || statement::prepare(conn_id, sql))
 }
 
@@ -209,9 +197,12 @@ pub fn statement_info(stmt_id: u32) -> napi::Result<StatementInfo> {
 pub fn execute_statement(
     env: &Env,
     stmt_id: u32,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     promise(env, move || async move {
@@ -221,12 +212,19 @@ pub fn execute_statement(
 }
 
 #[napi(catch_unwind)]
-pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<Object<'_>> {
+pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || statement::finalize(stmt_id))
 }
 
 #[napi(catch_unwind)]
-pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result<Object<'_>> {
+pub fn begin(
+    env: &Env,
+    conn_id: u32,
+    #[napi(
+        ts_arg_type = "'deferred' | 'immediate' | 'exclusive' | 'read-only' | undefined | null"
+    )]
+    behaviour: Option<String>,
+) -> napi::Result<PromiseRaw<'_, u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
     promise(env, move || transaction::begin(conn_id, behaviour))
 }
@@ -234,7 +232,13 @@ pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result
 /// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
 /// connection is busy with another call (then use `begin`). Runs on the calling thread.
 #[napi(catch_unwind)]
-pub fn begin_lazy(conn_id: u32, behaviour: Option<String>) -> napi::Result<Option<u32>> {
+pub fn begin_lazy(
+    conn_id: u32,
+    #[napi(
+        ts_arg_type = "'deferred' | 'immediate' | 'exclusive' | 'read-only' | undefined | null"
+    )]
+    behaviour: Option<String>,
+) -> napi::Result<Option<u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
     js(transaction::begin_lazy(conn_id, behaviour))
 }
@@ -247,17 +251,22 @@ pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> napi::Result<bo
 }
 
 #[napi(catch_unwind)]
-pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || transaction::commit(conn_id, tx_id))
 }
 
 #[napi(catch_unwind)]
-pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || transaction::rollback(conn_id, tx_id))
 }
 
 #[napi(catch_unwind)]
-pub fn savepoint(env: &Env, conn_id: u32, tx_id: u32, name: String) -> napi::Result<Object<'_>> {
+pub fn savepoint(
+    env: &Env,
+    conn_id: u32,
+    tx_id: u32,
+    name: String,
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
     })
@@ -269,7 +278,7 @@ pub fn release_savepoint(
     conn_id: u32,
     tx_id: u32,
     name: String,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Release)
     })
@@ -283,7 +292,7 @@ pub fn rollback_to_savepoint(
     tx_id: u32,
     name: String,
     release: Option<bool>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     let op = if release.unwrap_or(false) {
         SavepointOp::RollbackAndRelease
     } else {
@@ -321,8 +330,11 @@ pub fn open_cursor(
     env: &Env,
     conn_id: u32,
     sql: String,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, u32>> {
     let params = params.unwrap_or_default().0;
     promise(env, move || cursor::open(conn_id, sql, params))
 }
@@ -338,27 +350,23 @@ pub fn fetch(
     cursor_id: u32,
     max_rows: u32,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsPage>> {
     let (exec, shape) = js(parse_options(options))?;
     let columns = js(cursor::CURSORS.get(cursor_id))?.columns.clone();
     promise(env, move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
-        Ok(JsPage {
-            page,
-            columns,
-            int_mode: exec.int_mode,
-            row_mode: shape.row_mode,
-        })
+        Ok(JsPage::new(page, columns, exec.int_mode, shape.row_mode))
     })
 }
 
 #[napi(catch_unwind)]
-pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<Object<'_>> {
+pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || cursor::close(cursor_id))
 }
 
 #[napi(object)]
 pub struct ConnectionInfo {
+    #[napi(ts_type = "'memory' | 'local' | 'remote' | 'replica'")]
     pub mode: String,
     pub last_insert_rowid: Either<i64, BigInt>,
     pub changes: f64,
@@ -389,12 +397,12 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
 }
 
 #[napi(catch_unwind)]
-pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<Object<'_>> {
+pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || connection::set_busy_timeout(conn_id, ms))
 }
 
 #[napi(catch_unwind)]
-pub fn reset(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn reset(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || connection::reset(conn_id))
 }
 
@@ -410,7 +418,7 @@ pub fn pragma(
     name: String,
     value: Option<Either<String, f64>>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let value = value.map(|v| match v {
         Either::A(text) => PragmaValue::Text(text),
@@ -429,7 +437,7 @@ pub fn load_extension(
     conn_id: u32,
     path: String,
     entry_point: Option<String>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         pragma::load_extension(conn_id, path, entry_point)
     })
@@ -449,14 +457,18 @@ fn synced(s: replication::Synced) -> SyncResult {
 }
 
 #[napi(catch_unwind)]
-pub fn sync(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn sync(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, SyncResult>> {
     promise(env, move || async move {
         replication::sync(conn_id).await.map(synced)
     })
 }
 
 #[napi(catch_unwind)]
-pub fn sync_until(env: &Env, conn_id: u32, frame_no: f64) -> napi::Result<Object<'_>> {
+pub fn sync_until(
+    env: &Env,
+    conn_id: u32,
+    frame_no: f64,
+) -> napi::Result<PromiseRaw<'_, SyncResult>> {
     if !(frame_no >= 0.0 && frame_no.fract() == 0.0) {
         return js(Err(LibError::invalid_argument(
             "frameNo must be a non-negative integer",
@@ -470,7 +482,7 @@ pub fn sync_until(env: &Env, conn_id: u32, frame_no: f64) -> napi::Result<Object
 }
 
 #[napi(catch_unwind)]
-pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, Option<f64>>> {
     promise(env, move || async move {
         replication::flush_replicator(conn_id)
             .await
@@ -479,7 +491,7 @@ pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
 }
 
 #[napi(catch_unwind)]
-pub fn replication_index(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn replication_index(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, Option<f64>>> {
     promise(env, move || async move {
         replication::replication_index(conn_id)
             .await
