@@ -21,7 +21,6 @@ const HEADER = `/**
  * native/src/node. Do not edit: \`npm run build:native\` regenerates native/index.d.ts and
  * \`npm run binding:update\` copies it here; \`npm run lint\` fails while the two differ.
  */
-/* eslint-disable */
 `;
 
 /** The build's declarations as they are committed: with the header, formatted as the repository. */

@@ -1,8 +1,10 @@
 //! Pragmas and identifiers: validation of the SQL identifiers we interpolate (savepoint, pragma
 //! and schema names), `PRAGMA` with a safely rendered value, and loading extensions.
 
-use crate::connection::{execute, ExecOptions, CONNECTIONS};
+use crate::connection::CONNECTIONS;
 use crate::errors::{codes, LibError, Result};
+use crate::exec::ExecOptions;
+use crate::query::execute;
 use crate::values::{Params, QueryResult};
 
 /// Validates an SQL identifier we must interpolate (savepoint, pragma, schema names).

@@ -3,7 +3,6 @@
  * native/src/node. Do not edit: `npm run build:native` regenerates native/index.d.ts and
  * `npm run binding:update` copies it here; `npm run lint` fails while the two differ.
  */
-/* eslint-disable */
 export declare function batch(
   connId: number,
   statements: Array<BatchStatement>,
