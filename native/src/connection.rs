@@ -77,6 +77,8 @@ pub struct ConnState {
 
 pub static CONNECTIONS: LazyLock<Registry<Conn>> = LazyLock::new(|| Registry::new("connection"));
 
+/// Connects to `database` and registers the connection. This is the one place a connection's
+/// busy timeout is set (local databases only; a remote server has its own).
 fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
     let (conn, raw) = if database.mode.is_remote() {
         (database.db.connect(), None)

@@ -12,7 +12,7 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Object, ToNapiValue};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::{sys, Env};
 
 use super::blocks::Block;
@@ -185,10 +185,10 @@ fn settle<T: ToNapiValue>(env: sys::napi_env, deferred: sys::napi_deferred, resu
 }
 
 /// A Promise already settled with the result of a call that ran inline.
-pub fn settled<T: ToNapiValue>(env: &Env, result: Result<T>) -> napi::Result<Object<'_>> {
+pub fn settled<T: ToNapiValue>(env: &Env, result: Result<T>) -> napi::Result<PromiseRaw<'_, T>> {
     let (deferred, promise) = new_promise(env.raw())?;
     settle(env.raw(), deferred, result);
-    Ok(Object::from_raw(env.raw(), promise))
+    Ok(PromiseRaw::new(env.raw(), promise))
 }
 
 /// Runs `work` on the runtime's blocking pool and settles a Promise with its result back on the
@@ -198,7 +198,7 @@ pub fn off_thread<'env, T, F, Fut>(
     env: &'env Env,
     conn_id: Option<u32>,
     work: F,
-) -> napi::Result<Object<'env>>
+) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -238,5 +238,5 @@ where
             drop(unsafe { Box::from_raw(data) });
         }
     });
-    Ok(Object::from_raw(raw_env, promise))
+    Ok(PromiseRaw::new(raw_env, promise))
 }

@@ -1,10 +1,9 @@
 //! Cursor exports, and the pages of a large result that came back in parts (`takeRows`).
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
-use super::blocks::Block;
 use super::convert::{JsPage, JsParams};
 use super::{js, pages, parse_options, promise, promise_on, QueryOptions};
 use crate::cursor;
@@ -14,8 +13,11 @@ pub fn open_cursor(
     env: &Env,
     conn_id: u32,
     sql: String,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, u32>> {
     let params = params.unwrap_or_default().0;
     promise_on(env, conn_id, move || cursor::open(conn_id, sql, params))
 }
@@ -31,23 +33,18 @@ pub fn fetch(
     cursor_id: u32,
     max_rows: u32,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsPage>> {
     let (exec, shape) = js(parse_options(options))?;
     let cursor = js(cursor::CURSORS.get(cursor_id))?;
     let columns = cursor.columns.clone();
     promise_on(env, cursor.conn_id, move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
-        Ok(JsPage {
-            page,
-            columns,
-            int_mode: exec.int_mode,
-            row_mode: shape.row_mode,
-        })
+        Ok(JsPage::new(page, columns, exec.int_mode, shape.row_mode))
     })
 }
 
 #[napi(catch_unwind)]
-pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<Object<'_>> {
+pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     match cursor::CURSORS.get(cursor_id) {
         Ok(cursor) => promise_on(env, cursor.conn_id, move || cursor::close(cursor_id)),
         Err(_) => promise(env, move || cursor::close(cursor_id)),
@@ -56,13 +53,8 @@ pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<Object<'_>> {
 
 /// The next rows of a result that came back with `more` (converted here, on the JavaScript thread).
 #[napi(catch_unwind)]
-pub fn take_rows(env: &Env, page_id: u32, max_rows: u32) -> napi::Result<Object<'_>> {
-    let _block = Block::start();
-    let page = js(pages::take(page_id, max_rows))?;
-    // Converted here, inside the timed block.
-    let value =
-        unsafe { <JsPage as napi::bindgen_prelude::ToNapiValue>::to_napi_value(env.raw(), page) }?;
-    Ok(Object::from_raw(env.raw(), value))
+pub fn take_rows(page_id: u32, max_rows: u32) -> napi::Result<JsPage> {
+    js(pages::take(page_id, max_rows))
 }
 
 /// Frees the remaining rows of a result that will not be read.

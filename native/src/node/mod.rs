@@ -4,10 +4,15 @@
 //! JavaScript thread, through `promise`. Ids are plain numbers; see `src/native/` for the typed
 //! TypeScript view. This file holds what the exports share: `promise`, and the query options.
 
-mod blocks;
+// First the types the exports name: napi-rs's declaration generator learns a type's JavaScript
+// name (`JsResult` is `QueryResult`) when it expands the type, so it must see them before the
+// exports (a wrong order shows as an undeclared name in src/native/generated.ts).
+pub mod convert;
+mod open;
+
+pub(crate) mod blocks;
 mod call;
 pub mod connection;
-pub mod convert;
 pub mod cursors;
 pub mod inline;
 mod pages;
@@ -15,7 +20,7 @@ pub mod replication;
 pub mod statements;
 pub mod transactions;
 
-use napi::bindgen_prelude::{Object, ToNapiValue};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 
@@ -26,8 +31,9 @@ use convert::{JsResult, RowMode};
 
 /// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
 /// back on the JavaScript thread: two thread hand-offs per call (JS → blocking pool → JS), see
-/// `call`. For work on a connection, use `promise_on`.
-fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<Object<'env>>
+/// `call`. The Promise is typed with `T`, so the generated declarations say what each call
+/// resolves to. For work on a connection, use `promise_on`.
+fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -37,7 +43,11 @@ where
 }
 
 /// `promise` for work on connection `conn_id`: while it runs, the connection runs nothing inline.
-fn promise_on<'env, T, F, Fut>(env: &'env Env, conn_id: u32, work: F) -> napi::Result<Object<'env>>
+fn promise_on<'env, T, F, Fut>(
+    env: &'env Env,
+    conn_id: u32,
+    work: F,
+) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -54,8 +64,10 @@ fn js<T>(result: Result<T>) -> napi::Result<T> {
 #[derive(Default)]
 pub struct QueryOptions {
     /// "number" (default), "bigint" or "string".
+    #[napi(ts_type = "'number' | 'bigint' | 'string'")]
     pub int_mode: Option<String>,
     /// "array" (default) or "object".
+    #[napi(ts_type = "'array' | 'object'")]
     pub row_mode: Option<String>,
     /// Rows converted with the result; the rest wait for `takeRows` (0 or absent: all at once).
     pub page_rows: Option<u32>,

@@ -1,12 +1,12 @@
 //! Statement exports: prepared statements, batches and scripts.
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
 use super::call::settled;
-use super::convert::{JsParams, JsResults};
+use super::convert::{JsParams, JsResult};
 use super::{js, parse_options, promise, promise_on, wrap, QueryOptions};
 use crate::inline::Inline;
 use crate::{batch, statement};
@@ -14,6 +14,7 @@ use crate::{batch, statement};
 #[napi(object, object_to_js = false)]
 pub struct BatchStatement {
     pub sql: String,
+    #[napi(ts_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>>")]
     pub params: Option<JsParams>,
 }
 
@@ -24,7 +25,7 @@ pub fn batch(
     statements: Vec<BatchStatement>,
     transactional: bool,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, Vec<JsResult>>> {
     let (exec, shape) = js(parse_options(options))?;
     let statements: Vec<_> = statements
         .into_iter()
@@ -32,9 +33,10 @@ pub fn batch(
         .collect();
     promise_on(env, conn_id, move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
-        Ok(JsResults(
-            results.into_iter().map(|r| wrap(r, exec, shape)).collect(),
-        ))
+        Ok(results
+            .into_iter()
+            .map(|r| wrap(r, exec, shape))
+            .collect::<Vec<_>>())
     })
 }
 
@@ -44,14 +46,14 @@ pub fn execute_script(
     conn_id: u32,
     sql: String,
     transactional: Option<bool>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise_on(env, conn_id, move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
-pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<Object<'_>> {
+pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<PromiseRaw<'_, u32>> {
     promise_on(env, conn_id, move || statement::prepare(conn_id, sql))
 }
 
@@ -78,9 +80,12 @@ pub fn statement_info(stmt_id: u32) -> napi::Result<StatementInfo> {
 pub fn execute_statement(
     env: &Env,
     stmt_id: u32,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
@@ -100,6 +105,6 @@ pub fn execute_statement(
 }
 
 #[napi(catch_unwind)]
-pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<Object<'_>> {
+pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || statement::finalize(stmt_id))
 }

@@ -1,6 +1,6 @@
 //! Transaction exports: begin (eager or lazy), commit, rollback and savepoints.
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
@@ -11,7 +11,14 @@ use crate::inline::Inline;
 use crate::transaction::{self, Behaviour, End, SavepointOp};
 
 #[napi(catch_unwind)]
-pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result<Object<'_>> {
+pub fn begin(
+    env: &Env,
+    conn_id: u32,
+    #[napi(
+        ts_arg_type = "'deferred' | 'immediate' | 'exclusive' | 'read-only' | undefined | null"
+    )]
+    behaviour: Option<String>,
+) -> napi::Result<PromiseRaw<'_, u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
     promise_on(env, conn_id, move || transaction::begin(conn_id, behaviour))
 }
@@ -19,7 +26,13 @@ pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result
 /// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
 /// connection is busy with another call (then use `begin`). Runs on the calling thread.
 #[napi(catch_unwind)]
-pub fn begin_lazy(conn_id: u32, behaviour: Option<String>) -> napi::Result<Option<u32>> {
+pub fn begin_lazy(
+    conn_id: u32,
+    #[napi(
+        ts_arg_type = "'deferred' | 'immediate' | 'exclusive' | 'read-only' | undefined | null"
+    )]
+    behaviour: Option<String>,
+) -> napi::Result<Option<u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
     js(transaction::begin_lazy(conn_id, behaviour))
 }
@@ -32,7 +45,7 @@ pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> napi::Result<bo
 }
 
 #[napi(catch_unwind)]
-pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     let _block = Block::start();
     match transaction::try_finish(conn_id, tx_id, End::Commit) {
         Inline::Done(result) => {
@@ -46,7 +59,7 @@ pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
 }
 
 #[napi(catch_unwind)]
-pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     let _block = Block::start();
     match transaction::try_finish(conn_id, tx_id, End::Rollback) {
         Inline::Done(result) => settled(env, result),
@@ -57,13 +70,13 @@ pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>>
 }
 
 /// A savepoint operation, inline when the connection is idle and its history says it is short.
-fn savepoint_op<'env>(
-    env: &'env Env,
+fn savepoint_op(
+    env: &Env,
     conn_id: u32,
     tx_id: u32,
     name: String,
     op: SavepointOp,
-) -> napi::Result<Object<'env>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     let _block = Block::start();
     match transaction::try_savepoint(conn_id, tx_id, &name, op) {
         Inline::Done(result) => settled(env, result),
@@ -74,7 +87,12 @@ fn savepoint_op<'env>(
 }
 
 #[napi(catch_unwind)]
-pub fn savepoint(env: &Env, conn_id: u32, tx_id: u32, name: String) -> napi::Result<Object<'_>> {
+pub fn savepoint(
+    env: &Env,
+    conn_id: u32,
+    tx_id: u32,
+    name: String,
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise_on(env, conn_id, move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
     })
@@ -86,7 +104,7 @@ pub fn release_savepoint(
     conn_id: u32,
     tx_id: u32,
     name: String,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     savepoint_op(env, conn_id, tx_id, name, SavepointOp::Release)
 }
 
@@ -98,7 +116,7 @@ pub fn rollback_to_savepoint(
     tx_id: u32,
     name: String,
     release: Option<bool>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     let op = if release.unwrap_or(false) {
         SavepointOp::RollbackAndRelease
     } else {
