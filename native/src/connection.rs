@@ -221,12 +221,29 @@ pub fn inline_stats(conn_id: u32) -> Result<StatsSnapshot> {
     Ok(CONNECTIONS.get(conn_id)?.inline.snapshot())
 }
 
-/// Whether an inline commit on this connection left a WAL checkpoint to be run (clears the mark).
-pub fn take_due_checkpoint(conn: &Conn) -> bool {
-    conn.inline
+/// Connections whose inline commit left a WAL checkpoint to run (see `raw::WalHook`).
+static DUE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static ANY_DUE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// After an inline call on `conn`: notes the checkpoint its commit left, if any.
+pub fn note_due_checkpoint(conn_id: u32, conn: &Conn) {
+    if conn
+        .inline
         .wal
         .due
         .swap(false, std::sync::atomic::Ordering::Relaxed)
+    {
+        DUE.lock().push(conn_id);
+        ANY_DUE.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// The connections with a checkpoint to run (cheap to call when there are none).
+pub fn take_due_checkpoints() -> Vec<u32> {
+    if !ANY_DUE.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        return Vec::new();
+    }
+    std::mem::take(&mut *DUE.lock())
 }
 
 /// Runs the WAL checkpoint an inline commit left (off the JavaScript thread).

@@ -174,13 +174,16 @@ pub fn try_with<T, P>(
     if conn.database.mode == Mode::Replica && !outside_transaction(&conn) {
         return Inline::Offload(args);
     }
-    let _quiet = Quiet::enter(&conn, raw);
+    let quiet = Quiet::enter(&conn, raw);
     let mut session = InlineSession {
         conn: &conn,
         state: &mut state,
         raw,
     };
-    body(&mut session, args)
+    let outcome = body(&mut session, args);
+    drop(quiet);
+    crate::connection::note_due_checkpoint(conn_id, &conn);
+    outcome
 }
 
 /// The inline prologue's second half, once a call has decided to run inline: what a lazy

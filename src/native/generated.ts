@@ -7,7 +7,7 @@ export declare function batch(
   connId: number,
   statements: Array<BatchStatement>,
   transactional: boolean,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<Array<QueryResult>>;
 
 export interface BatchStatement {
@@ -61,7 +61,7 @@ export declare function execute(
   connId: number,
   sql: string,
   params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<QueryResult>;
 
 export declare function executeScript(
@@ -73,13 +73,13 @@ export declare function executeScript(
 export declare function executeStatement(
   stmtId: number,
   params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<QueryResult>;
 
 export declare function fetch(
   cursorId: number,
   maxRows: number,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<RowsPage>;
 
 export declare function finalize(stmtId: number): Promise<undefined>;
@@ -169,7 +169,7 @@ export declare function pragma(
   connId: number,
   name: string,
   value?: string | number | undefined | null,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<QueryResult>;
 
 export declare function prepare(connId: number, sql: string): Promise<number>;
@@ -183,7 +183,7 @@ export interface QueryOptions {
   pageRows?: number;
 }
 
-/** A statement's result, shaped for JavaScript. */
+/** A statement's result, shaped for JavaScript (converted by hand, with interned keys). */
 export interface QueryResult {
   columns: Array<string>;
   columnTypes: Array<string | undefined | null>;
@@ -232,6 +232,27 @@ export declare function savepoints(connId: number, txId: number): Array<string>;
  * milliseconds (0 turns inline execution off for the connection).
  */
 export declare function setInlineBudget(connId: number, ms: number): void;
+
+/**
+ * Registers the function that compiles result shapes (see `convert::shapes`): given column
+ * names and declared types it returns `[objectRow, arrayRow, result]`. Called once by the
+ * TypeScript binding when it loads the addon.
+ */
+export declare function setResultShapes(
+  maker: (
+    columns: string[],
+    columnTypes: (string | null)[],
+  ) => [
+    (rows: unknown[], ...values: unknown[]) => void,
+    (rows: unknown[], ...values: unknown[]) => void,
+    (
+      rows: unknown[],
+      rowsAffected: number,
+      lastInsertRowid: number | bigint | string | null,
+      more: number | undefined,
+    ) => unknown,
+  ],
+): void;
 
 /**
  * What a statement parameter can be in JavaScript, as `to_value` reads it. Declared for the

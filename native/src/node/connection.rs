@@ -9,7 +9,7 @@ use super::blocks::Block;
 use super::call::settled;
 use super::convert::{JsParams, JsResult};
 use super::open::JsOpenConfig;
-use super::{js, parse_options, promise, promise_on, wrap, QueryOptions};
+use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
 use crate::inline::Inline;
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
@@ -40,14 +40,16 @@ pub fn execute(
         ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
     )]
     params: Option<JsParams>,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     match query::try_execute(conn_id, &sql, params, exec) {
         Inline::Done(result) => {
-            super::inline::after_inline(conn_id);
+            super::inline::after_inline();
             settled(env, result.map(|r| wrap(r, exec, shape)))
         }
         Inline::Offload(params) => promise_on(env, conn_id, move || async move {
@@ -112,7 +114,9 @@ pub fn pragma(
     conn_id: u32,
     name: String,
     value: Option<Either<String, f64>>,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let value = value.map(|v| match v {

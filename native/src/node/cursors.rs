@@ -5,7 +5,7 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::convert::{JsPage, JsParams};
-use super::{js, pages, parse_options, promise, promise_on, QueryOptions};
+use super::{js, pages, parse_options, promise, promise_on, JsQueryOptions};
 use crate::cursor;
 
 #[napi(catch_unwind)]
@@ -32,7 +32,9 @@ pub fn fetch(
     env: &Env,
     cursor_id: u32,
     max_rows: u32,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsPage>> {
     let (exec, shape) = js(parse_options(options))?;
     let cursor = js(cursor::CURSORS.get(cursor_id))?;

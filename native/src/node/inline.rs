@@ -6,14 +6,12 @@ use napi_derive::napi;
 
 use super::blocks;
 use super::js;
-use crate::connection::{self, CONNECTIONS};
+use crate::connection;
 
-/// After a call finished inline: runs the WAL checkpoint its commit left, on the blocking pool.
-pub fn after_inline(conn_id: u32) {
-    let Ok(conn) = CONNECTIONS.get(conn_id) else {
-        return;
-    };
-    if connection::take_due_checkpoint(&conn) {
+/// After a call finished inline: runs the WAL checkpoints inline commits left, on the blocking
+/// pool.
+pub fn after_inline() {
+    for conn_id in connection::take_due_checkpoints() {
         napi::bindgen_prelude::spawn_blocking(move || {
             let handle = tokio::runtime::Handle::current();
             // A checkpoint that fails is left for the next commit, as SQLite does.
@@ -84,4 +82,24 @@ pub fn native_blocks(reset: Option<bool>) -> NativeBlocks {
         total_ms: total as f64 / 1e6,
         count: count as f64,
     }
+}
+
+/// Registers the function that compiles result shapes (see `convert::shapes`): given column
+/// names and declared types it returns `[objectRow, arrayRow, result]`. Called once by the
+/// TypeScript binding when it loads the addon.
+#[napi(catch_unwind)]
+pub fn set_result_shapes(
+    env: &napi::Env,
+    #[napi(
+        ts_arg_type = "(columns: string[], columnTypes: (string | null)[]) => [(rows: unknown[], ...values: unknown[]) => void, (rows: unknown[], ...values: unknown[]) => void, (rows: unknown[], rowsAffected: number, lastInsertRowid: number | bigint | string | null, more: number | undefined) => unknown]"
+    )]
+    maker: napi::bindgen_prelude::Function<
+        '_,
+        napi::bindgen_prelude::Unknown<'_>,
+        napi::bindgen_prelude::Unknown<'_>,
+    >,
+) -> napi::Result<()> {
+    use napi::bindgen_prelude::JsValue;
+    // SAFETY: a function value of this environment, on its thread.
+    unsafe { super::convert::shapes::register(env.raw(), maker.raw()) }
 }

@@ -80,8 +80,76 @@ struct Shape {
     page_rows: u32,
 }
 
-fn parse_options(options: Option<QueryOptions>) -> Result<(ExecOptions, Shape)> {
-    let options = options.unwrap_or_default();
+/// Query options as the exports take them: a `QueryOptions` object, or the same packed into a
+/// number by the TypeScript binding, which is cheaper to read: bits 0–1 the integer mode (0
+/// number, 1 bigint, 2 string), bit 2 rows as objects, bits 8 and up the page size.
+pub enum JsQueryOptions {
+    Object(QueryOptions),
+    Packed(u32),
+}
+
+impl napi::bindgen_prelude::TypeName for JsQueryOptions {
+    fn type_name() -> &'static str {
+        "QueryOptions"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
+}
+
+impl napi::bindgen_prelude::ValidateNapiValue for JsQueryOptions {}
+
+impl napi::bindgen_prelude::FromNapiValue for JsQueryOptions {
+    unsafe fn from_napi_value(
+        env: napi::sys::napi_env,
+        value: napi::sys::napi_value,
+    ) -> napi::Result<Self> {
+        let mut kind = 0;
+        // SAFETY: plain Node-API calls on the JavaScript thread.
+        unsafe {
+            napi::sys::napi_typeof(env, value, &mut kind);
+            if kind == napi::sys::ValueType::napi_number {
+                let mut n = 0u32;
+                napi::sys::napi_get_value_uint32(env, value, &mut n);
+                return Ok(JsQueryOptions::Packed(n));
+            }
+            QueryOptions::from_napi_value(env, value).map(JsQueryOptions::Object)
+        }
+    }
+}
+
+fn parse_options(options: Option<JsQueryOptions>) -> Result<(ExecOptions, Shape)> {
+    let options = match options {
+        Some(JsQueryOptions::Packed(bits)) => {
+            let int_mode = match bits & 3 {
+                0 => IntMode::Number,
+                1 => IntMode::BigInt,
+                2 => IntMode::String,
+                _ => {
+                    return Err(crate::errors::LibError::invalid_argument(
+                        "packed query options hold an unknown integer mode",
+                    ))
+                }
+            };
+            let row_mode = if bits & 4 != 0 {
+                RowMode::Object
+            } else {
+                RowMode::Array
+            };
+            return Ok((
+                ExecOptions {
+                    int_mode,
+                    no_cache: false,
+                },
+                Shape {
+                    row_mode,
+                    page_rows: bits >> 8,
+                },
+            ));
+        }
+        Some(JsQueryOptions::Object(options)) => options,
+        None => QueryOptions::default(),
+    };
     let int_mode = match options.int_mode.as_deref() {
         None => IntMode::Number,
         Some(text) => IntMode::parse(text)?,

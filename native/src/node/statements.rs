@@ -7,7 +7,7 @@ use napi_derive::napi;
 use super::blocks::Block;
 use super::call::settled;
 use super::convert::{JsParams, JsResult};
-use super::{js, parse_options, promise, promise_on, wrap, QueryOptions};
+use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
 use crate::inline::Inline;
 use crate::{batch, statement};
 
@@ -24,7 +24,9 @@ pub fn batch(
     conn_id: u32,
     statements: Vec<BatchStatement>,
     transactional: bool,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, Vec<JsResult>>> {
     let (exec, shape) = js(parse_options(options))?;
     let statements: Vec<_> = statements
@@ -84,7 +86,9 @@ pub fn execute_statement(
         ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
     )]
     params: Option<JsParams>,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
@@ -92,9 +96,7 @@ pub fn execute_statement(
     let conn_id = statement::STATEMENTS.get(stmt_id).map(|s| s.conn_id).ok();
     match statement::try_execute(stmt_id, params, exec) {
         Inline::Done(result) => {
-            if let Some(conn_id) = conn_id {
-                super::inline::after_inline(conn_id);
-            }
+            super::inline::after_inline();
             settled(env, result.map(|r| wrap(r, exec, shape)))
         }
         Inline::Offload(params) => super::call::off_thread(env, conn_id, move || async move {

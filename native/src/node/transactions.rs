@@ -49,7 +49,7 @@ pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_
     let _block = Block::start();
     match transaction::try_finish(conn_id, tx_id, End::Commit) {
         Inline::Done(result) => {
-            super::inline::after_inline(conn_id);
+            super::inline::after_inline();
             settled(env, result)
         }
         Inline::Offload(()) => {
