@@ -48,6 +48,11 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 /// with the handle SQLite opened, if exactly one was.
 pub fn capture<T>(open: impl FnOnce() -> T) -> (T, Option<RawDb>) {
     INSTALL.call_once(|| {
+        // Memory statistics (on by default in this build) put a process-wide mutex around every
+        // allocation SQLite makes; nothing here reads them. Like every configuration, this must
+        // come before SQLite initialises, so it may already be too late (then nothing changes).
+        // SAFETY: a configuration call with its documented integer argument.
+        unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
         // libsql configures SQLite's threading mode the first time it builds a local database,
         // which must come before SQLite initialises, and registering an auto-extension
         // initialises SQLite: so libsql goes first (building `:memory:` opens no connection).
