@@ -12,42 +12,16 @@ import {
   Params,
   RawConnectionInfo,
   RawQueryOptions,
-  RawResult,
   RawStatementInfo,
   RawSyncResult,
   RowMode,
   SqlValue,
   TransactionBehaviour,
 } from "./binding";
-import { toLibSqlError, wrapAsync, wrapSync } from "./errors";
+import { wrapAsync, wrapSync } from "./errors";
+import { collect, doneNow, MaybePromise, packOptions, resultNow, RESULT_PAGE_ROWS } from "./now";
 
-/**
- * Rows turned into JavaScript values per turn of the event loop. A larger result comes back in
- * pages, with the loop free between them, so that converting it never blocks for long.
- */
-export const RESULT_PAGE_ROWS = 1000;
-
-/** Takes the rows of a paged result (see `RESULT_PAGE_ROWS`), yielding to the loop between pages. */
-async function collect(result: RawResult): Promise<RawResult> {
-  const id = result.more;
-  if (id === undefined) return result;
-  delete result.more;
-  try {
-    for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const page = binding().takeRows(id, RESULT_PAGE_ROWS);
-      for (const row of page.rows) result.rows.push(row);
-      if (page.done) return result;
-    }
-  } catch (error) {
-    try {
-      binding().dropRows(id);
-    } catch {
-      // Already freed.
-    }
-    throw toLibSqlError(error);
-  }
-}
+export { RESULT_PAGE_ROWS } from "./now";
 
 /** What `LibSqlConnection.open` takes. A number with a unit carries it in its name. */
 export interface OpenOptions {
@@ -152,11 +126,14 @@ export class LibSqlConnection {
     return { intMode: options?.intMode ?? this.intMode, rowMode, pageRows: RESULT_PAGE_ROWS };
   }
 
+  /** The query options packed as the addon reads them fastest (see `now.ts`). */
+  private packed(options: QueryOptions | undefined, rowMode: RowMode): number {
+    return packOptions(options?.intMode ?? this.intMode, rowMode);
+  }
+
   /** Runs one statement; rows are arrays in column order. */
   async execute(sql: string, params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await collect(
-      await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "array"))),
-    )) as Result<ArrayRow>;
+    return this.executeNow(sql, params, options);
   }
 
   /** Runs one statement; rows are objects keyed by column name. */
@@ -165,9 +142,32 @@ export class LibSqlConnection {
     params?: Params,
     options?: QueryOptions,
   ): Promise<Result<Row>> {
-    return (await collect(
-      await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "object"))),
-    )) as Result<Row>;
+    return this.queryNow<Row>(sql, params, options);
+  }
+
+  /**
+   * `execute`, giving the result itself when the statement ran inline and a Promise only when it
+   * ran off the thread (see `now.ts`). For the driver.
+   * @internal
+   */
+  executeNow(sql: string, params?: Params, options?: QueryOptions): MaybePromise<Result<ArrayRow>> {
+    return resultNow(() => binding().run(this.id, sql, params ?? null, this.packed(options, "array"))) as MaybePromise<
+      Result<ArrayRow>
+    >;
+  }
+
+  /**
+   * `query`, giving the result itself when the statement ran inline (see `executeNow`).
+   * @internal
+   */
+  queryNow<Row extends object = ObjectRow>(
+    sql: string,
+    params?: Params,
+    options?: QueryOptions,
+  ): MaybePromise<Result<Row>> {
+    return resultNow(() => binding().run(this.id, sql, params ?? null, this.packed(options, "object"))) as MaybePromise<
+      Result<Row>
+    >;
   }
 
   /** Several statements in one native call; `transactional` makes it all-or-nothing. */
@@ -208,6 +208,17 @@ export class LibSqlConnection {
     }
     const id = await wrapAsync(() => binding().begin(this.id, behaviour));
     return new LibSqlTransaction(this.id, id);
+  }
+
+  /**
+   * `begin(behaviour, { lazy: true })`: the transaction at once when the connection is idle (its
+   * BEGIN goes with the next statement), or a Promise when it has to wait.
+   * @internal
+   */
+  beginNow(behaviour: TransactionBehaviour): MaybePromise<LibSqlTransaction> {
+    const lazy = wrapSync(() => binding().beginLazy(this.id, behaviour));
+    if (lazy !== null) return new LibSqlTransaction(this.id, lazy);
+    return this.begin(behaviour);
   }
 
   /** The transaction this connection holds, if any. */
@@ -290,27 +301,29 @@ export class LibSqlStatement {
   }
 
   async execute(params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await collect(
-      await wrapAsync(() =>
-        binding().executeStatement(this.id, params ?? null, {
-          intMode: options?.intMode ?? this.intMode,
-          rowMode: "array",
-          pageRows: RESULT_PAGE_ROWS,
-        }),
-      ),
-    )) as Result<ArrayRow>;
+    return this.executeNow(params, options);
   }
 
   async query<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): Promise<Result<Row>> {
-    return (await collect(
-      await wrapAsync(() =>
-        binding().executeStatement(this.id, params ?? null, {
-          intMode: options?.intMode ?? this.intMode,
-          rowMode: "object",
-          pageRows: RESULT_PAGE_ROWS,
-        }),
-      ),
-    )) as Result<Row>;
+    return this.queryNow<Row>(params, options);
+  }
+
+  /**
+   * `execute`, giving the result itself when the statement ran inline (see `now.ts`).
+   * @internal
+   */
+  executeNow(params?: Params, options?: QueryOptions): MaybePromise<Result<ArrayRow>> {
+    const packed = packOptions(options?.intMode ?? this.intMode, "array");
+    return resultNow(() => binding().runStatement(this.id, params ?? null, packed)) as MaybePromise<Result<ArrayRow>>;
+  }
+
+  /**
+   * `query`, giving the result itself when the statement ran inline (see `now.ts`).
+   * @internal
+   */
+  queryNow<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): MaybePromise<Result<Row>> {
+    const packed = packOptions(options?.intMode ?? this.intMode, "object");
+    return resultNow(() => binding().runStatement(this.id, params ?? null, packed)) as MaybePromise<Result<Row>>;
   }
 
   async finalize(): Promise<void> {
@@ -326,11 +339,27 @@ export class LibSqlTransaction {
   ) {}
 
   async commit(): Promise<void> {
-    await wrapAsync(() => binding().commit(this.connId, this.id));
+    await this.commitNow();
   }
 
   async rollback(): Promise<void> {
-    await wrapAsync(() => binding().rollback(this.connId, this.id));
+    await this.rollbackNow();
+  }
+
+  /**
+   * `commit`, finished at once when it ran inline, or a Promise (see `now.ts`).
+   * @internal
+   */
+  commitNow(): MaybePromise<void> {
+    return doneNow(() => binding().endTransaction(this.connId, this.id, true));
+  }
+
+  /**
+   * `rollback`, finished at once when it ran inline, or a Promise (see `now.ts`).
+   * @internal
+   */
+  rollbackNow(): MaybePromise<void> {
+    return doneNow(() => binding().endTransaction(this.connId, this.id, false));
   }
 
   /** Opens a savepoint; with `lazy`, SAVEPOINT is sent together with the next statement. */
@@ -339,13 +368,40 @@ export class LibSqlTransaction {
     await wrapAsync(() => binding().savepoint(this.connId, this.id, name));
   }
 
+  /**
+   * `savepoint(name, { lazy: true })`, done at once when the connection is idle, or a Promise.
+   * @internal
+   */
+  savepointNow(name: string): MaybePromise<void> {
+    if (wrapSync(() => binding().savepointLazy(this.connId, this.id, name))) return;
+    return wrapAsync(() => binding().savepoint(this.connId, this.id, name));
+  }
+
   async releaseSavepoint(name: string): Promise<void> {
-    await wrapAsync(() => binding().releaseSavepoint(this.connId, this.id, name));
+    await this.releaseSavepointNow(name);
   }
 
   /** Rolls back to the savepoint; with `release`, also releases it (one native call for both). */
   async rollbackToSavepoint(name: string, options: { release?: boolean } = {}): Promise<void> {
-    await wrapAsync(() => binding().rollbackToSavepoint(this.connId, this.id, name, options.release ?? false));
+    if (options.release) await this.undoSavepointNow(name);
+    else await wrapAsync(() => binding().rollbackToSavepoint(this.connId, this.id, name, false));
+  }
+
+  /**
+   * `releaseSavepoint`, finished at once when it ran inline, or a Promise (see `now.ts`).
+   * @internal
+   */
+  releaseSavepointNow(name: string): MaybePromise<void> {
+    return doneNow(() => binding().endSavepoint(this.connId, this.id, name, false));
+  }
+
+  /**
+   * `rollbackToSavepoint(name, { release: true })`, finished at once when it ran inline, or a
+   * Promise (see `now.ts`).
+   * @internal
+   */
+  undoSavepointNow(name: string): MaybePromise<void> {
+    return doneNow(() => binding().endSavepoint(this.connId, this.id, name, true));
   }
 
   savepoints(): string[] {
@@ -367,7 +423,7 @@ export class LibSqlCursor implements AsyncIterable<ObjectRow> {
 
   /** Up to `maxRows` more rows, as objects; an empty page with `done` once exhausted. */
   async fetch(maxRows: number, rowMode: RowMode = "object"): Promise<{ rows: unknown[]; done: boolean }> {
-    const page = await wrapAsync(() => binding().fetch(this.id, maxRows, { intMode: this.intMode, rowMode }));
+    const page = await wrapAsync(() => binding().fetch(this.id, maxRows, packOptions(this.intMode, rowMode, 0)));
     if (page.done) this.finished = true;
     return page;
   }

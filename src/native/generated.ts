@@ -57,6 +57,23 @@ export declare function cursorColumns(cursorId: number): Array<string>;
 /** Frees the remaining rows of a result that will not be read. */
 export declare function dropRows(pageId: number): void;
 
+/**
+ * `releaseSavepoint` (`rollback` false) or `rollbackToSavepoint` with release (`rollback` true)
+ * for the TypeScript binding (see `end_transaction`).
+ */
+export declare function endSavepoint(
+  connId: number,
+  txId: number,
+  name: string,
+  rollback: boolean,
+): undefined | Promise<undefined>;
+
+/**
+ * `commit` (or, with `commit` false, `rollback`) for the TypeScript binding: `undefined` when it
+ * ran inline (a failure is thrown), or a Promise when it ran off the thread.
+ */
+export declare function endTransaction(connId: number, txId: number, commit: boolean): undefined | Promise<undefined>;
+
 export declare function execute(
   connId: number,
   sql: string,
@@ -216,6 +233,25 @@ export interface RowsPage {
   /** Whether no rows are left. */
   done: boolean;
 }
+
+/**
+ * `execute` for the TypeScript binding: the result itself when the statement ran inline (an
+ * inline failure is thrown), or a Promise when it ran off the thread. This saves a Promise and
+ * a turn of the microtask queue per inline statement.
+ */
+export declare function run(
+  connId: number,
+  sql: string,
+  params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
+  options?: QueryOptions | number | undefined | null,
+): QueryResult | Promise<QueryResult>;
+
+/** `executeStatement` for the TypeScript binding (see `run`). */
+export declare function runStatement(
+  stmtId: number,
+  params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
+  options?: QueryOptions | number | undefined | null,
+): QueryResult | Promise<QueryResult>;
 
 export declare function savepoint(connId: number, txId: number, name: string): Promise<undefined>;
 

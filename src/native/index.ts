@@ -16,3 +16,4 @@ export type {
   NativeOpenConfig,
 } from "./binding";
 export { binding as nativeBinding } from "./binding";
+export type { MaybePromise } from "./now";

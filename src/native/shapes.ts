@@ -29,9 +29,7 @@ export function makeShape(columns: string[], columnTypes: (string | null)[]): [A
   // A later column of the same name wins, as when properties are set one by one.
   const fields = columns.map((name, i) => `${property(name)}: v${i}`);
   // Generated code, from column names only, each written as a JSON string literal.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const objectRow = new Function(...params, `rows.push({ ${fields.join(", ")} });`) as Append;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const arrayRow = new Function(...params, `rows.push([${values.join(", ")}]);`) as Append;
   const names = columns.slice();
   const types = columnTypes.slice();
