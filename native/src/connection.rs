@@ -14,7 +14,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::errors::{LibError, Result};
-use crate::inline::{self, ControlCosts, InlineInfo, InlineState, StatsSnapshot};
+use crate::inline::{self, ControlCosts, Histories, InlineInfo, InlineState, StatsSnapshot};
 use crate::open::{open_database, DatabaseHandle, Mode, OpenConfig};
 use crate::raw::{self, RawDb};
 use crate::registry::Registry;
@@ -73,6 +73,8 @@ pub struct ConnState {
     pub cache: StatementCache,
     /// Measured cost of this connection's COMMIT, ROLLBACK and savepoint operations.
     pub control: ControlCosts,
+    /// Measured cost of this connection's statements, by shape.
+    pub histories: Histories,
 }
 
 pub static CONNECTIONS: LazyLock<Registry<Conn>> = LazyLock::new(|| Registry::new("connection"));
@@ -102,6 +104,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
         ops: tokio::sync::Mutex::new(ConnState {
             cache,
             control: ControlCosts::default(),
+            histories: Histories::default(),
         }),
         transaction: Mutex::new(None),
         writer: WriterCounts::default(),

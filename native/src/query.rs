@@ -35,11 +35,11 @@ pub fn try_execute(
     session::try_with(conn_id, params, |s, params| {
         let outside = s.outside_transaction();
         let (conn, raw) = (s.conn, s.raw);
-        match session::cached_now(conn, s.state, sql) {
-            Some(cached) => {
-                session::run_inline(conn, raw, &mut cached.inline, outside, params, options)
-            }
-            None => Inline::Offload(params),
-        }
+        let info = match session::cached_now(conn, s.state, sql) {
+            Some(cached) => cached.inline,
+            None => return Inline::Offload(params),
+        };
+        let histories = &mut s.state.histories;
+        session::run_inline(conn, raw, &info, histories, outside, params, options)
     })
 }

@@ -88,6 +88,15 @@ impl Session<'_> {
         outside_transaction(self.conn)
     }
 
+    /// Records how long a statement that can run inline took (see `inline::cost`).
+    pub fn record(&mut self, info: &InlineInfo, autocommit: bool, took: std::time::Duration) {
+        if info.raw.is_some() {
+            self.state
+                .histories
+                .record(info.fingerprint, autocommit, took);
+        }
+    }
+
     /// Runs one statement of SQL text through the connection's statement cache, and records how
     /// long it took in the statement's history.
     pub async fn execute(
@@ -116,7 +125,12 @@ impl Session<'_> {
         };
         let started = Instant::now();
         let result = exec::run_statement(self.conn, &cached.stmt, params, options).await;
-        cached.inline.history.record(autocommit, started.elapsed());
+        if cached.inline.raw.is_some() {
+            let fingerprint = cached.inline.fingerprint;
+            self.state
+                .histories
+                .record(fingerprint, autocommit, started.elapsed());
+        }
         result
     }
 
@@ -204,7 +218,8 @@ pub fn prologue_now(
 pub fn run_inline(
     conn: &Conn,
     raw: RawDb,
-    info: &mut InlineInfo,
+    info: &InlineInfo,
+    histories: &mut crate::inline::Histories,
     outside: bool,
     params: Params,
     options: ExecOptions,
@@ -213,12 +228,10 @@ pub fn run_inline(
     let Some(stmt) = info.raw else {
         return Inline::Offload(params);
     };
+    let history = histories.get(info.fingerprint).get(outside);
     let (fits, work) = match info.kind {
-        Kind::Read => (info.history.get(outside).read_fits(budget_us), Work::Read),
-        Kind::Write => (
-            info.history.get(outside).unstoppable_fits(budget_us),
-            Work::Write,
-        ),
+        Kind::Read => (history.read_fits(budget_us), Work::Read),
+        Kind::Write => (history.unstoppable_fits(budget_us), Work::Write),
         Kind::Other => (false, Work::Read),
     };
     if !fits {
@@ -248,17 +261,17 @@ pub fn run_inline(
     let took = started.elapsed();
     match outcome {
         Ok(result) => {
-            info.history.record(outside, took);
+            histories.record(info.fingerprint, outside, took);
             inline::state::count(&stats.inline);
             Inline::Done(Ok(result))
         }
         Err(Stop::Failed(err)) => {
-            info.history.record(outside, took);
+            histories.record(info.fingerprint, outside, took);
             inline::state::count(&stats.inline);
             Inline::Done(Err(err))
         }
         Err(Stop::OverBudget) => {
-            info.history.record(outside, took);
+            histories.record(info.fingerprint, outside, took);
             inline::state::count(&stats.over_budget);
             Inline::Offload(Params::Positional(values))
         }

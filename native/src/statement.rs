@@ -80,7 +80,7 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
         let outside = s.outside_transaction();
         let started = Instant::now();
         let result = s.run_prepared(&stmt.stmt, params, options).await;
-        stmt.inline.history.record(outside, started.elapsed());
+        s.record(&stmt.inline, outside, started.elapsed());
         result
     })
     .await
@@ -97,14 +97,23 @@ pub fn try_execute(
         return Inline::Offload(params);
     };
     session::try_with(prepared.conn_id, params, |s, params| {
-        let Ok(mut guard) = prepared.stmt.try_lock() else {
+        let Ok(guard) = prepared.stmt.try_lock() else {
             return Inline::Offload(params);
         };
-        let Some(stmt) = guard.as_mut() else {
+        let Some(stmt) = guard.as_ref() else {
             return Inline::Offload(params);
         };
         let outside = s.outside_transaction();
-        session::run_inline(s.conn, s.raw, &mut stmt.inline, outside, params, options)
+        let histories = &mut s.state.histories;
+        session::run_inline(
+            s.conn,
+            s.raw,
+            &stmt.inline,
+            histories,
+            outside,
+            params,
+            options,
+        )
     })
 }
 

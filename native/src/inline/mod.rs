@@ -22,7 +22,7 @@ pub mod cost;
 pub mod state;
 pub mod stmt;
 
-pub use cost::{ControlCosts, Cost, History};
+pub use cost::{ControlCosts, Cost, Histories, History};
 pub use state::{InlineState, StatsSnapshot};
 pub use stmt::{InlineInfo, Kind, Stop};
 

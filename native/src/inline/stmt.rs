@@ -6,7 +6,7 @@
 use libsql::{ffi, Value};
 use std::ffi::{c_int, CStr};
 
-use super::cost::History;
+use super::cost::{fingerprint, MAX_FINGERPRINT_LEN};
 use crate::errors::{LibError, Result};
 use crate::raw::{RawDb, RawStmt};
 use crate::sql::first_keyword;
@@ -41,7 +41,8 @@ pub struct InlineInfo {
     /// a statement a remote server or a replica's primary runs).
     pub raw: Option<RawStmt>,
     pub kind: Kind,
-    pub history: History,
+    /// The statement's shape, which its measured cost is kept under (see `cost::fingerprint`).
+    pub fingerprint: u64,
 }
 
 impl InlineInfo {
@@ -50,7 +51,7 @@ impl InlineInfo {
         Self {
             raw: None,
             kind: Kind::Other,
-            history: History::default(),
+            fingerprint: 0,
         }
     }
 
@@ -62,7 +63,7 @@ impl InlineInfo {
         let Some(db) = db else {
             return Self::none();
         };
-        if guess == Kind::Other {
+        if guess == Kind::Other || sql.len() > MAX_FINGERPRINT_LEN {
             return Self::none();
         }
         let Some(newest) = db.newest_statement() else {
@@ -79,7 +80,7 @@ impl InlineInfo {
         Self {
             raw: Some(newest),
             kind,
-            history: History::default(),
+            fingerprint: fingerprint(sql),
         }
     }
 }
