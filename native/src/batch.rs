@@ -4,7 +4,7 @@
 use crate::connection::{
     autocommit_writer, execute_control, execute_locked, ExecOptions, CONNECTIONS,
 };
-use crate::errors::{LibError, Result};
+use crate::errors::{located, LibError, Result};
 use crate::values::{Params, QueryResult};
 
 /// The savepoint a transactional batch uses when the connection is already in a transaction.
@@ -92,11 +92,18 @@ pub async fn execute_script(conn_id: u32, sql: String, transactional: bool) -> R
             // Drain every statement's rows so that each one runs to completion.
             while let Some(next) = rows.next_stmt_row() {
                 if let Some(mut stmt_rows) = next {
-                    while stmt_rows.next().await.map_err(LibError::from)?.is_some() {}
+                    while stmt_rows
+                        .next()
+                        .await
+                        .map_err(located(conn.database.origin.as_deref()))?
+                        .is_some()
+                    {}
                 }
             }
             Ok(())
         }
-        Err(err) => Err(LibError::from(err).context("script failed")),
+        Err(err) => Err(LibError::from(err)
+            .locate(conn.database.origin.as_deref())
+            .context("script failed")),
     }
 }

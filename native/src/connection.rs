@@ -13,7 +13,7 @@ use std::time::Duration;
 use libsql::{Builder, Value};
 use parking_lot::Mutex;
 
-use crate::errors::{codes, LibError, Result};
+use crate::errors::{codes, located, redact_url, refine_remote_unique, LibError, Result};
 use crate::registry::Registry;
 use crate::statement::StatementCache;
 use crate::values::{
@@ -87,6 +87,8 @@ pub struct DatabaseHandle {
     /// Held by the write transaction (immediate or exclusive) of any connection of this database,
     /// so that this process's writers queue in order instead of sleeping in SQLite's busy handler.
     pub writer: Arc<tokio::sync::Mutex<()>>,
+    /// The server (remote URL, or a replica's primary) without credentials, named by its errors.
+    pub origin: Option<String>,
     busy_timeout_ms: u32,
     statement_cache_size: usize,
 }
@@ -283,11 +285,19 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
 
 /// Opens a database and its first connection; returns the connection id.
 pub async fn open(config: OpenConfig) -> Result<u32> {
-    let (db, mode) = build_database(&config).await?;
+    let origin = match classify(&config.url) {
+        _ if config.sync_url.is_some() => config.sync_url.as_deref().map(redact_url),
+        Ok(Target::Remote(url)) => Some(redact_url(&url)),
+        _ => None,
+    };
+    let (db, mode) = build_database(&config)
+        .await
+        .map_err(|e| e.locate(origin.as_deref()))?;
     let handle = Arc::new(DatabaseHandle {
         db,
         mode,
         writer: Arc::new(tokio::sync::Mutex::new(())),
+        origin,
         busy_timeout_ms: config.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS),
         statement_cache_size: config
             .statement_cache_size
@@ -331,7 +341,7 @@ pub async fn close(conn_id: u32) -> Result<()> {
         conn.conn
             .execute("ROLLBACK", ())
             .await
-            .map_err(LibError::from)?;
+            .map_err(located(conn.database.origin.as_deref()))?;
     }
     Ok(())
 }
@@ -379,7 +389,14 @@ pub async fn run_statement(
     let before = conn.conn.total_changes();
     let outcome = read_all(stmt, bound).await;
     stmt.reset();
-    let (columns, rows) = outcome?;
+    let (columns, rows) = match outcome {
+        Ok(read) => read,
+        Err(err) if conn.database.mode.is_remote() => {
+            let err = refine_remote_unique(&conn.conn, err).await;
+            return Err(err.locate(conn.database.origin.as_deref()));
+        }
+        Err(err) => return Err(err.locate(conn.database.origin.as_deref())),
+    };
     let column_types = decl_types(stmt, columns.len());
     check_int_mode(&columns, &rows, options.int_mode)?;
     let changed = conn.conn.total_changes() != before;
@@ -505,7 +522,11 @@ pub async fn execute_locked(
 ) -> Result<QueryResult> {
     let stmt = match state.cache.take(sql) {
         Some(stmt) => stmt,
-        None => conn.conn.prepare(sql).await.map_err(LibError::from)?,
+        None => conn
+            .conn
+            .prepare(sql)
+            .await
+            .map_err(located(conn.database.origin.as_deref()))?,
     };
     let result = run_statement(conn, &stmt, params, options).await;
     if !options.no_cache {
@@ -520,7 +541,7 @@ pub async fn execute_control(conn: &Conn, sql: &str) -> Result<()> {
         .execute(sql, ())
         .await
         .map(|_| ())
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 /// Counters and state of a connection, read without waiting for its running work.

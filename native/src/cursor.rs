@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use libsql::Value;
 
 use crate::connection::{self, ExecOptions, CONNECTIONS};
-use crate::errors::{LibError, Result};
+use crate::errors::{located, LibError, Result};
 use crate::registry::Registry;
 use crate::values::{check_int_mode, into_libsql_params, read_value, resolve_params, Params};
 
@@ -37,13 +37,14 @@ pub async fn open(conn_id: u32, sql: String, params: Params) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
     crate::transaction::flush_pending(&conn).await?;
-    let stmt = conn.conn.prepare(&sql).await.map_err(LibError::from)?;
+    let origin = conn.database.origin.as_deref();
+    let stmt = conn.conn.prepare(&sql).await.map_err(located(origin))?;
     let bound = if conn.database.mode.is_remote() {
         into_libsql_params(params)
     } else {
         libsql::params::Params::Positional(resolve_params(&connection::param_slots(&stmt), params)?)
     };
-    let rows = stmt.query(bound).await.map_err(LibError::from)?;
+    let rows = stmt.query(bound).await.map_err(located(origin))?;
     let count = rows.column_count().max(0);
     let columns: Vec<String> = (0..count)
         .map(|i| rows.column_name(i).unwrap_or_default().to_owned())
@@ -81,7 +82,11 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
     let mut page = Vec::with_capacity(max_rows.min(4096) as usize);
     let mut done = false;
     while page.len() < max_rows as usize {
-        match rows.next().await.map_err(LibError::from)? {
+        match rows
+            .next()
+            .await
+            .map_err(located(conn.database.origin.as_deref()))?
+        {
             Some(row) => {
                 let mut values = Vec::with_capacity(count as usize);
                 for i in 0..count {

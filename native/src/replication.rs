@@ -2,7 +2,7 @@
 //! read replication indices. On other modes every call returns a `LIBSQL_UNSUPPORTED` error.
 
 use crate::connection::{Mode, CONNECTIONS};
-use crate::errors::{LibError, Result};
+use crate::errors::{located, LibError, Result};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Synced {
@@ -23,7 +23,12 @@ fn replica(conn_id: u32, what: &str) -> Result<std::sync::Arc<crate::connection:
 
 pub async fn sync(conn_id: u32) -> Result<Synced> {
     let conn = replica(conn_id, "sync")?;
-    let replicated = conn.database.db.sync().await.map_err(LibError::from)?;
+    let replicated = conn
+        .database
+        .db
+        .sync()
+        .await
+        .map_err(located(conn.database.origin.as_deref()))?;
     Ok(Synced {
         frame_no: replicated.frame_no(),
         frames_synced: replicated.frames_synced() as u64,
@@ -37,7 +42,7 @@ pub async fn sync_until(conn_id: u32, frame_no: u64) -> Result<Synced> {
         .db
         .sync_until(frame_no)
         .await
-        .map_err(LibError::from)?;
+        .map_err(located(conn.database.origin.as_deref()))?;
     Ok(Synced {
         frame_no: replicated.frame_no(),
         frames_synced: replicated.frames_synced() as u64,
@@ -50,7 +55,7 @@ pub async fn flush_replicator(conn_id: u32) -> Result<Option<u64>> {
         .db
         .flush_replicator()
         .await
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 pub async fn replication_index(conn_id: u32) -> Result<Option<u64>> {
@@ -59,7 +64,7 @@ pub async fn replication_index(conn_id: u32) -> Result<Option<u64>> {
         .db
         .replication_index()
         .await
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 pub fn max_write_replication_index(conn_id: u32) -> Result<Option<u64>> {

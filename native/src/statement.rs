@@ -83,7 +83,10 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let stmt = {
         let _state = conn.ops.lock().await;
-        conn.conn.prepare(&sql).await.map_err(LibError::from)?
+        conn.conn
+            .prepare(&sql)
+            .await
+            .map_err(crate::errors::located(conn.database.origin.as_deref()))?
     };
     let slots = connection::param_slots(&stmt);
     let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().to_owned()).collect();

@@ -14,10 +14,14 @@ import {
 } from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { Author, BLOG_ENTITIES, Comment, Post, Profile, Tag } from "./entity/blog";
-import { openDataSource, TARGETS } from "./support/databases";
+import { openDataSource, TARGETS, skipUnavailable } from "./support/databases";
 
 for (const target of TARGETS) {
   describe(`CRUD and relations (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource, LibSqlError } from "../../src";
 import { Author, BLOG_ENTITIES, Post } from "./entity/blog";
-import { openDataSource, RecordingLogger, TARGETS } from "./support/databases";
+import { openDataSource, RecordingLogger, TARGETS, skipUnavailable } from "./support/databases";
 
 type Failed = QueryFailedError & { driverError: LibSqlError; code?: string };
 
@@ -25,6 +25,10 @@ const SLOW_SQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
 
 for (const target of TARGETS) {
   describe(`errors and logging (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
     let logger: RecordingLogger;
 

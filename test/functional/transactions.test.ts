@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "timers/promises";
 import { QueryFailedError, type EntityManager } from "typeorm";
 import { LibSqlDataSource, LibSqlQueryRunner, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
-import { openDataSource, tempDatabase, TARGETS } from "./support/databases";
+import { openDataSource, tempDatabase, TARGETS, skipUnavailable } from "./support/databases";
 
 async function owners(dataSource: LibSqlDataSource): Promise<string[]> {
   const rows = await dataSource.getRepository(Entry).find({ order: { owner: "ASC", amount: "ASC" } });
@@ -17,6 +17,10 @@ async function owners(dataSource: LibSqlDataSource): Promise<string[]> {
 
 for (const target of TARGETS) {
   describe(`transactions (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {

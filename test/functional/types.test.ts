@@ -5,12 +5,16 @@
 import { expect } from "chai";
 import { LibSqlDataSource } from "../../src";
 import { Colour, Everything } from "./entity/types";
-import { openDataSource, TARGETS } from "./support/databases";
+import { openDataSource, TARGETS, skipUnavailable } from "./support/databases";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 for (const target of TARGETS) {
   describe(`column types (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {

@@ -18,7 +18,7 @@ import {
   vectorTopK,
 } from "../../src";
 import { codeOf } from "../support/errors";
-import { openDataSource, RecordingLogger, tempDatabase, TARGETS } from "./support/databases";
+import { openDataSource, RecordingLogger, tempDatabase, TARGETS, skipUnavailable } from "./support/databases";
 
 @Entity("vec_doc")
 @Index("vec_doc_embedding_idx", { synchronize: false })
@@ -98,6 +98,10 @@ async function seed(dataSource: LibSqlDataSource, count: number): Promise<VecDoc
 
 for (const target of TARGETS) {
   describe(`vector columns and indexes (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {

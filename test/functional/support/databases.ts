@@ -1,9 +1,16 @@
 /**
- * Helpers for the functional tests: temporary database files, data sources on a file and on
- * `:memory:`, and a logger that records what TypeORM logs.
+ * Helpers for the functional tests: fresh databases in every mode the suites run on (a file,
+ * `:memory:`, a remote sqld database and an embedded replica of one), data sources on them, and a
+ * logger that records what TypeORM logs.
+ *
+ * Remote and replica databases live on the sqld server the whole mocha run shares (see
+ * `test/support/sqld.ts`); each fresh one starts from an empty server database, so suites never
+ * see each other's tables. Without sqld those modes are skipped with the reason printed.
  */
 import type { Logger, QueryRunner } from "typeorm";
 import { LibSqlDataSource, type LibSqlDataSourceOptions } from "../../../src";
+import { LibSqlConnection } from "../../../src/native";
+import { sharedSqld, sqldUnavailable } from "../../support/sqld";
 import { tempDbPath, tempDir } from "../../support/tmp";
 
 export { tempDir };
@@ -11,16 +18,85 @@ export { tempDir };
 /** A path for a database file that does not exist yet. */
 export const tempDatabase = tempDbPath;
 
-export type Target = "file" | "memory";
-export const TARGETS: readonly Target[] = ["file", "memory"];
+export type Target = "file" | "memory" | "remote" | "replica";
+export const TARGETS: readonly Target[] = ["file", "memory", "remote", "replica"];
 
-/** Creates and initialises a data source on a new temporary file or on `:memory:`. */
+/** Modes on a server: their databases outlive a data source, as a file's do. */
+export function isServerTarget(target: Target): target is "remote" | "replica" {
+  return target === "remote" || target === "replica";
+}
+
+/** Why `target` cannot run here, or undefined when it can. */
+export function targetUnavailable(target: Target): string | undefined {
+  return isServerTarget(target) ? sqldUnavailable() : undefined;
+}
+
+/** Skips the current suite (call from `before`) when `target` cannot run here, printing why. */
+export function skipUnavailable(context: Mocha.Context, target: Target): void {
+  const reason = targetUnavailable(target);
+  if (reason === undefined) return;
+  console.log(`      [skipped] ${target} mode: ${reason}`);
+  context.skip();
+}
+
+/** Where a database is: what a data source needs to open it. */
+export type DatabaseLocation = Pick<LibSqlDataSourceOptions, "url" | "syncUrl">;
+
+/**
+ * Empties the shared server's database: drops every view, trigger and table (indexes, vector
+ * indexes and AUTOINCREMENT counters go with their tables), in one script so that the foreign
+ * keys it turns off stay off for all of it.
+ */
+export async function emptyServerDatabase(url: string): Promise<void> {
+  const connection = await LibSqlConnection.open({ url });
+  try {
+    const objects = await connection.query<{ type: string; name: string }>(
+      `SELECT type, name FROM sqlite_schema
+       WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+         AND name NOT LIKE 'libsql\\_%' ESCAPE '\\' AND name NOT LIKE '%\\_shadow' ESCAPE '\\'`,
+    );
+    if (objects.rows.length === 0) return;
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const order = ["trigger", "view", "table"];
+    const drops = [...objects.rows]
+      .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))
+      .map((o) => `DROP ${o.type.toUpperCase()} IF EXISTS ${quote(o.name)};`);
+    await connection.executeScript(["PRAGMA foreign_keys = OFF;", ...drops].join("\n"));
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * A new, empty database for `target`: a new temporary file, `:memory:`, the shared sqld database
+ * (emptied), or a new replica file of it.
+ */
+export async function freshDatabase(target: Target): Promise<DatabaseLocation> {
+  switch (target) {
+    case "file":
+      return { url: `file:${tempDatabase()}` };
+    case "memory":
+      return { url: ":memory:" };
+    case "remote": {
+      const server = await sharedSqld();
+      await emptyServerDatabase(server.url);
+      return { url: server.url };
+    }
+    case "replica": {
+      const server = await sharedSqld();
+      await emptyServerDatabase(server.url);
+      return { url: `file:${tempDatabase("replica.db")}`, syncUrl: server.url };
+    }
+  }
+}
+
+/** Creates and initialises a data source (with `synchronize`) on a fresh database of `target`. */
 export async function openDataSource(
   target: Target,
-  options: Omit<LibSqlDataSourceOptions, "url" | "database"> = {},
+  options: Omit<LibSqlDataSourceOptions, "url" | "database" | "syncUrl"> = {},
 ): Promise<LibSqlDataSource> {
   const dataSource = new LibSqlDataSource({
-    url: target === "memory" ? ":memory:" : `file:${tempDatabase()}`,
+    ...(await freshDatabase(target)),
     synchronize: true,
     ...options,
   });

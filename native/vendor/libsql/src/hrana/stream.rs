@@ -324,11 +324,27 @@ where
             batch,
         };
         let body = serde_json::to_string(&msg).map_err(HranaError::Json)?;
-        let stream = self
+        // Patched for typeorm-libsql: a request that failed (no reply, an HTTP error status, a
+        // reply cut short) leaves the server's stream closed or unknown, so its baton is dropped
+        // and the next request opens a new stream instead of failing with "invalid baton".
+        let stream = match self
             .client
             .http_send(self.cursor_url.clone(), self.auth_token.clone(), body)
-            .await?;
-        let (cursor, mut response) = Cursor::open(stream).await?;
+            .await
+        {
+            Ok(stream) => stream,
+            Err(err) => {
+                self.reset();
+                return Err(err);
+            }
+        };
+        let (cursor, mut response) = match Cursor::open(stream).await {
+            Ok(opened) => opened,
+            Err(err) => {
+                self.reset();
+                return Err(err);
+            }
+        };
         if let Some(base_url) = response.base_url.take() {
             self.pipeline_url = Arc::from(format!("{base_url}/v3/pipeline"));
             self.cursor_url = Arc::from(format!("{base_url}/v3/cursor"));
@@ -361,12 +377,22 @@ where
             requests: Vec::from(requests),
         };
         let body = serde_json::to_string(&msg).map_err(HranaError::Json)?;
-        let body = self
-            .client
-            .http_send(self.pipeline_url.clone(), self.auth_token.clone(), body)
-            .await?;
-        let body = stream_to_bytes(body).await?;
-        let mut response: PipelineRespBody = serde_json::from_slice(&body)?;
+        // Patched for typeorm-libsql: see `open_cursor`.
+        let exchange = async {
+            let body = self
+                .client
+                .http_send(self.pipeline_url.clone(), self.auth_token.clone(), body)
+                .await?;
+            let body = stream_to_bytes(body).await?;
+            Ok::<PipelineRespBody, HranaError>(serde_json::from_slice(&body)?)
+        };
+        let mut response = match exchange.await {
+            Ok(response) => response,
+            Err(err) => {
+                self.reset();
+                return Err(err);
+            }
+        };
         if let Some(base_url) = response.base_url.take() {
             let (pipeline_url, cursor_url) = parse_hrana_urls(&base_url);
             self.pipeline_url = pipeline_url;
