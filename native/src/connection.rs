@@ -520,6 +520,22 @@ pub async fn execute_locked(
     params: Params,
     options: ExecOptions,
 ) -> Result<QueryResult> {
+    // A PRAGMA computes its rows when it is prepared, from the schema the connection last loaded,
+    // without checking that it is still current: another connection (or an embedded replica's
+    // sync) may have changed it since. So a PRAGMA is never cached, and on a local database the
+    // connection first reads the schema table, which reloads a stale schema.
+    let pragma = sql
+        .trim_start()
+        .get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("pragma"));
+    if pragma && !conn.database.mode.is_remote() {
+        let mut rows = conn
+            .conn
+            .query("SELECT 1 FROM sqlite_schema LIMIT 1", ())
+            .await
+            .map_err(LibError::from)?;
+        while rows.next().await.map_err(LibError::from)?.is_some() {}
+    }
     let stmt = match state.cache.take(sql) {
         Some(stmt) => stmt,
         None => conn
@@ -529,7 +545,7 @@ pub async fn execute_locked(
             .map_err(located(conn.database.origin.as_deref()))?,
     };
     let result = run_statement(conn, &stmt, params, options).await;
-    if !options.no_cache {
+    if !options.no_cache && !pragma {
         state.cache.put(sql, stmt);
     }
     result

@@ -132,7 +132,13 @@ for (const target of TARGETS) {
       }
     });
 
-    it("interrupts a runaway query after queryTimeout", async () => {
+    it("interrupts a runaway query after queryTimeout", async function () {
+      if (target === "remote") {
+        // A remote statement cannot be interrupted (interrupt() is LIBSQL_UNSUPPORTED there);
+        // cancelling remote requests comes with the remote timeouts (issue #9, item 3).
+        console.log("      [skipped] queryTimeout on a remote database: remote requests cannot be cancelled yet");
+        this.skip();
+      }
       const limited = await openDataSource(target, { entities: [], queryTimeout: 100 });
       try {
         const started = Date.now();

@@ -205,8 +205,23 @@ fn grpc(text: &str, otherwise: &str) -> LibError {
     } else {
         format!("{lead}: ")
     };
+    // sqld answers every failure of a delegated statement (even "no such table") with
+    // PermissionDenied; only its auth layer's messages are about credentials.
+    let refused = status == "Unauthenticated"
+        || (status == "PermissionDenied"
+            && ["Authorization forbidden", "AuthError", "Unauthorized"]
+                .iter()
+                .any(|word| message.contains(word)));
+    if status == "PermissionDenied" && !refused {
+        let raw = if message.contains("constraint failed") {
+            constraint_code(&message)
+        } else {
+            SQLITE_ERROR
+        };
+        return sqlite_error(raw, &format!("{lead}{message}"));
+    }
     match status.as_str() {
-        "Unauthenticated" | "PermissionDenied" => server_error(
+        _ if refused => server_error(
             codes::AUTH,
             format!("{lead}the primary refused the credentials ({status}): {message}"),
         ),
@@ -461,6 +476,17 @@ mod tests {
             r#"status: Unavailable, message: "error trying to connect: tcp connect error", details: [], metadata: MetadataMap { headers: {} }"#,
         );
         assert_eq!(err.code, codes::NETWORK);
+        // sqld reports any failure of a delegated statement as PermissionDenied.
+        let err = write_delegation(
+            r#"status: PermissionDenied, message: "foreign key mismatch - \"t\" referencing \"u\"", details: []"#,
+        );
+        assert_eq!(
+            (err.code.as_str(), err.message.as_str()),
+            (
+                "SQLITE_ERROR",
+                "foreign key mismatch - \"t\" referencing \"u\""
+            )
+        );
         let err = replication(
             r#"Replicator client error: status: Unauthenticated, message: "AuthError: The JWT is invalid", details: []"#,
         );

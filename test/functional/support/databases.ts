@@ -9,8 +9,7 @@
  */
 import type { Logger, QueryRunner } from "typeorm";
 import { LibSqlDataSource, type LibSqlDataSourceOptions } from "../../../src";
-import { LibSqlConnection } from "../../../src/native";
-import { sharedSqld, sqldUnavailable } from "../../support/sqld";
+import { emptyDatabase, sharedSqld, sqldUnavailable } from "../../support/sqld";
 import { tempDbPath, tempDir } from "../../support/tmp";
 
 export { tempDir };
@@ -43,31 +42,6 @@ export function skipUnavailable(context: Mocha.Context, target: Target): void {
 export type DatabaseLocation = Pick<LibSqlDataSourceOptions, "url" | "syncUrl">;
 
 /**
- * Empties the shared server's database: drops every view, trigger and table (indexes, vector
- * indexes and AUTOINCREMENT counters go with their tables), in one script so that the foreign
- * keys it turns off stay off for all of it.
- */
-export async function emptyServerDatabase(url: string): Promise<void> {
-  const connection = await LibSqlConnection.open({ url });
-  try {
-    const objects = await connection.query<{ type: string; name: string }>(
-      `SELECT type, name FROM sqlite_schema
-       WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-         AND name NOT LIKE 'libsql\\_%' ESCAPE '\\' AND name NOT LIKE '%\\_shadow' ESCAPE '\\'`,
-    );
-    if (objects.rows.length === 0) return;
-    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-    const order = ["trigger", "view", "table"];
-    const drops = [...objects.rows]
-      .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))
-      .map((o) => `DROP ${o.type.toUpperCase()} IF EXISTS ${quote(o.name)};`);
-    await connection.executeScript(["PRAGMA foreign_keys = OFF;", ...drops].join("\n"));
-  } finally {
-    await connection.close();
-  }
-}
-
-/**
  * A new, empty database for `target`: a new temporary file, `:memory:`, the shared sqld database
  * (emptied), or a new replica file of it.
  */
@@ -79,12 +53,12 @@ export async function freshDatabase(target: Target): Promise<DatabaseLocation> {
       return { url: ":memory:" };
     case "remote": {
       const server = await sharedSqld();
-      await emptyServerDatabase(server.url);
+      await emptyDatabase(server.url);
       return { url: server.url };
     }
     case "replica": {
       const server = await sharedSqld();
-      await emptyServerDatabase(server.url);
+      await emptyDatabase(server.url);
       return { url: `file:${tempDatabase("replica.db")}`, syncUrl: server.url };
     }
   }

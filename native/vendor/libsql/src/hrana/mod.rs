@@ -271,6 +271,9 @@ where
                     .inner
                     .affected_row_count
                     .store(self.cursor_step.affected_rows().into(), Ordering::SeqCst);
+                // Patched for typeorm-libsql: a read outside a transaction ends its stream once
+                // its rows are in (see `HranaStream::close_if_autocommit`).
+                self.stream.close_if_autocommit();
                 return Ok(None);
             }
         };
@@ -309,6 +312,13 @@ where
             .get(idx as usize)
             .and_then(|c| c.name.as_ref())
             .map(|s| s.as_str())
+    }
+}
+
+/// Patched for typeorm-libsql: rows dropped before their end also end an autocommit stream.
+impl<S, T: HttpSend> Drop for HranaRows<S, T> {
+    fn drop(&mut self) {
+        self.stream.close_if_autocommit();
     }
 }
 

@@ -224,10 +224,36 @@ where
                 replication_index: None,
             },
         };
-        let resp = client.send(StreamRequest::Describe(req)).await?;
+        // Patched for typeorm-libsql: outside a transaction, the describe ends the stream it
+        // opened (upstream left it open, and a connection idle for longer than the server keeps
+        // streams then failed its next request with STREAM_EXPIRED).
+        let resp = if self.is_autocommit() {
+            let [resp, _] = client
+                .send_requests([
+                    StreamRequest::Describe(req),
+                    StreamRequest::Close(CloseStreamReq {}),
+                ])
+                .await?;
+            client.reset();
+            resp
+        } else {
+            client.send(StreamRequest::Describe(req)).await?
+        };
         match resp {
             StreamResponse::Describe(resp) => Ok(resp.result),
             other => unexpected!(other),
+        }
+    }
+
+    /// Patched for typeorm-libsql: ends the stream if the connection is outside a transaction
+    /// (called once a cursor is done with it). The server is told in the background; a stream
+    /// busy with another request is left alone.
+    pub(super) fn close_if_autocommit(&self) {
+        if !self.is_autocommit() {
+            return;
+        }
+        if let Ok(mut client) = self.inner.stream.try_lock() {
+            client.close_in_background();
         }
     }
 
@@ -452,6 +478,22 @@ where
         };
         self.reset();
         Ok((resp, is_autocommit))
+    }
+
+    /// Forgets the stream and tells the server to close it, without waiting for the reply.
+    fn close_in_background(&mut self) {
+        let baton = self.baton.get_mut().take();
+        if let Some(baton) = baton {
+            if let Ok(req) = serde_json::to_string(&PipelineReqBody {
+                baton: Some(baton),
+                requests: vec![StreamRequest::Close(CloseStreamReq {})],
+            }) {
+                self.client
+                    .clone()
+                    .oneshot(self.pipeline_url.clone(), self.auth_token.clone(), req);
+            }
+        }
+        self.reset();
     }
 
     fn reset(&self) {
