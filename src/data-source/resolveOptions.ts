@@ -222,6 +222,12 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
   if (options.foreignKeys !== undefined && typeof options.foreignKeys !== "boolean") {
     throw new LibSqlOptionsError("foreignKeys", `expected a boolean, got ${describeValue(options.foreignKeys)}`);
   }
+  if (options.foreignKeys === false && (kind === "remote" || kind === "replica")) {
+    throw new LibSqlOptionsError(
+      "foreignKeys",
+      "cannot be turned off for a remote database or an embedded replica: the server enforces foreign keys on every connection it serves",
+    );
+  }
   let poolSize = integer(options, "poolSize", 1);
   if (kind === "memory") {
     if (poolSize !== undefined && poolSize !== 1) {

@@ -207,7 +207,13 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   ): Promise<void> {
     if (!first && resolved.kind !== "remote") await connection.busyTimeout(resolved.busyTimeout);
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
-    await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (resolved.kind === "remote" || resolved.kind === "replica") {
+      // The server enforces foreign keys itself (and refuses the PRAGMA to a read-only token);
+      // one read checks that a remote server answers and accepts the token.
+      if (first && resolved.kind === "remote") await connection.execute("SELECT 1");
+    } else {
+      await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    }
     if (first && resolved.journalMode) {
       const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
       const mode = rows[0]?.journal_mode;
@@ -226,7 +232,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     sessionChanged: boolean,
   ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
-    if (sessionChanged) await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (sessionChanged && resolved.kind !== "remote" && resolved.kind !== "replica") {
+      await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    }
   }
 
   private redact(error: unknown): unknown {
