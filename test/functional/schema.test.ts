@@ -55,6 +55,24 @@ class ItemV2 {
   @ManyToOne(() => OwnerV2, { nullable: true, onDelete: "SET NULL" }) owner: OwnerV2 | null;
 }
 
+@Entity("referrer")
+class ReferrerV1 {
+  @PrimaryGeneratedColumn() id: number;
+  @ManyToOne(() => OwnerV1) owner: OwnerV1;
+}
+
+@Entity("owner")
+class OwnerRebuilt {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ type: "varchar", length: 50 }) name: string;
+}
+
+@Entity("referrer")
+class ReferrerV2 {
+  @PrimaryGeneratedColumn() id: number;
+  @ManyToOne(() => OwnerRebuilt) owner: OwnerRebuilt | null;
+}
+
 async function open(
   location: DatabaseLocation,
   entities: (new () => object)[],
@@ -117,6 +135,38 @@ for (const target of DURABLE) {
         // A second synchronisation has nothing left to do.
         const pending = await v2.driver.createSchemaBuilder().log();
         expect(pending.upQueries).to.deep.equal([]);
+      } finally {
+        await v2.destroy();
+      }
+    });
+
+    it("rebuilds a table that other rows point to (remote: refused with SQLITE_CONSTRAINT_FOREIGNKEY)", async () => {
+      const location = await freshDatabase(target);
+      const v1 = await open(location, [OwnerV1, ReferrerV1]);
+      const owner = await v1.getRepository(OwnerV1).save({ name: "o" });
+      await v1.getRepository(ReferrerV1).save({ owner });
+      await v1.destroy();
+      // OwnerRebuilt changes a column of "owner", so synchronize rebuilds that table.
+      const v2 = new LibSqlDataSource({ ...location, entities: [OwnerRebuilt, ReferrerV2], synchronize: true });
+      if (target === "remote") {
+        // Each request outside a transaction runs on its own server connection, so the PRAGMA
+        // foreign_keys = OFF that TypeORM sends first does not reach the rebuild's transaction.
+        let failure: unknown;
+        await v2.initialize().catch((error: unknown) => {
+          failure = error;
+        });
+        expect((failure as { driverError?: { code?: string } }).driverError?.code).to.equal(
+          "SQLITE_CONSTRAINT_FOREIGNKEY",
+        );
+        const check = await open(location, [OwnerV1, ReferrerV1], { synchronize: false });
+        expect(await check.getRepository(ReferrerV1).count({ relations: { owner: true } })).to.equal(1);
+        await check.destroy();
+        return;
+      }
+      await v2.initialize();
+      try {
+        const referrers = await v2.getRepository(ReferrerV2).find({ relations: { owner: true } });
+        expect(referrers.map((r) => r.owner?.name)).to.deep.equal(["o"]);
       } finally {
         await v2.destroy();
       }

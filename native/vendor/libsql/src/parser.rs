@@ -154,7 +154,7 @@ impl StmtKind {
         let name = name.name.0.as_str();
         match name {
             // always ok to be served by primary or replicas - pure readonly pragmas
-            // (patched for typeorm-libsql: `foreign_key_list` too, which upstream sent to the
+            // (Patched for typeorm-libsql: `foreign_key_list` too, which upstream sent to the
             // primary, where the replica's connection could answer from a stale schema)
             "table_list" | "index_list" | "table_info" | "table_xinfo" | "index_info" | "index_xinfo"
             | "foreign_key_list" | "pragma_list" | "compile_options" | "database_list"

@@ -122,7 +122,7 @@ where
     kind: StmtKind,
     inner: Stmt,
     cols: Vec<String>,
-    /// Whether the server described the statement as read-only (patched, see `query`).
+    /// Patched for typeorm-libsql: whether the server described the statement as read-only.
     is_readonly: bool,
 }
 
