@@ -26,9 +26,11 @@ import {
   dataSourceOf,
   declareIsolationLevels,
   installInsertReturning,
+  type IsolationLevel,
   OrmUtils,
 } from "../typeorm";
 import { markLibSqlDriver } from "./driverMark";
+import { checkIsolationLevel, SQLITE_ISOLATION_LEVELS } from "./isolationLevels";
 import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
 import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
 import {
@@ -61,8 +63,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     super(dataSource);
     bindDataSource(this, dataSource);
     markLibSqlDriver(this);
-    // SQLite transactions are serializable; other levels are refused rather than faked.
-    declareIsolationLevels(this, ["SERIALIZABLE"]);
+    // The levels TypeORM's SQLite drivers accept; all run as SQLite's serializable transactions.
+    declareIsolationLevels(this, SQLITE_ISOLATION_LEVELS);
     // libSQL's vector columns: F32_BLOB(n) and F64_BLOB(n) (see src/vector).
     installVectorColumnTypes(this);
     this.insertReturning = installInsertReturning();
@@ -70,6 +72,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** Validates the options, opens the first connection and prepares the pool. */
   async connect(): Promise<void> {
+    // TypeORM 1.x checks this option in initialize(); 0.3.x does not, so check it here for both.
+    checkIsolationLevel((dataSourceOf(this).options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const resolved = resolveLibSqlOptions(this.libsqlOptions);
     this.resolvedOptions = resolved;
     if (resolved.filePath) await fs.promises.mkdir(path.dirname(resolved.filePath), { recursive: true });

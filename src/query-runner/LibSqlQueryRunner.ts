@@ -28,6 +28,7 @@ import {
   type IsolationLevel,
   Query,
 } from "../typeorm";
+import { checkIsolationLevel } from "../driver/isolationLevels";
 import { ConnectionLease, type StreamCursor } from "./ConnectionLease";
 import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
@@ -81,12 +82,8 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
     this.assertNotReleased();
-    const level = isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel;
-    if (level !== undefined && level !== "SERIALIZABLE") {
-      throw new TypeORMError(
-        `typeorm-libsql: isolation level "${level}" is not supported; libSQL (SQLite) transactions are always SERIALIZABLE`,
-      );
-    }
+    // Every accepted level runs as SQLite's serializable transaction (see isolationLevels.ts).
+    checkIsolationLevel(isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const wasActive = this.isTransactionActive;
     this.isTransactionActive = true;
     try {
