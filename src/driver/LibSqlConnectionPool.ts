@@ -51,6 +51,11 @@ export class LibSqlConnectionPool {
     return this.members[0].connection;
   }
 
+  /** Every pooled connection, leased or not. */
+  connections(): LibSqlConnection[] {
+    return this.members.map((m) => m.connection);
+  }
+
   get size(): number {
     return this.members.length;
   }

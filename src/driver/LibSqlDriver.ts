@@ -29,6 +29,14 @@ import {
   type IsolationLevel,
   OrmUtils,
 } from "../typeorm";
+import {
+  attachDatabaseFiles,
+  createDirectories,
+  type DatabaseFile,
+  type MainDatabase,
+  resolveDatabaseFile,
+  setJournalMode,
+} from "./databaseFiles";
 import { markLibSqlDriver } from "./driverMark";
 import { checkIsolationLevel, SQLITE_ISOLATION_LEVELS } from "./isolationLevels";
 import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
@@ -54,6 +62,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   pool: LibSqlConnectionPool | undefined;
 
   private readonly insertReturning: boolean;
+
+  /** The other database files entities live in, by the path the entity gives. */
+  private readonly databaseFiles = new Map<string, DatabaseFile>();
 
   constructor(
     dataSource: DataSource,
@@ -90,7 +101,10 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       acquireTimeout: resolved.acquireTimeout,
       describe: resolved.description,
       create: async () => {
-        const connection = primary.connectShared();
+        // Another connection to the same database, from any open member (the first one may have
+        // been replaced after a failed reset); a new database handle only when none is left.
+        const open = this.pool?.connections().find((member) => !member.isClosed);
+        const connection = open ? open.connectShared() : await this.openConnection(resolved);
         try {
           await this.prepareConnection(connection, resolved, false);
         } catch (error) {
@@ -103,8 +117,37 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     });
   }
 
+  /**
+   * Attaches the database files of entities in other files (found while TypeORM built the
+   * metadata) to the connections open so far; connections opened later attach them as they open.
+   */
   async afterConnect(): Promise<void> {
-    // Nothing to attach: entities naming another database file are not supported.
+    const files = [...this.databaseFiles.values()];
+    if (files.length === 0) return;
+    await createDirectories(files);
+    const pool = this.requirePool();
+    for (const connection of pool.connections()) await attachDatabaseFiles(connection, files);
+    const journalMode = this.resolvedOptions?.journalMode;
+    if (journalMode) await setJournalMode(pool.primary, files, journalMode);
+  }
+
+  /**
+   * The table's name as SQL addresses it: `"<schema>"."<table>"` for an entity in another database
+   * file, which is then attached (see databaseFiles.ts); as TypeORM's better-sqlite3 driver does.
+   */
+  buildTableName(tableName: string, schema?: string, database?: string): string {
+    if (!database) return tableName;
+    const known = this.getAttachedDatabaseHandleByRelativePath(database);
+    if (known) return `${known}.${tableName}`;
+    const file = resolveDatabaseFile(database, this.mainDatabase());
+    if (!file) return tableName;
+    this.databaseFiles.set(database, file);
+    this.attachedDatabases[database] = {
+      attachFilepathAbsolute: file.file,
+      attachFilepathRelative: file.name,
+      attachHandle: file.handle,
+    };
+    return `${file.handle}.${tableName}`;
   }
 
   /** Closes every pooled connection; open transactions roll back. */
@@ -223,6 +266,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     if (!first && resolved.kind !== "remote") await connection.busyTimeout(resolved.busyTimeout);
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
     await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (!first && this.databaseFiles.size > 0) await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
     if (first && resolved.journalMode) {
       const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
       const mode = rows[0]?.journal_mode;
@@ -241,7 +285,16 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     sessionChanged: boolean,
   ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
-    if (sessionChanged) await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (!sessionChanged) return;
+    await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    // The same database files as every other pooled connection, whatever the runner attached.
+    await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
+  }
+
+  /** The main database, from the validated options once connected. */
+  private mainDatabase(): MainDatabase {
+    const resolved = this.resolvedOptions ?? resolveLibSqlOptions(this.libsqlOptions);
+    return { kind: resolved.kind, filePath: resolved.filePath, description: resolved.description };
   }
 
   private redact(error: unknown): unknown {

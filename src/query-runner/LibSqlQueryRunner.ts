@@ -35,6 +35,25 @@ import { changesSession, isDataChange, normaliseParameters, statementHead } from
 import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
 import type { VectorIndexInfo } from "../vector/schema";
 
+/**
+ * A foreign key always references a table of its own database file, but SQLite reports the bare
+ * name ("author"). In an attached file, name it as the entity metadata does ("<schema>.author"),
+ * so that synchronize does not take it for a different key and rebuild the table every time
+ * (TypeORM's better-sqlite3 driver does).
+ */
+function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
+  for (const table of tables) {
+    const dot = table.name.indexOf(".");
+    if (dot < 0) continue;
+    const schema = table.name.slice(0, dot);
+    for (const foreignKey of table.foreignKeys) {
+      if (!foreignKey.referencedTableName.includes(".")) {
+        foreignKey.referencedTableName = `${schema}.${foreignKey.referencedTableName}`;
+      }
+    }
+  }
+}
+
 /** Savepoint names of nested transactions: typeorm_1, typeorm_2, … (as TypeORM's SQLite runners). */
 function savepointName(depth: number): string {
   return `typeorm_${depth}`;
@@ -238,6 +257,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   protected async loadTables(tableNames?: string[]): Promise<Table[]> {
     const tables = await super.loadTables(tableNames);
+    qualifyForeignKeysInDatabaseFiles(tables);
     for (const [name, info] of await findVectorIndexes(tables, (sql) => this.query(sql))) {
       this.vectorIndexes.set(name, info);
     }
