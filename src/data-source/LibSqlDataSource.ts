@@ -7,7 +7,7 @@
  * options you passed stay available as `libsqlOptions`, with secrets kept out of enumeration and
  * logs.
  */
-import { DataSource } from "typeorm";
+import { CannotExecuteNotConnectedError, DataSource } from "typeorm";
 import type { DataSourceOptions } from "typeorm";
 import { LibSqlDriver } from "../driver/LibSqlDriver";
 import { poseAsBetterSqlite3, replaceDriver } from "../typeorm";
@@ -49,5 +49,22 @@ export class LibSqlDataSource extends DataSource {
     super(typeorm);
     this.libsqlOptions = libsql;
     replaceDriver(this, () => new LibSqlDriver(this, libsql));
+  }
+
+  /**
+   * Closes every pooled connection (open transactions roll back). As with TypeORM's own drivers, a
+   * data source that is not initialised refuses with `CannotExecuteNotConnectedError`; after an
+   * earlier `destroy()` its message says so.
+   */
+  async destroy(): Promise<void> {
+    if (!this.isInitialized && this.driver.wasDestroyed) {
+      // The constructor takes the data source's name in TypeORM 0.3.x and nothing in 1.x.
+      const name = (this as { name?: string }).name;
+      const error = Reflect.construct(CannotExecuteNotConnectedError, [name]) as Error;
+      error.message =
+        "the data source has already been destroyed (destroy() was called twice); call initialize() to use it again";
+      throw error;
+    }
+    await super.destroy();
   }
 }

@@ -6,14 +6,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type {
-  ColumnType,
-  DataSource,
-  EntityMetadata,
-  ObjectLiteral,
-  QueryRunner,
-  ReplicationMode,
-  TableColumn,
+import {
+  CannotConnectAlreadyConnectedError,
+  type ColumnType,
+  type DataSource,
+  type EntityMetadata,
+  type ObjectLiteral,
+  type QueryRunner,
+  type ReplicationMode,
+  type TableColumn,
 } from "typeorm";
 import { LibSqlConnection, LibSqlError, type OpenOptions } from "../native";
 import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
@@ -39,7 +40,7 @@ import {
 } from "./databaseFiles";
 import { markLibSqlDriver } from "./driverMark";
 import { checkIsolationLevel, SQLITE_ISOLATION_LEVELS } from "./isolationLevels";
-import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
+import { LibSqlConnectionPool, poolClosed } from "./LibSqlConnectionPool";
 import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
 import {
   hydrateVectorValue,
@@ -47,6 +48,14 @@ import {
   isVectorColumn,
   persistVectorValue,
 } from "../vector/driverSupport";
+
+/**
+ * TypeORM's error for a second `initialize()` (its constructor takes the data source's name in
+ * 0.3.x and nothing in 1.x).
+ */
+function alreadyConnected(name: string | undefined): Error {
+  return Reflect.construct(CannotConnectAlreadyConnectedError, [name]) as Error;
+}
 
 /** The statement kinds TypeORM asks about RETURNING support for. */
 type ReturningType = "insert" | "update" | "delete";
@@ -62,6 +71,11 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   pool: LibSqlConnectionPool | undefined;
 
   private readonly insertReturning: boolean;
+
+  /** Whether `connect()` is running. */
+  private connecting = false;
+  /** Whether `disconnect()` closed the pool (until the next `connect()`). */
+  private destroyed = false;
 
   /** The other database files entities live in, by the path the entity gives. */
   private readonly databaseFiles = new Map<string, DatabaseFile>();
@@ -83,6 +97,19 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** Validates the options, opens the first connection and prepares the pool. */
   async connect(): Promise<void> {
+    // TypeORM checks this too, but only once a first initialize() has finished: a second call made
+    // while the first is still connecting would open a second pool and leak the first.
+    if (this.connecting || this.pool) throw alreadyConnected((dataSourceOf(this) as { name?: string }).name);
+    this.connecting = true;
+    try {
+      await this.openPool();
+      this.destroyed = false;
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private async openPool(): Promise<void> {
     // TypeORM 1.x checks this option in initialize(); 0.3.x does not, so check it here for both.
     checkIsolationLevel((dataSourceOf(this).options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const resolved = resolveLibSqlOptions(this.libsqlOptions);
@@ -154,6 +181,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   async disconnect(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
+    this.destroyed = true;
     this.databaseConnection = undefined;
     this.queryRunner = undefined;
     await pool?.close();
@@ -164,11 +192,16 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     return new LibSqlQueryRunner(this);
   }
 
-  /** The pool, or an error explaining that the data source is not initialised. */
+  /** The pool, or an error explaining that the data source is not initialised, or destroyed. */
   requirePool(): LibSqlConnectionPool {
-    if (!this.pool)
-      throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
-    return this.pool;
+    if (this.pool) return this.pool;
+    if (this.destroyed) throw poolClosed();
+    throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
+  }
+
+  /** Whether `destroy()` closed the pool (and no `initialize()` has opened another since). */
+  get wasDestroyed(): boolean {
+    return this.destroyed;
   }
 
   normalizeType(column: {
