@@ -99,6 +99,48 @@ describe("native: schema introspection after DDL elsewhere", () => {
     }
   });
 
+  it("sees DDL in an attached database file, with and without the schema named", async () => {
+    const { file, readers, writer } = await openReaders();
+    const other = `${file}.other.db`;
+    for (const connection of [writer, ...readers.slice(0, 2)]) {
+      await connection.execute(`ATTACH DATABASE ? AS "other"`, [other]);
+      await connection.query(`SELECT count(*) AS n FROM "other".sqlite_schema`);
+    }
+    await writer.execute(`CREATE TABLE "other"."book" ("id" INTEGER PRIMARY KEY, "isbn" TEXT UNIQUE)`);
+    const names = (rows: Record<string, unknown>[]) => rows.map((r) => r.name);
+    expect(names((await readers[0].query(`PRAGMA index_list("book")`)).rows)).to.deep.equal([
+      "sqlite_autoindex_book_1",
+    ]);
+    expect(names((await readers[1].query(`PRAGMA "other".index_info("sqlite_autoindex_book_1")`)).rows)).to.deep.equal([
+      "isbn",
+    ]);
+  });
+
+  it("sees DDL from elsewhere through prepared statements and cursors too", async () => {
+    const { readers, writer } = await openReaders();
+    const [early, late, cursorReader] = readers;
+    // Prepared before the DDL, run after it (and again after more DDL).
+    const prepared = await early.prepare(`PRAGMA index_list("child")`);
+    for (const sql of DDL) await writer.execute(sql);
+    const names = (rows: unknown[][]) => rows.map((r) => String(r[1])).sort();
+    expect(names((await prepared.execute()).rows)).to.deep.equal(["IDX_child_parent", "sqlite_autoindex_child_1"]);
+    await writer.execute(`CREATE INDEX "IDX_child_code" ON "child" ("code", "id")`);
+    expect(names((await prepared.execute()).rows)).to.deep.equal([
+      "IDX_child_code",
+      "IDX_child_parent",
+      "sqlite_autoindex_child_1",
+    ]);
+    await prepared.finalize();
+    // Prepared after the DDL on a connection whose copy of the schema is stale.
+    const fresh = await late.prepare(`PRAGMA foreign_key_list("child")`);
+    expect((await fresh.execute()).rows).to.have.length(1);
+    await fresh.finalize();
+    const cursor = await cursorReader.openCursor(`PRAGMA index_info("IDX_child_code")`);
+    const rows: unknown[] = [];
+    for await (const row of cursor) rows.push(row.name);
+    expect(rows).to.deep.equal(["code", "id"]);
+  });
+
   it("lets DDL run on a connection with a stale schema, and the other connection then sees it", async () => {
     const { readers, writer } = await openReaders();
     const [reader] = readers;
