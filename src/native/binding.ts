@@ -4,8 +4,7 @@
  * encoded message that `errors.ts` turns into a `LibSqlError`. Prefer the classes in
  * `connection.ts`, which wrap every call.
  */
-import * as fs from "fs";
-import * as path from "path";
+import { loadNativeAddon } from "./loader";
 
 export type SqlValue = null | undefined | boolean | number | bigint | string | Uint8Array | ArrayBuffer;
 export type Params = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
@@ -127,28 +126,10 @@ export interface NativeBinding {
   versions(): string[];
 }
 
-const ADDON_FILE = "typeorm-libsql.node";
-
-function locate(): string {
-  const override = process.env.TYPEORM_LIBSQL_NATIVE;
-  if (override) return override;
-  // src/native (ts-node) and dist/src/native (compiled) both sit below the package root.
-  for (const up of ["../..", "../../.."]) {
-    const candidate = path.resolve(__dirname, up, "native", ADDON_FILE);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error(
-    `typeorm-libsql: the native addon ${ADDON_FILE} was not found; run "npm install" (or "npm run build:native") to build it from native/`,
-  );
-}
-
 let loaded: NativeBinding | undefined;
 
-/** The native addon, loaded on first use. */
+/** The native addon, loaded on first use (see `loader.ts` for where it is looked for). */
 export function binding(): NativeBinding {
-  if (!loaded) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(locate()) as NativeBinding;
-  }
+  if (!loaded) loaded = loadNativeAddon<NativeBinding>().addon;
   return loaded;
 }
