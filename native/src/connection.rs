@@ -48,6 +48,8 @@ pub struct ConnState {
 
 pub static CONNECTIONS: LazyLock<Registry<Conn>> = LazyLock::new(|| Registry::new("connection"));
 
+/// Connects to `database` and registers the connection. This is the one place a connection's
+/// busy timeout is set (local databases only; a remote server has its own).
 fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
     let conn = database.db.connect().map_err(LibError::from)?;
     if database.mode != Mode::Remote {

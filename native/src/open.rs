@@ -1,6 +1,7 @@
-//! Opening databases: the options of `open` (`OpenConfig`), classification of the URL or path,
-//! building a libsql `Database` in each libSQL mode (memory, local file, remote, embedded
-//! replica), and the `DatabaseHandle` that the connections opened from it share.
+//! Opening databases: the configuration of `open` (`OpenConfig`, already classified and
+//! validated by TypeScript in `src/options`), building a libsql `Database` in each libSQL mode
+//! (memory, local file, remote, embedded replica), and the `DatabaseHandle` that the connections
+//! opened from it share.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,40 +34,93 @@ impl Mode {
     }
 }
 
-/// What `open` needs. Secrets are held here only until the database is built.
-#[derive(Default, Clone)]
-pub struct OpenConfig {
-    /// A local path, a `file:` URL, `:memory:`, or a remote URL (`libsql://`, `https://`, `http://`).
-    pub url: String,
+/// Where a database lives and how to reach it. TypeScript (`src/options`) has already
+/// classified the URL, checked which options fit which kind of database and filled in every
+/// default; the core trusts this and checks none of it again.
+#[derive(Clone)]
+pub enum Target {
+    Memory,
+    /// A local database file (an absolute path).
+    File {
+        path: String,
+        encryption_key: Option<String>,
+    },
+    /// A libSQL server (`libsql://`, `https://`, `http://`, `wss://`, `ws://`).
+    Remote {
+        url: String,
+        auth_token: Option<String>,
+    },
+    /// A local file kept in sync with a remote primary.
+    Replica(ReplicaTarget),
+}
+
+#[derive(Clone)]
+pub struct ReplicaTarget {
+    /// The local file (an absolute path).
+    pub path: String,
+    /// The remote primary.
+    pub sync_url: String,
     pub auth_token: Option<String>,
-    /// The primary to sync from: makes `url` the local file of an embedded replica.
-    pub sync_url: Option<String>,
+    /// Milliseconds between automatic syncs (at least 1); none: sync only when asked.
     pub sync_interval_ms: Option<u32>,
+    /// libSQL's default when absent.
     pub read_your_writes: Option<bool>,
     pub encryption_key: Option<String>,
-    pub busy_timeout_ms: Option<u32>,
-    pub statement_cache_size: Option<u32>,
+}
+
+/// What `open` needs. Secrets are held here only until the database is built.
+#[derive(Clone)]
+pub struct OpenConfig {
+    pub target: Target,
+    /// Milliseconds each local connection waits for a lock; set once as the connection opens.
+    pub busy_timeout_ms: u32,
+    /// Prepared statements cached per connection (0: no cache).
+    pub statement_cache_size: u32,
+}
+
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "[redacted]")
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Memory => f.write_str("Memory"),
+            Target::File {
+                path,
+                encryption_key,
+            } => f
+                .debug_struct("File")
+                .field("path", path)
+                .field("encryption_key", &redacted(encryption_key))
+                .finish(),
+            Target::Remote { url, auth_token } => f
+                .debug_struct("Remote")
+                .field("url", &crate::errors::redact(url))
+                .field("auth_token", &redacted(auth_token))
+                .finish(),
+            Target::Replica(replica) => f
+                .debug_struct("Replica")
+                .field("path", &replica.path)
+                .field("sync_url", &crate::errors::redact(&replica.sync_url))
+                .field("auth_token", &redacted(&replica.auth_token))
+                .field("sync_interval_ms", &replica.sync_interval_ms)
+                .field("read_your_writes", &replica.read_your_writes)
+                .field("encryption_key", &redacted(&replica.encryption_key))
+                .finish(),
+        }
+    }
 }
 
 impl std::fmt::Debug for OpenConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenConfig")
-            .field("url", &crate::errors::redact(&self.url))
-            .field(
-                "auth_token",
-                &self.auth_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("sync_url", &self.sync_url)
-            .field(
-                "encryption_key",
-                &self.encryption_key.as_ref().map(|_| "[redacted]"),
-            )
-            .finish_non_exhaustive()
+            .field("target", &self.target)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field("statement_cache_size", &self.statement_cache_size)
+            .finish()
     }
 }
-
-pub const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5000;
-pub const DEFAULT_STATEMENT_CACHE_SIZE: u32 = 64;
 
 /// A database shared by the connections opened from it.
 pub struct DatabaseHandle {
@@ -86,165 +140,69 @@ impl DatabaseHandle {
     }
 }
 
-/// How a URL or path is to be opened.
-#[derive(Debug, PartialEq, Eq)]
-enum Target {
-    Memory,
-    File(String),
-    Remote(String),
+fn encryption(key: &str) -> libsql::EncryptionConfig {
+    libsql::EncryptionConfig::new(
+        libsql::Cipher::Aes256Cbc,
+        bytes::Bytes::copy_from_slice(key.as_bytes()),
+    )
 }
 
-fn classify(url: &str) -> Result<Target> {
-    let trimmed = url.trim();
-    if trimmed.is_empty() {
-        return Err(LibError::invalid_argument(
-            "a database url or path is required (use \":memory:\" for an in-memory database)",
-        ));
-    }
-    if trimmed == ":memory:" || trimmed == "file::memory:" {
-        return Ok(Target::Memory);
-    }
-    let lower = trimmed.to_ascii_lowercase();
-    for scheme in ["libsql://", "https://", "http://", "wss://", "ws://"] {
-        if lower.starts_with(scheme) {
-            return Ok(Target::Remote(trimmed.to_owned()));
-        }
-    }
-    if let Some(rest) = trimmed.strip_prefix("file:") {
-        if rest.contains('?') {
-            return Err(LibError::invalid_argument(
-                "file: URLs with query parameters are not supported; pass options instead",
-            ));
-        }
-        // file:///abs/path and file://localhost/abs/path name an absolute path; file:rel is relative.
-        let path = if let Some(abs) = rest.strip_prefix("//") {
-            abs.strip_prefix("localhost").unwrap_or(abs).to_owned()
-        } else {
-            rest.to_owned()
-        };
-        if path.is_empty() {
-            return Err(LibError::invalid_argument("the file: URL names no path"));
-        }
-        return Ok(Target::File(path));
-    }
-    if lower.contains("://") {
-        return Err(LibError::invalid_argument(format!(
-            "unsupported URL scheme in {:?}: use a path, file:, libsql://, https:// or http://",
-            trimmed.split("://").next().unwrap_or_default()
-        )));
-    }
-    Ok(Target::File(trimmed.to_owned()))
-}
-
-fn encryption(key: &Option<String>) -> Result<Option<libsql::EncryptionConfig>> {
-    match key {
-        None => Ok(None),
-        Some(k) if k.is_empty() => Err(LibError::invalid_argument(
-            "encryptionKey must not be empty",
-        )),
-        Some(k) => Ok(Some(libsql::EncryptionConfig::new(
-            libsql::Cipher::Aes256Cbc,
-            bytes::Bytes::copy_from_slice(k.as_bytes()),
-        ))),
-    }
-}
-
-async fn build_database(config: &OpenConfig) -> Result<(libsql::Database, Mode)> {
-    let target = classify(&config.url)?;
-    let token = config.auth_token.clone().unwrap_or_default();
-    if let Some(sync_url) = &config.sync_url {
-        let path =
-            match target {
-                Target::File(path) => path,
-                Target::Memory => return Err(LibError::invalid_argument(
-                    "an embedded replica needs a local file: syncUrl cannot be used with :memory:",
-                )),
-                Target::Remote(_) => {
-                    return Err(LibError::invalid_argument(
-                        "with syncUrl, url must be the replica's local file, not a remote URL",
-                    ))
-                }
-            };
-        if !matches!(classify(sync_url)?, Target::Remote(_)) {
-            return Err(LibError::invalid_argument(
-                "syncUrl must be a libsql://, https:// or http:// URL",
-            ));
-        }
-        let mut builder = Builder::new_remote_replica(path, sync_url.clone(), token);
-        if let Some(ms) = config.sync_interval_ms {
-            if ms == 0 {
-                return Err(LibError::invalid_argument(
-                    "syncIntervalMs must be a positive number of milliseconds",
-                ));
-            }
-            builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
-        }
-        if let Some(ryw) = config.read_your_writes {
-            builder = builder.read_your_writes(ryw);
-        }
-        if let Some(enc) = encryption(&config.encryption_key)? {
-            builder = builder.encryption_config(enc);
-        }
-        let db = builder.build().await.map_err(LibError::from)?;
-        return Ok((db, Mode::Replica));
-    }
-    if config.sync_interval_ms.is_some() || config.read_your_writes.is_some() {
-        return Err(LibError::invalid_argument(
-            "syncIntervalMs and readYourWrites apply only to embedded replicas (set syncUrl)",
-        ));
-    }
+async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
     match target {
-        Target::Remote(url) => {
-            if config.encryption_key.is_some() {
-                return Err(LibError::unsupported(
-                    "encryption at rest applies to local files and embedded replicas, not to remote connections",
-                ));
-            }
-            let db = Builder::new_remote(url, token)
-                .build()
-                .await
-                .map_err(LibError::from)?;
-            Ok((db, Mode::Remote))
-        }
         Target::Memory => {
-            if config.encryption_key.is_some() {
-                return Err(LibError::unsupported(
-                    "encryption at rest applies to database files, not to :memory:",
-                ));
-            }
             let db = Builder::new_local(":memory:")
                 .build()
                 .await
                 .map_err(LibError::from)?;
             Ok((db, Mode::Memory))
         }
-        Target::File(path) => {
-            if config.auth_token.is_some() {
-                return Err(LibError::invalid_argument(
-                    "authToken is only used with remote URLs or syncUrl",
-                ));
-            }
+        Target::File {
+            path,
+            encryption_key,
+        } => {
             let mut builder = Builder::new_local(path);
-            if let Some(enc) = encryption(&config.encryption_key)? {
-                builder = builder.encryption_config(enc);
+            if let Some(key) = encryption_key {
+                builder = builder.encryption_config(encryption(key));
             }
             let db = builder.build().await.map_err(LibError::from)?;
             Ok((db, Mode::Local))
+        }
+        Target::Remote { url, auth_token } => {
+            let token = auth_token.clone().unwrap_or_default();
+            let db = Builder::new_remote(url.clone(), token)
+                .build()
+                .await
+                .map_err(LibError::from)?;
+            Ok((db, Mode::Remote))
+        }
+        Target::Replica(replica) => {
+            let token = replica.auth_token.clone().unwrap_or_default();
+            let mut builder =
+                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token);
+            if let Some(ms) = replica.sync_interval_ms {
+                builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
+            }
+            if let Some(ryw) = replica.read_your_writes {
+                builder = builder.read_your_writes(ryw);
+            }
+            if let Some(key) = &replica.encryption_key {
+                builder = builder.encryption_config(encryption(key));
+            }
+            let db = builder.build().await.map_err(LibError::from)?;
+            Ok((db, Mode::Replica))
         }
     }
 }
 
 /// Builds the database `config` names and the handle its connections share.
 pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
-    let (db, mode) = build_database(config).await?;
+    let (db, mode) = build_database(&config.target).await?;
     Ok(Arc::new(DatabaseHandle {
         db,
         mode,
         writer: Arc::new(tokio::sync::Mutex::new(())),
-        busy_timeout_ms: config.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS),
-        statement_cache_size: config
-            .statement_cache_size
-            .unwrap_or(DEFAULT_STATEMENT_CACHE_SIZE) as usize,
+        busy_timeout_ms: config.busy_timeout_ms,
+        statement_cache_size: config.statement_cache_size as usize,
     }))
 }
 
@@ -253,35 +211,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classifies_urls() {
-        assert_eq!(classify(":memory:").unwrap(), Target::Memory);
-        assert_eq!(classify("a.db").unwrap(), Target::File("a.db".into()));
-        assert_eq!(
-            classify("file:./data/app.db").unwrap(),
-            Target::File("./data/app.db".into())
-        );
-        assert_eq!(
-            classify("file:///tmp/x.db").unwrap(),
-            Target::File("/tmp/x.db".into())
-        );
-        assert!(matches!(
-            classify("libsql://db.example.org").unwrap(),
-            Target::Remote(_)
-        ));
-        assert!(classify("ftp://x").is_err());
-        assert!(classify("").is_err());
-        assert!(classify("file:x.db?mode=ro").is_err());
-    }
-
-    #[test]
     fn debug_never_shows_secrets() {
-        let config = OpenConfig {
-            url: "libsql://x".into(),
-            auth_token: Some("SECRET-TOKEN".into()),
-            encryption_key: Some("SECRET-KEY".into()),
-            ..Default::default()
-        };
-        let text = format!("{config:?}");
-        assert!(!text.contains("SECRET"), "{text}");
+        for target in [
+            Target::Remote {
+                url: "libsql://x".into(),
+                auth_token: Some("SECRET-TOKEN".into()),
+            },
+            Target::File {
+                path: "/tmp/x.db".into(),
+                encryption_key: Some("SECRET-KEY".into()),
+            },
+            Target::Replica(ReplicaTarget {
+                path: "/tmp/x.db".into(),
+                sync_url: "libsql://x".into(),
+                auth_token: Some("SECRET-TOKEN".into()),
+                sync_interval_ms: None,
+                read_your_writes: None,
+                encryption_key: Some("SECRET-KEY".into()),
+            }),
+        ] {
+            let config = OpenConfig {
+                target,
+                busy_timeout_ms: 5000,
+                statement_cache_size: 64,
+            };
+            let text = format!("{config:?}");
+            assert!(!text.contains("SECRET"), "{text}");
+        }
     }
 }

@@ -5,16 +5,29 @@ use libsql::Value;
 use typeorm_libsql_native::connection;
 use typeorm_libsql_native::errors::codes;
 use typeorm_libsql_native::exec::ExecOptions;
-use typeorm_libsql_native::open::OpenConfig;
+use typeorm_libsql_native::open::{OpenConfig, Target};
 use typeorm_libsql_native::transaction::{self, Behaviour, SavepointOp};
 use typeorm_libsql_native::values::{IntMode, Params};
 use typeorm_libsql_native::{batch, close, cursor, query, runtime, statement};
 
-fn memory() -> OpenConfig {
+/// The configuration TypeScript would hand the core for `target` with default settings.
+fn config(target: Target) -> OpenConfig {
     OpenConfig {
-        url: ":memory:".into(),
-        ..Default::default()
+        target,
+        busy_timeout_ms: 5000,
+        statement_cache_size: 64,
     }
+}
+
+fn memory() -> OpenConfig {
+    config(Target::Memory)
+}
+
+fn file(path: String) -> OpenConfig {
+    config(Target::File {
+        path,
+        encryption_key: None,
+    })
 }
 
 async fn exec(conn: u32, sql: &str) -> typeorm_libsql_native::values::QueryResult {
@@ -59,12 +72,7 @@ async fn executes_and_closes() {
 async fn transactions_are_owned_by_their_connection() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("own.db").to_string_lossy().into_owned();
-    let a = connection::open(OpenConfig {
-        url: path.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let a = connection::open(file(path.clone())).await.unwrap();
     let b = connection::connect_shared(a).unwrap();
     exec(a, "CREATE TABLE t (v)").await;
     let tx = transaction::begin(a, Behaviour::Immediate).await.unwrap();

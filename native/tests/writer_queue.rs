@@ -14,7 +14,7 @@ use std::time::Duration;
 use libsql::Value;
 use typeorm_libsql_native::errors::{LibError, Result};
 use typeorm_libsql_native::exec::ExecOptions;
-use typeorm_libsql_native::open::OpenConfig;
+use typeorm_libsql_native::open::{OpenConfig, Target};
 use typeorm_libsql_native::transaction::{self, Behaviour};
 use typeorm_libsql_native::values::Params;
 use typeorm_libsql_native::{batch, close, connection, cursor, query, statement, writer};
@@ -88,9 +88,14 @@ struct Pair {
 async fn pair() -> Pair {
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("queue.db").to_string_lossy().into_owned();
+    // As TypeScript (src/options) would configure a local file with the default settings.
     let holder = connection::open(OpenConfig {
-        url,
-        ..Default::default()
+        target: Target::File {
+            path: url,
+            encryption_key: None,
+        },
+        busy_timeout_ms: 5000,
+        statement_cache_size: 64,
     })
     .await
     .unwrap();

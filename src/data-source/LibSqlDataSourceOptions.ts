@@ -9,7 +9,10 @@ import type { LibSqlConnection } from "../native";
 /** SQLite journal modes accepted by `journalMode`. */
 export type LibSqlJournalMode = "WAL" | "DELETE" | "TRUNCATE" | "PERSIST" | "MEMORY" | "OFF";
 
-/** The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). */
+/**
+ * The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). A
+ * number with a unit carries it in its name; the older names without one remain as aliases.
+ */
 export interface LibSqlConnectionOptions {
   /**
    * Where the database lives: a bare path (`./data/app.db`), a `file:` URL, `:memory:`, or a
@@ -24,12 +27,16 @@ export interface LibSqlConnectionOptions {
   /** Embedded replica: the remote primary to sync from (`url` is then the local replica file). */
   readonly syncUrl?: string;
   /** Embedded replica: seconds between automatic syncs. */
+  readonly syncIntervalSeconds?: number;
+  /** Older name of `syncIntervalSeconds` (also seconds). Give one or the other. */
   readonly syncInterval?: number;
   /** Embedded replica: whether a connection sees its own writes before the next sync. */
   readonly readYourWrites?: boolean;
   /** Encryption-at-rest key for local files and replicas. Never logged. */
   readonly encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
+  readonly busyTimeoutMs?: number;
+  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
   readonly busyTimeout?: number;
   /**
    * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; a value
@@ -51,8 +58,12 @@ export interface LibSqlConnectionOptions {
    */
   readonly poolSize?: number;
   /** Milliseconds a query runner waits for a pooled connection before failing (default 30000). */
+  readonly acquireTimeoutMs?: number;
+  /** Older name of `acquireTimeoutMs` (also milliseconds). Give one or the other. */
   readonly acquireTimeout?: number;
   /** Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default. */
+  readonly queryTimeoutMs?: number;
+  /** Older name of `queryTimeoutMs` (also milliseconds). Give one or the other. */
   readonly queryTimeout?: number;
   /** Rows fetched per native call when streaming (default 256). */
   readonly streamBatchSize?: number;
@@ -70,9 +81,11 @@ export const LIBSQL_OPTION_KEYS = [
   "database",
   "authToken",
   "syncUrl",
+  "syncIntervalSeconds",
   "syncInterval",
   "readYourWrites",
   "encryptionKey",
+  "busyTimeoutMs",
   "busyTimeout",
   "intMode",
   "statementCacheSize",
@@ -80,7 +93,9 @@ export const LIBSQL_OPTION_KEYS = [
   "journalMode",
   "foreignKeys",
   "poolSize",
+  "acquireTimeoutMs",
   "acquireTimeout",
+  "queryTimeoutMs",
   "queryTimeout",
   "streamBatchSize",
 ] as const satisfies readonly (keyof LibSqlConnectionOptions)[];

@@ -16,7 +16,7 @@ import {
   type ReplicationMode,
   type TableColumn,
 } from "typeorm";
-import { LibSqlConnection, LibSqlError, type OpenOptions } from "../native";
+import { LibSqlConnection, LibSqlError } from "../native";
 import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
 import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../data-source/resolveOptions";
 import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
@@ -125,7 +125,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     this.databaseConnection = primary;
     this.pool = new LibSqlConnectionPool(primary, {
       size: resolved.poolSize,
-      acquireTimeout: resolved.acquireTimeout,
+      acquireTimeout: resolved.acquireTimeoutMs,
       describe: resolved.description,
       create: async () => {
         // Another connection to the same database, from any open member (the first one may have
@@ -274,18 +274,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   protected loadDependencies(): void {}
 
   private async openConnection(resolved: ResolvedLibSqlOptions): Promise<LibSqlConnection> {
-    const local = resolved.kind !== "remote";
-    const options: OpenOptions = { url: resolved.url, intMode: resolved.intMode };
-    if (resolved.authToken !== undefined) options.authToken = resolved.authToken;
-    if (resolved.syncUrl !== undefined) options.syncUrl = resolved.syncUrl;
-    // The option is in seconds (as in libsql-js); the native core takes milliseconds.
-    if (resolved.syncInterval !== undefined) options.syncIntervalMs = resolved.syncInterval * 1000;
-    if (resolved.readYourWrites !== undefined) options.readYourWrites = resolved.readYourWrites;
-    if (resolved.encryptionKey !== undefined) options.encryptionKey = resolved.encryptionKey;
-    if (resolved.statementCacheSize !== undefined) options.statementCacheSize = resolved.statementCacheSize;
-    if (local) options.busyTimeout = resolved.busyTimeout;
     try {
-      return await LibSqlConnection.open(options);
+      return await LibSqlConnection.openConfigured(resolved.open, resolved.intMode);
     } catch (error) {
       throw this.redact(error);
     }
@@ -296,7 +286,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     resolved: ResolvedLibSqlOptions,
     first: boolean,
   ): Promise<void> {
-    if (!first && resolved.kind !== "remote") await connection.busyTimeout(resolved.busyTimeout);
+    // The native core applies the busy timeout as it opens each connection.
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
     await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
     if (!first && this.databaseFiles.size > 0) await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);

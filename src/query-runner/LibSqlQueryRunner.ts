@@ -294,7 +294,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   /** Interrupts the statement if it runs past the `queryTimeout` option. */
   private async withQueryTimeout<T>(connection: LibSqlConnection, work: () => Promise<T>): Promise<T> {
-    const timeout = this.driver.resolvedOptions?.queryTimeout;
+    const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
     if (!timeout) return work();
     const timer = setTimeout(() => {
       try {

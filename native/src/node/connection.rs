@@ -1,41 +1,20 @@
 //! Connection exports: open, connect, close, one-off `execute`, connection info and settings,
 //! pragmas, extensions, and process-wide handle counts and versions.
 
-use napi::bindgen_prelude::{BigInt, Either, Object};
+use napi::bindgen_prelude::{BigInt, Either, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 
-use super::convert::JsParams;
+use super::convert::{JsParams, JsResult};
+use super::open::JsOpenConfig;
 use super::{js, parse_options, promise, wrap, QueryOptions};
-use crate::open::OpenConfig;
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
-#[napi(object, object_to_js = false)]
-pub struct OpenOptions {
-    /// A path, `file:` URL, `:memory:`, or `libsql://` / `https://` / `http://` URL.
-    pub url: String,
-    pub auth_token: Option<String>,
-    pub sync_url: Option<String>,
-    /// Milliseconds between automatic syncs of an embedded replica.
-    pub sync_interval_ms: Option<u32>,
-    pub read_your_writes: Option<bool>,
-    pub encryption_key: Option<String>,
-    pub busy_timeout: Option<u32>,
-    pub statement_cache_size: Option<u32>,
-}
-
+/// Opens a database and its first connection; resolves to the connection id. `config` comes
+/// from `src/options`, which validated it.
 #[napi(catch_unwind)]
-pub fn open(env: &Env, options: OpenOptions) -> napi::Result<Object<'_>> {
-    let config = OpenConfig {
-        url: options.url,
-        auth_token: options.auth_token,
-        sync_url: options.sync_url,
-        sync_interval_ms: options.sync_interval_ms,
-        read_your_writes: options.read_your_writes,
-        encryption_key: options.encryption_key,
-        busy_timeout_ms: options.busy_timeout,
-        statement_cache_size: options.statement_cache_size,
-    };
+pub fn open(env: &Env, config: JsOpenConfig) -> napi::Result<PromiseRaw<'_, u32>> {
+    let config = config.into();
     promise(env, move || connection::open(config))
 }
 
@@ -45,7 +24,7 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
 }
 
 #[napi(catch_unwind)]
-pub fn close(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn close(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || close::close(conn_id))
 }
 
@@ -54,9 +33,12 @@ pub fn execute(
     env: &Env,
     conn_id: u32,
     sql: String,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     promise(env, move || async move {
@@ -67,6 +49,7 @@ pub fn execute(
 
 #[napi(object)]
 pub struct ConnectionInfo {
+    #[napi(ts_type = "'memory' | 'local' | 'remote' | 'replica'")]
     pub mode: String,
     pub last_insert_rowid: Either<i64, BigInt>,
     pub changes: f64,
@@ -97,12 +80,12 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
 }
 
 #[napi(catch_unwind)]
-pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<Object<'_>> {
+pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || connection::set_busy_timeout(conn_id, ms))
 }
 
 #[napi(catch_unwind)]
-pub fn reset(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn reset(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || connection::reset(conn_id))
 }
 
@@ -118,7 +101,7 @@ pub fn pragma(
     name: String,
     value: Option<Either<String, f64>>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let value = value.map(|v| match v {
         Either::A(text) => PragmaValue::Text(text),
@@ -137,7 +120,7 @@ pub fn load_extension(
     conn_id: u32,
     path: String,
     entry_point: Option<String>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         pragma::load_extension(conn_id, path, entry_point)
     })

@@ -1,6 +1,6 @@
 //! Cursor exports, and the pages of a large result that came back in parts (`takeRows`).
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
@@ -13,8 +13,11 @@ pub fn open_cursor(
     env: &Env,
     conn_id: u32,
     sql: String,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, u32>> {
     let params = params.unwrap_or_default().0;
     promise(env, move || cursor::open(conn_id, sql, params))
 }
@@ -30,22 +33,17 @@ pub fn fetch(
     cursor_id: u32,
     max_rows: u32,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsPage>> {
     let (exec, shape) = js(parse_options(options))?;
     let columns = js(cursor::CURSORS.get(cursor_id))?.columns.clone();
     promise(env, move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
-        Ok(JsPage {
-            page,
-            columns,
-            int_mode: exec.int_mode,
-            row_mode: shape.row_mode,
-        })
+        Ok(JsPage::new(page, columns, exec.int_mode, shape.row_mode))
     })
 }
 
 #[napi(catch_unwind)]
-pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<Object<'_>> {
+pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || cursor::close(cursor_id))
 }
 

@@ -4,16 +4,21 @@
 //! JavaScript thread, through `promise`. Ids are plain numbers; see `src/native/` for the typed
 //! TypeScript view. This file holds what the exports share: `promise`, and the query options.
 
-pub mod connection;
+// First the types the exports name: napi-rs's declaration generator learns a type's JavaScript
+// name (`JsResult` is `QueryResult`) when it expands the type, so it must see them before the
+// exports (a wrong order shows as an undeclared name in src/native/generated.ts).
 pub mod convert;
+mod open;
+
+pub mod connection;
 pub mod cursors;
 mod pages;
 pub mod replication;
 pub mod statements;
 pub mod transactions;
 
-use napi::bindgen_prelude::{Object, ToNapiValue};
-use napi::Env;
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::{Env, JsValue};
 use napi_derive::napi;
 
 use crate::errors::Result;
@@ -24,8 +29,9 @@ use convert::{JsResult, RowMode};
 
 /// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
 /// straight from that thread: two thread hand-offs per call (JS → blocking pool → JS) instead of
-/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS).
-fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<Object<'env>>
+/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS). The
+/// Promise is typed with `T`, so the generated declarations say what each call resolves to.
+fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -39,7 +45,7 @@ where
             Err(err) => deferred.reject(err.into()),
         }
     });
-    Ok(promise)
+    Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
 fn js<T>(result: Result<T>) -> napi::Result<T> {
@@ -50,8 +56,10 @@ fn js<T>(result: Result<T>) -> napi::Result<T> {
 #[derive(Default)]
 pub struct QueryOptions {
     /// "number" (default), "bigint" or "string".
+    #[napi(ts_type = "'number' | 'bigint' | 'string'")]
     pub int_mode: Option<String>,
     /// "array" (default) or "object".
+    #[napi(ts_type = "'array' | 'object'")]
     pub row_mode: Option<String>,
     /// Rows converted with the result; the rest wait for `takeRows` (0 or absent: all at once).
     pub page_rows: Option<u32>,

@@ -1,6 +1,6 @@
 //! Replication exports for embedded replicas: sync, wait for a frame, replication indices.
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
@@ -22,14 +22,18 @@ fn synced(s: replication::Synced) -> SyncResult {
 }
 
 #[napi(catch_unwind)]
-pub fn sync(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn sync(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, SyncResult>> {
     promise(env, move || async move {
         replication::sync(conn_id).await.map(synced)
     })
 }
 
 #[napi(catch_unwind)]
-pub fn sync_until(env: &Env, conn_id: u32, frame_no: f64) -> napi::Result<Object<'_>> {
+pub fn sync_until(
+    env: &Env,
+    conn_id: u32,
+    frame_no: f64,
+) -> napi::Result<PromiseRaw<'_, SyncResult>> {
     if !(frame_no >= 0.0 && frame_no.fract() == 0.0) {
         return js(Err(LibError::invalid_argument(
             "frameNo must be a non-negative integer",
@@ -43,7 +47,7 @@ pub fn sync_until(env: &Env, conn_id: u32, frame_no: f64) -> napi::Result<Object
 }
 
 #[napi(catch_unwind)]
-pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, Option<f64>>> {
     promise(env, move || async move {
         replication::flush_replicator(conn_id)
             .await
@@ -52,7 +56,7 @@ pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
 }
 
 #[napi(catch_unwind)]
-pub fn replication_index(env: &Env, conn_id: u32) -> napi::Result<Object<'_>> {
+pub fn replication_index(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, Option<f64>>> {
     promise(env, move || async move {
         replication::replication_index(conn_id)
             .await

@@ -1,16 +1,17 @@
 //! Statement exports: prepared statements, batches and scripts.
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
-use super::convert::{JsParams, JsResults};
+use super::convert::{JsParams, JsResult};
 use super::{js, parse_options, promise, wrap, QueryOptions};
 use crate::{batch, statement};
 
 #[napi(object, object_to_js = false)]
 pub struct BatchStatement {
     pub sql: String,
+    #[napi(ts_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>>")]
     pub params: Option<JsParams>,
 }
 
@@ -21,7 +22,7 @@ pub fn batch(
     statements: Vec<BatchStatement>,
     transactional: bool,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, Vec<JsResult>>> {
     let (exec, shape) = js(parse_options(options))?;
     let statements: Vec<_> = statements
         .into_iter()
@@ -29,9 +30,10 @@ pub fn batch(
         .collect();
     promise(env, move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
-        Ok(JsResults(
-            results.into_iter().map(|r| wrap(r, exec, shape)).collect(),
-        ))
+        Ok(results
+            .into_iter()
+            .map(|r| wrap(r, exec, shape))
+            .collect::<Vec<_>>())
     })
 }
 
@@ -41,14 +43,14 @@ pub fn execute_script(
     conn_id: u32,
     sql: String,
     transactional: Option<bool>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
-pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<Object<'_>> {
+pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<PromiseRaw<'_, u32>> {
     promise(env, move || statement::prepare(conn_id, sql))
 }
 
@@ -75,9 +77,12 @@ pub fn statement_info(stmt_id: u32) -> napi::Result<StatementInfo> {
 pub fn execute_statement(
     env: &Env,
     stmt_id: u32,
+    #[napi(
+        ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
+    )]
     params: Option<JsParams>,
     options: Option<QueryOptions>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     promise(env, move || async move {
@@ -87,6 +92,6 @@ pub fn execute_statement(
 }
 
 #[napi(catch_unwind)]
-pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<Object<'_>> {
+pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || statement::finalize(stmt_id))
 }

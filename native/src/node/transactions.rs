@@ -1,6 +1,6 @@
 //! Transaction exports: begin (eager or lazy), commit, rollback and savepoints.
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
@@ -8,7 +8,14 @@ use super::{js, promise};
 use crate::transaction::{self, Behaviour, SavepointOp};
 
 #[napi(catch_unwind)]
-pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result<Object<'_>> {
+pub fn begin(
+    env: &Env,
+    conn_id: u32,
+    #[napi(
+        ts_arg_type = "'deferred' | 'immediate' | 'exclusive' | 'read-only' | undefined | null"
+    )]
+    behaviour: Option<String>,
+) -> napi::Result<PromiseRaw<'_, u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
     promise(env, move || transaction::begin(conn_id, behaviour))
 }
@@ -16,7 +23,13 @@ pub fn begin(env: &Env, conn_id: u32, behaviour: Option<String>) -> napi::Result
 /// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
 /// connection is busy with another call (then use `begin`). Runs on the calling thread.
 #[napi(catch_unwind)]
-pub fn begin_lazy(conn_id: u32, behaviour: Option<String>) -> napi::Result<Option<u32>> {
+pub fn begin_lazy(
+    conn_id: u32,
+    #[napi(
+        ts_arg_type = "'deferred' | 'immediate' | 'exclusive' | 'read-only' | undefined | null"
+    )]
+    behaviour: Option<String>,
+) -> napi::Result<Option<u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
     js(transaction::begin_lazy(conn_id, behaviour))
 }
@@ -29,17 +42,22 @@ pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> napi::Result<bo
 }
 
 #[napi(catch_unwind)]
-pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || transaction::commit(conn_id, tx_id))
 }
 
 #[napi(catch_unwind)]
-pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<Object<'_>> {
+pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || transaction::rollback(conn_id, tx_id))
 }
 
 #[napi(catch_unwind)]
-pub fn savepoint(env: &Env, conn_id: u32, tx_id: u32, name: String) -> napi::Result<Object<'_>> {
+pub fn savepoint(
+    env: &Env,
+    conn_id: u32,
+    tx_id: u32,
+    name: String,
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
     })
@@ -51,7 +69,7 @@ pub fn release_savepoint(
     conn_id: u32,
     tx_id: u32,
     name: String,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     promise(env, move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Release)
     })
@@ -65,7 +83,7 @@ pub fn rollback_to_savepoint(
     tx_id: u32,
     name: String,
     release: Option<bool>,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<PromiseRaw<'_, ()>> {
     let op = if release.unwrap_or(false) {
         SavepointOp::RollbackAndRelease
     } else {

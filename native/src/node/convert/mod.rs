@@ -13,8 +13,8 @@
 mod params;
 mod results;
 
-pub use params::JsParams;
-pub use results::{JsPage, JsResult, JsResults, RowMode};
+pub use params::{JsParams, SqlValue};
+pub use results::{JsPage, JsResult, RowMode};
 
 use napi::sys;
 

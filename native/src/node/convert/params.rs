@@ -7,6 +7,7 @@ use std::ptr;
 use libsql::Value;
 use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
 use napi::sys::{self, ValueType};
+use napi_derive::napi;
 
 use super::check;
 use crate::errors::{codes, LibError};
@@ -22,10 +23,12 @@ unsafe fn type_of(env: sys::napi_env, value: sys::napi_value) -> napi::Result<i3
     Ok(kind)
 }
 
+/// `f` is a Node-API type check. With napi's `dyn-symbols` feature (on for every target, and
+/// always in effect on Windows) those are Rust functions calling symbols loaded at run time.
 unsafe fn is(
     env: sys::napi_env,
     value: sys::napi_value,
-    f: unsafe extern "C" fn(sys::napi_env, sys::napi_value, *mut bool) -> sys::napi_status,
+    f: unsafe fn(sys::napi_env, sys::napi_value, *mut bool) -> sys::napi_status,
 ) -> napi::Result<bool> {
     let mut result = false;
     check(f(env, value, &mut result), "type check")?;
@@ -167,7 +170,23 @@ unsafe fn array_values(env: sys::napi_env, array: sys::napi_value) -> napi::Resu
     Ok(out)
 }
 
+/// What a statement parameter can be in JavaScript, as `to_value` reads it. Declared for the
+/// generated TypeScript types; a `Buffer` is a `Uint8Array`.
+#[napi]
+pub type SqlValue = napi::bindgen_prelude::Either8<
+    napi::bindgen_prelude::Null,
+    napi::bindgen_prelude::Undefined,
+    bool,
+    f64,
+    napi::bindgen_prelude::BigInt,
+    String,
+    napi::bindgen_prelude::Uint8Array,
+    napi::bindgen_prelude::ArrayBuffer<'static>,
+>;
+
 /// Statement parameters from JavaScript: an array (positional), an object (named), or nothing.
+/// Arguments of this type are declared to TypeScript (with `ts_arg_type`) as
+/// `ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null`.
 #[derive(Debug, Default)]
 pub struct JsParams(pub Params);
 

@@ -1,13 +1,15 @@
-//! Results to JavaScript: values by the integer mode, rows as arrays or objects, and the result,
-//! batch and cursor-page objects.
+//! Results to JavaScript: values by the integer mode, rows as arrays or objects, and the result
+//! and page objects (napi objects, so the generated TypeScript declarations describe them).
 
 use std::ptr;
 
 use libsql::Value;
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::sys;
+use napi_derive::napi;
 
 use super::check;
+use crate::cursor::Page;
 use crate::errors::LibError;
 use crate::values::{IntMode, QueryResult};
 
@@ -101,16 +103,6 @@ unsafe fn object(env: sys::napi_env) -> napi::Result<sys::napi_value> {
     Ok(out)
 }
 
-unsafe fn set(
-    env: sys::napi_env,
-    obj: sys::napi_value,
-    key: &str,
-    v: sys::napi_value,
-) -> napi::Result<()> {
-    let key = string(env, key)?;
-    check(sys::napi_set_property(env, obj, key, v), "set property")
-}
-
 unsafe fn push(
     env: sys::napi_env,
     arr: sys::napi_value,
@@ -118,29 +110,6 @@ unsafe fn push(
     v: sys::napi_value,
 ) -> napi::Result<()> {
     check(sys::napi_set_element(env, arr, i as u32, v), "set element")
-}
-
-unsafe fn strings(env: sys::napi_env, items: &[String]) -> napi::Result<sys::napi_value> {
-    let arr = array(env, items.len())?;
-    for (i, item) in items.iter().enumerate() {
-        push(env, arr, i, string(env, item)?)?;
-    }
-    Ok(arr)
-}
-
-unsafe fn optional_strings(
-    env: sys::napi_env,
-    items: &[Option<String>],
-) -> napi::Result<sys::napi_value> {
-    let arr = array(env, items.len())?;
-    for (i, item) in items.iter().enumerate() {
-        let v = match item {
-            Some(s) => string(env, s)?,
-            None => null(env)?,
-        };
-        push(env, arr, i, v)?;
-    }
-    Ok(arr)
 }
 
 /// Rows as arrays of values, or as objects keyed by column name.
@@ -187,126 +156,122 @@ unsafe fn rows(
     Ok(out)
 }
 
-/// A statement's result, shaped for JavaScript.
-pub struct JsResult {
-    pub result: QueryResult,
+/// Rows for JavaScript: arrays of values in column order, or objects keyed by column name.
+pub struct JsRows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
     pub int_mode: IntMode,
     pub row_mode: RowMode,
-    /// Rows beyond the first page wait in `pages` under this id.
+}
+
+impl TypeName for JsRows {
+    fn type_name() -> &'static str {
+        "Rows"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
+}
+
+impl ToNapiValue for JsRows {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        rows(env, &val.columns, &val.rows, val.int_mode, val.row_mode)
+    }
+}
+
+/// The last insert rowid as the integer mode asks; in number mode, a BigInt beyond ±(2^53 - 1).
+pub struct JsRowid {
+    pub id: Option<i64>,
+    pub int_mode: IntMode,
+}
+
+impl TypeName for JsRowid {
+    fn type_name() -> &'static str {
+        "Rowid"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for JsRowid {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        match val.id {
+            Some(id) if val.int_mode == IntMode::Number && !crate::values::is_safe_integer(id) => {
+                integer(env, id, IntMode::BigInt)
+            }
+            Some(id) => integer(env, id, val.int_mode),
+            None => null(env),
+        }
+    }
+}
+
+/// A statement's result, shaped for JavaScript.
+#[napi(object, object_from_js = false, js_name = "QueryResult")]
+pub struct JsResult {
+    pub columns: Vec<String>,
+    pub column_types: Vec<Option<String>>,
+    #[napi(ts_type = "unknown[]")]
+    pub rows: JsRows,
+    pub rows_affected: f64,
+    #[napi(ts_type = "number | bigint | string | null")]
+    pub last_insert_rowid: JsRowid,
+    /// Present when rows beyond the first page wait natively for `takeRows` under this id.
     pub more: Option<u32>,
 }
 
-impl TypeName for JsResult {
-    fn type_name() -> &'static str {
-        "QueryResult"
-    }
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Object
-    }
-}
-
-unsafe fn result_object(env: sys::napi_env, val: &JsResult) -> napi::Result<sys::napi_value> {
-    let r = &val.result;
-    let obj = object(env)?;
-    set(env, obj, "columns", strings(env, &r.columns)?)?;
-    set(
-        env,
-        obj,
-        "columnTypes",
-        optional_strings(env, &r.column_types)?,
-    )?;
-    set(
-        env,
-        obj,
-        "rows",
-        rows(env, &r.columns, &r.rows, val.int_mode, val.row_mode)?,
-    )?;
-    set(
-        env,
-        obj,
-        "rowsAffected",
-        double(env, r.rows_affected as f64)?,
-    )?;
-    let rowid = match r.last_insert_rowid {
-        Some(id) if val.int_mode == IntMode::Number && !crate::values::is_safe_integer(id) => {
-            integer(env, id, IntMode::BigInt)?
+impl JsResult {
+    pub fn new(
+        result: QueryResult,
+        int_mode: IntMode,
+        row_mode: RowMode,
+        more: Option<u32>,
+    ) -> Self {
+        let QueryResult {
+            columns,
+            column_types,
+            rows,
+            rows_affected,
+            last_insert_rowid,
+        } = result;
+        JsResult {
+            columns: columns.clone(),
+            column_types,
+            rows: JsRows {
+                columns,
+                rows,
+                int_mode,
+                row_mode,
+            },
+            rows_affected: rows_affected as f64,
+            last_insert_rowid: JsRowid {
+                id: last_insert_rowid,
+                int_mode,
+            },
+            more,
         }
-        Some(id) => integer(env, id, val.int_mode)?,
-        None => null(env)?,
-    };
-    set(env, obj, "lastInsertRowid", rowid)?;
-    if let Some(id) = val.more {
-        set(env, obj, "more", double(env, f64::from(id))?)?;
-    }
-    Ok(obj)
-}
-
-impl ToNapiValue for JsResult {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        result_object(env, &val)
     }
 }
 
-/// Several results (from a batch).
-pub struct JsResults(pub Vec<JsResult>);
-
-impl TypeName for JsResults {
-    fn type_name() -> &'static str {
-        "QueryResult[]"
-    }
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Object
-    }
-}
-
-impl ToNapiValue for JsResults {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let arr = array(env, val.0.len())?;
-        for (i, r) in val.0.iter().enumerate() {
-            push(env, arr, i, result_object(env, r)?)?;
-        }
-        Ok(arr)
-    }
-}
-
-/// A page of cursor rows.
+/// A page of rows: of a cursor, or of a result that came back with `more`.
+#[napi(object, object_from_js = false, js_name = "RowsPage")]
 pub struct JsPage {
-    pub page: crate::cursor::Page,
-    pub columns: Vec<String>,
-    pub int_mode: IntMode,
-    pub row_mode: RowMode,
+    #[napi(ts_type = "unknown[]")]
+    pub rows: JsRows,
+    /// Whether no rows are left.
+    pub done: bool,
 }
 
-impl TypeName for JsPage {
-    fn type_name() -> &'static str {
-        "CursorPage"
-    }
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Object
-    }
-}
-
-impl ToNapiValue for JsPage {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let obj = object(env)?;
-        set(
-            env,
-            obj,
-            "rows",
-            rows(
-                env,
-                &val.columns,
-                &val.page.rows,
-                val.int_mode,
-                val.row_mode,
-            )?,
-        )?;
-        let mut done = ptr::null_mut();
-        check(
-            sys::napi_get_boolean(env, val.page.done, &mut done),
-            "boolean",
-        )?;
-        set(env, obj, "done", done)?;
-        Ok(obj)
+impl JsPage {
+    pub fn new(page: Page, columns: Vec<String>, int_mode: IntMode, row_mode: RowMode) -> Self {
+        JsPage {
+            rows: JsRows {
+                columns,
+                rows: page.rows,
+                int_mode,
+                row_mode,
+            },
+            done: page.done,
+        }
     }
 }
