@@ -114,7 +114,11 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     checkIsolationLevel((dataSourceOf(this).options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const resolved = resolveLibSqlOptions(this.libsqlOptions);
     this.resolvedOptions = resolved;
-    if (resolved.filePath) await fs.promises.mkdir(path.dirname(resolved.filePath), { recursive: true });
+    // Creates the file's directory. If that fails (a file in the way, no permission), opening
+    // fails next and the native core names the cause.
+    if (resolved.filePath) {
+      await fs.promises.mkdir(path.dirname(resolved.filePath), { recursive: true }).catch(() => undefined);
+    }
     const primary = await this.openConnection(resolved);
     try {
       await this.prepareConnection(primary, resolved, true);
