@@ -1,5 +1,6 @@
 // ESLint flat config: recommended JavaScript and typescript-eslint rules for the TypeScript
-// sources, tests and benchmarks. Generated and vendored code is ignored.
+// sources, tests and benchmarks. Generated and vendored code is ignored. In src/, TypeORM
+// internals (deep `typeorm/...` paths) may be imported only by the TypeORM seam, src/typeorm/.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -13,6 +14,24 @@ export default tseslint.config(
     files: ["**/*.ts"],
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/typeorm/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["typeorm/*"],
+              message:
+                'TypeORM internals are reached only through the seam: import from "typeorm" or from src/typeorm (add the reach there, with its note).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

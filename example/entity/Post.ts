@@ -1,5 +1,6 @@
 /**
- * Example entity used by `ormconfig.ts` and the example migration: a post written by a user.
+ * Example entity used by `ormconfig.ts`, the example migration and `npm run example`: a post
+ * written by a user.
  */
 import { Column, CreateDateColumn, Entity, Index, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
 import { User } from "./User";

@@ -1,5 +1,6 @@
 /**
- * Example entity used by `ormconfig.ts` and the example migration: a user with posts.
+ * Example entity used by `ormconfig.ts`, the example migration and `npm run example`: a user
+ * with posts.
  */
 import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from "typeorm";
 import { Post } from "./Post";

@@ -1,14 +1,20 @@
 //! Cursors: a statement whose rows are read a page at a time, so a large result never has to be
 //! held in memory at once. Each cursor owns its own prepared statement (never a cached one).
+//!
+//! A write through a cursor (`INSERT … RETURNING` in autocommit mode, say) keeps SQLite's write
+//! lock until its statement finishes, so the cursor keeps its writer-queue turn until then too.
 
 use std::sync::LazyLock;
 
 use libsql::Value;
 
-use crate::connection::{self, ExecOptions, CONNECTIONS};
+use crate::connection::CONNECTIONS;
 use crate::errors::{located, LibError, Result};
+use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
-use crate::values::{check_int_mode, into_libsql_params, read_value, resolve_params, Params};
+use crate::session;
+use crate::values::{check_int_mode, read_value, Params};
+use crate::writer::{Work, WriterTurn};
 
 pub struct Cursor {
     pub conn_id: u32,
@@ -21,6 +27,19 @@ struct CursorState {
     // Keeps the statement alive while its rows are read.
     stmt: Option<libsql::Statement>,
     rows: Option<libsql::Rows>,
+    /// The writer turn of a write through the cursor, held until its statement finishes.
+    writer: Option<WriterTurn>,
+}
+
+impl CursorState {
+    /// Finishes the statement: releases its rows, its locks and its writer turn.
+    fn finish(&mut self) {
+        self.rows = None;
+        if let Some(mut stmt) = self.stmt.take() {
+            stmt.finalize();
+        }
+        self.writer = None;
+    }
 }
 
 /// One page of a cursor.
@@ -34,31 +53,29 @@ pub struct Page {
 pub static CURSORS: LazyLock<Registry<Cursor>> = LazyLock::new(|| Registry::new("cursor"));
 
 pub async fn open(conn_id: u32, sql: String, params: Params) -> Result<u32> {
-    let conn = CONNECTIONS.get(conn_id)?;
-    let _state = conn.ops.lock().await;
-    crate::transaction::flush_pending(&conn).await?;
-    let origin = conn.database.origin.as_deref();
-    let stmt = conn.conn.prepare(&sql).await.map_err(located(origin))?;
-    let bound = if conn.database.mode.is_remote() {
-        into_libsql_params(params)
-    } else {
-        libsql::params::Params::Positional(resolve_params(&connection::param_slots(&stmt), params)?)
-    };
-    let rows = stmt.query(bound).await.map_err(located(origin))?;
-    let count = rows.column_count().max(0);
-    let columns: Vec<String> = (0..count)
-        .map(|i| rows.column_name(i).unwrap_or_default().to_owned())
-        .collect();
-    let column_types = connection::decl_types(&stmt, columns.len());
-    CURSORS.insert(Cursor {
-        conn_id,
-        columns,
-        column_types,
-        state: tokio::sync::Mutex::new(CursorState {
-            stmt: Some(stmt),
-            rows: Some(rows),
-        }),
+    session::with(conn_id, Work::of_sql(&sql), async |s| {
+        s.freshen_schema_for(&sql).await?;
+        let conn = s.conn();
+        let stmt = conn.conn.prepare(&sql).await.map_err(LibError::from)?;
+        let bound = exec::bind(conn, &stmt, params)?;
+        let rows = stmt.query(bound).await.map_err(LibError::from)?;
+        let count = rows.column_count().max(0);
+        let columns: Vec<String> = (0..count)
+            .map(|i| rows.column_name(i).unwrap_or_default().to_owned())
+            .collect();
+        let column_types = exec::decl_types(&stmt, columns.len());
+        CURSORS.insert(Cursor {
+            conn_id,
+            columns,
+            column_types,
+            state: tokio::sync::Mutex::new(CursorState {
+                stmt: Some(stmt),
+                rows: Some(rows),
+                writer: s.take_writer_turn(),
+            }),
+        })
     })
+    .await
 }
 
 /// Reads up to `max_rows` more rows.
@@ -101,11 +118,8 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
         }
     }
     if done {
-        // Release the statement (and its read lock) as soon as the result is exhausted.
-        state.rows = None;
-        if let Some(mut stmt) = state.stmt.take() {
-            stmt.finalize();
-        }
+        // Release the statement (and its locks) as soon as the result is exhausted.
+        state.finish();
     }
     check_int_mode(&cursor.columns, &page, options.int_mode)?;
     Ok(Page { rows: page, done })
@@ -113,11 +127,7 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
 
 pub async fn close(cursor_id: u32) -> Result<()> {
     let cursor = CURSORS.remove(cursor_id)?;
-    let mut state = cursor.state.lock().await;
-    state.rows = None;
-    if let Some(mut stmt) = state.stmt.take() {
-        stmt.finalize();
-    }
+    cursor.state.lock().await.finish();
     Ok(())
 }
 
@@ -125,10 +135,7 @@ pub async fn close(cursor_id: u32) -> Result<()> {
 pub fn forget_connection(conn_id: u32) {
     for (_, cursor) in CURSORS.remove_where(|c| c.conn_id == conn_id) {
         if let Ok(mut state) = cursor.state.try_lock() {
-            state.rows = None;
-            if let Some(mut stmt) = state.stmt.take() {
-                stmt.finalize();
-            }
+            state.finish();
         }
     }
 }

@@ -4,17 +4,40 @@
 //! The core modules are plain async Rust over the `libsql` crate and are tested with `cargo test`
 //! without Node. The `node` module (feature `node`, on by default) is the napi-rs surface that the
 //! TypeScript binding in `src/native/` loads; it runs all database work off the JavaScript thread.
+//!
+//! Dependencies go one way, down this list (a module uses only modules above it):
+//! 1. `errors`, `registry`, `runtime`, `values`, `statement_cache`: foundations;
+//! 2. `open`: options, URL classification, building a database;
+//! 3. `connection`: the connection registry and per-connection state;
+//! 4. `exec` (running one statement), `writer` (the writer queue and its one rule) and `schema`
+//!    (freshening a connection's copy of the schema before introspection);
+//! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
+//! 6. `session`: the one statement prologue;
+//! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
+//!    `PRAGMA` through `query`); then `transaction` (validates savepoint names with `pragma`);
+//! 8. `close`, which frees what the entry points keep per connection;
+//! 9. `node`.
 
 pub mod batch;
+pub mod close;
 pub mod connection;
 pub mod cursor;
 pub mod errors;
+pub mod exec;
+pub mod open;
+pub mod pragma;
+pub mod query;
 pub mod registry;
 pub mod replication;
 pub mod runtime;
+pub mod schema;
+pub mod session;
 pub mod statement;
+pub mod statement_cache;
 pub mod transaction;
+pub mod transaction_state;
 pub mod values;
+pub mod writer;
 
 #[cfg(feature = "node")]
 pub mod node;

@@ -1,8 +1,9 @@
 //! Replication control for embedded replicas: sync from the primary, wait for a frame, flush, and
 //! read replication indices. On other modes every call returns a `LIBSQL_UNSUPPORTED` error.
 
-use crate::connection::{Mode, CONNECTIONS};
+use crate::connection::CONNECTIONS;
 use crate::errors::{located, LibError, Result};
+use crate::open::Mode;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Synced {

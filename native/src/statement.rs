@@ -1,68 +1,28 @@
-//! Prepared statements: the per-connection statement cache that `execute` uses, and the
-//! statement registry behind `prepare` / `executeStatement` / `finalize`.
+//! Prepared statements: the statement registry behind `prepare` / `executeStatement` /
+//! `finalize`.
 //!
 //! A registered statement is prepared once; each execution resets it and binds anew, so it is
 //! never re-prepared per call.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
 
-use crate::connection::{self, ExecOptions, CONNECTIONS};
+use crate::connection::CONNECTIONS;
 use crate::errors::{LibError, Result};
+use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
+use crate::schema;
+use crate::session;
 use crate::values::{Params, QueryResult};
-
-/// A small least-recently-inserted cache of prepared statements keyed by SQL text.
-pub struct StatementCache {
-    capacity: usize,
-    items: HashMap<String, libsql::Statement>,
-    order: VecDeque<String>,
-}
-
-impl StatementCache {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            capacity,
-            items: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-
-    /// Takes a cached statement out (it is put back after use).
-    pub fn take(&mut self, sql: &str) -> Option<libsql::Statement> {
-        self.items.remove(sql)
-    }
-
-    pub fn put(&mut self, sql: &str, stmt: libsql::Statement) {
-        if self.capacity == 0 {
-            return;
-        }
-        if !self.order.iter().any(|s| s == sql) {
-            self.order.push_back(sql.to_owned());
-        }
-        self.items.insert(sql.to_owned(), stmt);
-        while self.order.len() > self.capacity {
-            if let Some(old) = self.order.pop_front() {
-                if let Some(mut stmt) = self.items.remove(&old) {
-                    stmt.finalize();
-                }
-            }
-        }
-    }
-
-    pub fn clear(&mut self) {
-        for (_, mut stmt) in self.items.drain() {
-            stmt.finalize();
-        }
-        self.order.clear();
-    }
-}
+use crate::writer::Work;
 
 /// A registered prepared statement.
 pub struct PreparedStatement {
     pub conn_id: u32,
-    /// Whether the statement writes (it then queues for the writer slot in autocommit mode).
-    writes: bool,
+    /// Whether the statement writes, for the writer-queue rule.
+    work: Work,
+    /// The databases whose schema the statement reads without checking it (an introspection
+    /// pragma), freshened before each run (see `schema`).
+    introspects: Option<schema::Scope>,
     pub stmt: tokio::sync::Mutex<Option<libsql::Statement>>,
     pub info: StatementInfo,
 }
@@ -81,16 +41,20 @@ pub static STATEMENTS: LazyLock<Registry<PreparedStatement>> =
 
 pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
+    let introspects = schema::introspected_schema(&sql);
     let stmt = {
         let _state = conn.ops.lock().await;
+        if let Some(scope) = &introspects {
+            schema::refresh(&conn, scope).await?;
+        }
         conn.conn
             .prepare(&sql)
             .await
             .map_err(crate::errors::located(conn.database.origin.as_deref()))?
     };
-    let slots = connection::param_slots(&stmt);
+    let slots = exec::param_slots(&stmt);
     let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().to_owned()).collect();
-    let column_types = connection::decl_types(&stmt, columns.len());
+    let column_types = exec::decl_types(&stmt, columns.len());
     let info = StatementInfo {
         parameter_count: u32::try_from(slots.names.len()).unwrap_or(u32::MAX),
         parameter_names: slots.names,
@@ -99,7 +63,8 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     };
     STATEMENTS.insert(PreparedStatement {
         conn_id,
-        writes: connection::is_write_statement(&sql),
+        work: Work::of_sql(&sql),
+        introspects,
         stmt: tokio::sync::Mutex::new(Some(stmt)),
         info,
     })
@@ -111,15 +76,18 @@ pub fn info(stmt_id: u32) -> Result<StatementInfo> {
 
 pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Result<QueryResult> {
     let prepared = STATEMENTS.get(stmt_id)?;
-    let conn = CONNECTIONS.get(prepared.conn_id)?;
-    let _state = conn.ops.lock().await;
-    crate::transaction::flush_pending(&conn).await?;
-    let _writer = connection::autocommit_writer(&conn, prepared.writes).await?;
-    let guard = prepared.stmt.lock().await;
-    let stmt = guard
-        .as_ref()
-        .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
-    connection::run_statement(&conn, stmt, params, options).await
+    session::with(prepared.conn_id, prepared.work, async |s| {
+        // A pragma statement re-prepares itself on each run, so this run sees the fresh schema.
+        if let Some(scope) = &prepared.introspects {
+            schema::refresh(s.conn(), scope).await?;
+        }
+        let guard = prepared.stmt.lock().await;
+        let stmt = guard
+            .as_ref()
+            .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
+        s.run_prepared(stmt, params, options).await
+    })
+    .await
 }
 
 pub async fn finalize(stmt_id: u32) -> Result<()> {

@@ -4,58 +4,22 @@
 //!
 //! A transaction or savepoint can be begun lazily: it is registered at once, on the calling thread,
 //! and its BEGIN or SAVEPOINT runs just before the connection's next statement, in the same native
-//! call, which saves a round trip per transaction level.
+//! call (the session prologue runs it, see `transaction_state`), which saves a round trip per
+//! transaction level.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::connection::{execute_control, queue_writer, validate_identifier, Conn, CONNECTIONS};
+use crate::connection::{Conn, CONNECTIONS};
 use crate::errors::{codes, LibError, Result};
-use crate::registry::Registry;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Behaviour {
-    Deferred,
-    Immediate,
-    Exclusive,
-    ReadOnly,
-}
-
-impl Behaviour {
-    pub fn parse(text: &str) -> Result<Self> {
-        match text.to_ascii_lowercase().as_str() {
-            "deferred" => Ok(Behaviour::Deferred),
-            "immediate" => Ok(Behaviour::Immediate),
-            "exclusive" => Ok(Behaviour::Exclusive),
-            "read-only" | "readonly" | "read_only" => Ok(Behaviour::ReadOnly),
-            other => Err(LibError::invalid_argument(format!(
-                "transaction behaviour must be deferred, immediate, exclusive or read-only, not {other:?}"
-            ))),
-        }
-    }
-}
-
-pub struct Transaction {
-    pub conn_id: u32,
-    pub behaviour: Behaviour,
-    /// False while a lazily begun transaction waits for its first statement to run BEGIN.
-    started: AtomicBool,
-    /// Open savepoints, oldest first, each with whether its SAVEPOINT has run yet (a lazy one
-    /// runs just before the next statement).
-    savepoints: Mutex<Vec<(String, bool)>>,
-    /// The database's writer slot, held by a write transaction until it ends (dropped with it).
-    writer: Mutex<Option<tokio::sync::OwnedMutexGuard<()>>>,
-}
-
-pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
-    LazyLock::new(|| Registry::new("transaction"));
-
-/// Drops a transaction's registration (used when its connection closes).
-pub fn forget(tx_id: u32) {
-    let _ = TRANSACTIONS.remove(tx_id);
-}
+use crate::exec::execute_control;
+use crate::pragma::validate_identifier;
+use crate::session;
+pub use crate::transaction_state::Behaviour;
+use crate::transaction_state::{end_read_only, start, Transaction, TRANSACTIONS};
+use crate::writer::Work;
 
 /// Looks a transaction up and checks it belongs to `conn_id`; refusals change nothing.
 fn owned(conn_id: u32, tx_id: u32) -> Result<Arc<Transaction>> {
@@ -107,36 +71,6 @@ fn register(conn: &Conn, conn_id: u32, behaviour: Behaviour) -> Result<(u32, Arc
     Ok((id, TRANSACTIONS.get(id)?))
 }
 
-/// Runs BEGIN for a registered transaction: waits for the writer slot (write transactions of a
-/// file database), makes a read-only one `query_only`, then begins.
-async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
-    let behaviour = tx.behaviour;
-    let sql = match behaviour {
-        Behaviour::Deferred | Behaviour::ReadOnly => "BEGIN DEFERRED",
-        Behaviour::Immediate => "BEGIN IMMEDIATE",
-        Behaviour::Exclusive => "BEGIN EXCLUSIVE",
-    };
-    let writer = if matches!(behaviour, Behaviour::Immediate | Behaviour::Exclusive)
-        && conn.database.queues_writers()
-    {
-        Some(queue_writer(conn).await?)
-    } else {
-        None
-    };
-    // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
-    // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
-    if behaviour == Behaviour::ReadOnly {
-        execute_control(conn, "PRAGMA query_only = ON").await?;
-    }
-    if let Err(err) = execute_control(conn, sql).await {
-        end_read_only(conn, behaviour).await;
-        return Err(err);
-    }
-    *tx.writer.lock() = writer;
-    tx.started.store(true, Ordering::Release);
-    Ok(())
-}
-
 /// Begins a transaction now (BEGIN runs before this returns).
 pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
@@ -160,49 +94,6 @@ pub fn begin_lazy(conn_id: u32, behaviour: Behaviour) -> Result<Option<u32>> {
     };
     let (id, _) = register(&conn, conn_id, behaviour)?;
     Ok(Some(id))
-}
-
-/// Runs what lazily begun transactions and savepoints still owe the database (BEGIN, SAVEPOINT),
-/// before a statement. The caller holds the connection's operation lock.
-pub async fn flush_pending(conn: &Conn) -> Result<()> {
-    let Some(tx_id) = *conn.transaction.lock() else {
-        return Ok(());
-    };
-    let Ok(tx) = TRANSACTIONS.get(tx_id) else {
-        return Ok(());
-    };
-    if !tx.started.load(Ordering::Acquire) {
-        start(conn, &tx)
-            .await
-            .map_err(|e| e.context("the transaction could not begin"))?;
-    }
-    loop {
-        let next = tx
-            .savepoints
-            .lock()
-            .iter()
-            .find(|(_, done)| !done)
-            .map(|(name, _)| name.clone());
-        let Some(name) = next else {
-            return Ok(());
-        };
-        execute_control(conn, &format!("SAVEPOINT \"{name}\"")).await?;
-        if let Some(entry) = tx
-            .savepoints
-            .lock()
-            .iter_mut()
-            .find(|(n, done)| !done && *n == name)
-        {
-            entry.1 = true;
-        }
-    }
-}
-
-async fn end_read_only(conn: &Conn, behaviour: Behaviour) {
-    if behaviour == Behaviour::ReadOnly {
-        // Best effort: failing to lift query_only leaves the connection read-only, which is safe.
-        let _ = execute_control(conn, "PRAGMA query_only = OFF").await;
-    }
 }
 
 /// Forgets a finished transaction and frees its connection for the next one.
@@ -270,14 +161,17 @@ fn no_savepoint(tx_id: u32, name: &str) -> LibError {
 pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) -> Result<()> {
     validate_identifier("savepoint", &name)?;
     let tx = owned(conn_id, tx_id)?;
+    if op == SavepointOp::Create {
+        // Like a statement: what the transaction still owes runs first.
+        return session::with(conn_id, Work::Read, async |s| {
+            s.control(&format!("SAVEPOINT \"{name}\"")).await?;
+            tx.savepoints.lock().push((name, true));
+            Ok(())
+        })
+        .await;
+    }
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
-    if op == SavepointOp::Create {
-        flush_pending(&conn).await?;
-        execute_control(&conn, &format!("SAVEPOINT \"{name}\"")).await?;
-        tx.savepoints.lock().push((name, true));
-        return Ok(());
-    }
     let found = {
         let stack = tx.savepoints.lock();
         stack

@@ -2,21 +2,36 @@
 //! ownership, batches, cursors and interrupts, on real libSQL databases.
 
 use libsql::Value;
-use typeorm_libsql_native::connection::{self, ExecOptions, OpenConfig};
+use typeorm_libsql_native::connection;
 use typeorm_libsql_native::errors::codes;
+use typeorm_libsql_native::exec::ExecOptions;
+use typeorm_libsql_native::open::{OpenConfig, Target};
 use typeorm_libsql_native::transaction::{self, Behaviour, SavepointOp};
 use typeorm_libsql_native::values::{IntMode, Params};
-use typeorm_libsql_native::{batch, cursor, runtime, statement};
+use typeorm_libsql_native::{batch, close, cursor, query, runtime, statement};
 
-fn memory() -> OpenConfig {
+/// The configuration TypeScript would hand the core for `target` with default settings.
+fn config(target: Target) -> OpenConfig {
     OpenConfig {
-        url: ":memory:".into(),
-        ..Default::default()
+        target,
+        busy_timeout_ms: 5000,
+        statement_cache_size: 64,
     }
 }
 
+fn memory() -> OpenConfig {
+    config(Target::Memory)
+}
+
+fn file(path: String) -> OpenConfig {
+    config(Target::File {
+        path,
+        encryption_key: None,
+    })
+}
+
 async fn exec(conn: u32, sql: &str) -> typeorm_libsql_native::values::QueryResult {
-    connection::execute(conn, sql.into(), Params::None, ExecOptions::default())
+    query::execute(conn, sql.into(), Params::None, ExecOptions::default())
         .await
         .unwrap()
 }
@@ -25,7 +40,7 @@ async fn exec(conn: u32, sql: &str) -> typeorm_libsql_native::values::QueryResul
 async fn executes_and_closes() {
     let conn = connection::open(memory()).await.unwrap();
     exec(conn, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").await;
-    let inserted = connection::execute(
+    let inserted = query::execute(
         conn,
         "INSERT INTO t (v) VALUES (?), (?)".into(),
         Params::Positional(vec![Value::Text("a".into()), Value::Text("b".into())]),
@@ -41,8 +56,8 @@ async fn executes_and_closes() {
         rows.rows,
         vec![vec![Value::Text("a".into())], vec![Value::Text("b".into())]]
     );
-    connection::close(conn).await.unwrap();
-    let err = connection::execute(
+    close::close(conn).await.unwrap();
+    let err = query::execute(
         conn,
         "SELECT 1".into(),
         Params::None,
@@ -57,12 +72,7 @@ async fn executes_and_closes() {
 async fn transactions_are_owned_by_their_connection() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("own.db").to_string_lossy().into_owned();
-    let a = connection::open(OpenConfig {
-        url: path.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let a = connection::open(file(path.clone())).await.unwrap();
     let b = connection::connect_shared(a).unwrap();
     exec(a, "CREATE TABLE t (v)").await;
     let tx = transaction::begin(a, Behaviour::Immediate).await.unwrap();
@@ -89,8 +99,8 @@ async fn transactions_are_owned_by_their_connection() {
     assert_eq!(finished.code, codes::INVALID_HANDLE);
     let rows = exec(b, "SELECT v FROM t").await;
     assert_eq!(rows.rows, vec![vec![Value::Integer(1)]]);
-    connection::close(a).await.unwrap();
-    connection::close(b).await.unwrap();
+    close::close(a).await.unwrap();
+    close::close(b).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +118,7 @@ async fn failing_batch_leaves_nothing() {
     assert_eq!(err.raw_code, Some(2067));
     let rows = exec(conn, "SELECT count(*) FROM t").await;
     assert_eq!(rows.rows, vec![vec![Value::Integer(0)]]);
-    connection::close(conn).await.unwrap();
+    close::close(conn).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +140,7 @@ async fn prepared_statements_are_reused_and_freed() {
         .unwrap();
         assert_eq!(result.rows, vec![vec![Value::Integer(i * 2)]]);
     }
-    connection::close(conn).await.unwrap();
+    close::close(conn).await.unwrap();
     assert_eq!(
         statement::execute(stmt, Params::None, ExecOptions::default())
             .await
@@ -183,7 +193,7 @@ async fn cursors_page_and_check_integer_mode() {
     .await
     .unwrap();
     assert_eq!(page.rows, vec![vec![Value::Integer(9007199254740993)]]);
-    connection::close(conn).await.unwrap();
+    close::close(conn).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,7 +202,7 @@ async fn interrupt_stops_a_running_query_off_thread() {
     // As the Node layer does: the query blocks a blocking-pool thread, not an async worker.
     let running = tokio::task::spawn_blocking(move || {
         runtime::catch_panic(|| {
-            tokio::runtime::Handle::current().block_on(connection::execute(
+            tokio::runtime::Handle::current().block_on(query::execute(
                 conn,
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c".into(),
                 Params::None,
@@ -206,5 +216,5 @@ async fn interrupt_stops_a_running_query_off_thread() {
     assert_eq!(err.code, "SQLITE_INTERRUPT");
     let after = exec(conn, "SELECT 1").await;
     assert_eq!(after.rows, vec![vec![Value::Integer(1)]]);
-    connection::close(conn).await.unwrap();
+    close::close(conn).await.unwrap();
 }

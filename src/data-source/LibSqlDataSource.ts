@@ -3,23 +3,26 @@
  * registry and decides "SQLite family" from `options.type`, so the data source presents itself
  * to TypeORM as `type: "better-sqlite3"` (every SQLite code path in the query builders, schema
  * builder and migrations is taken) and then replaces the driver TypeORM built with a
- * `LibSqlDriver`. better-sqlite3 itself is never loaded. The options you passed stay available
- * as `libsqlOptions`, with secrets kept out of enumeration and logs.
+ * `LibSqlDriver` (how: src/typeorm/driverSwap.ts). better-sqlite3 itself is never loaded. The
+ * options you passed stay available as `libsqlOptions`, with secrets kept out of enumeration and
+ * logs.
  */
-import { DataSource } from "typeorm";
+import { CannotExecuteNotConnectedError, DataSource } from "typeorm";
 import type { DataSourceOptions } from "typeorm";
-import { QueryResultCacheFactory } from "typeorm/cache/QueryResultCacheFactory";
 import { LibSqlDriver } from "../driver/LibSqlDriver";
+import { poseAsBetterSqlite3, replaceDriver } from "../typeorm";
+import { LibSqlOptionsError } from "../options/errors";
+import { checkOptionNames } from "../options/names";
+import { describeValue } from "../options/values";
 import {
   LIBSQL_OPTION_KEYS,
   SECRET_OPTION_KEYS,
+  TYPEORM_OPTION_KEYS,
+  TYPEORM_OTHER_OPTION_KEYS,
   type LibSqlConnectionOptions,
   type LibSqlDataSourceOptions,
 } from "./LibSqlDataSourceOptions";
 import { describeDatabase } from "./resolveOptions";
-
-/** Stands in for the better-sqlite3 module so TypeORM's placeholder driver loads nothing. */
-const NO_BETTER_SQLITE3 = Object.freeze({ name: "typeorm-libsql" });
 
 function splitOptions(options: LibSqlDataSourceOptions): {
   typeorm: DataSourceOptions;
@@ -37,13 +40,31 @@ function splitOptions(options: LibSqlDataSourceOptions): {
   for (const key of SECRET_OPTION_KEYS) {
     if (key in libsql) Object.defineProperty(libsql, key, { enumerable: false });
   }
-  const typeorm = {
-    ...source,
-    type: "better-sqlite3",
-    database: describeDatabase(options),
-    driver: NO_BETTER_SQLITE3,
-  } as unknown as DataSourceOptions;
-  return { typeorm, libsql: libsql as LibSqlConnectionOptions };
+  return { typeorm: poseAsBetterSqlite3(source, describeDatabase(options)), libsql: libsql as LibSqlConnectionOptions };
+}
+
+/**
+ * What is wrong with the names of the options, if anything: a `type` (the data source is always
+ * libSQL), or a name that is neither a libSQL option nor one of TypeORM's common options.
+ */
+function optionNamesProblem(options: object): LibSqlOptionsError | undefined {
+  try {
+    const { type } = options as { type?: unknown };
+    if (type !== undefined) {
+      throw new LibSqlOptionsError(
+        "type",
+        `leave it out: a LibSqlDataSource is always libSQL (it tells TypeORM "better-sqlite3" itself, ` +
+          `so that TypeORM takes its SQLite code paths); got ${describeValue(type)}`,
+      );
+    }
+    const rest = { ...options } as Record<string, unknown>;
+    delete rest.type;
+    checkOptionNames(rest, [...LIBSQL_OPTION_KEYS, ...TYPEORM_OPTION_KEYS, ...TYPEORM_OTHER_OPTION_KEYS]);
+    return undefined;
+  } catch (error) {
+    if (error instanceof LibSqlOptionsError) return error;
+    throw error;
+  }
 }
 
 export class LibSqlDataSource extends DataSource {
@@ -52,14 +73,38 @@ export class LibSqlDataSource extends DataSource {
   /** The libSQL settings this data source was created with (secrets are not enumerable). */
   readonly libsqlOptions: LibSqlConnectionOptions;
 
+  /** A misnamed option, refused by `initialize()` (the constructor never throws on bad options). */
+  private readonly optionsProblem: LibSqlOptionsError | undefined;
+
   constructor(options: LibSqlDataSourceOptions) {
-    const { typeorm, libsql } = splitOptions(options ?? ({} as LibSqlDataSourceOptions));
+    const given = options ?? ({} as LibSqlDataSourceOptions);
+    const { typeorm, libsql } = splitOptions(given);
     super(typeorm);
-    delete (this.options as { driver?: unknown }).driver;
     this.libsqlOptions = libsql;
-    const driver = new LibSqlDriver(this, libsql);
-    Object.assign(this, { driver });
-    // The cache (if any) was built against TypeORM's placeholder driver.
-    if (this.options.cache) Object.assign(this, { queryResultCache: new QueryResultCacheFactory(this).create() });
+    this.optionsProblem = optionNamesProblem(given);
+    replaceDriver(this, () => new LibSqlDriver(this, libsql));
+  }
+
+  /** Refuses misnamed options (`LibSqlOptionsError`), then initialises as TypeORM does. */
+  async initialize(): Promise<this> {
+    if (this.optionsProblem) throw this.optionsProblem;
+    return super.initialize();
+  }
+
+  /**
+   * Closes every pooled connection (open transactions roll back). As with TypeORM's own drivers, a
+   * data source that is not initialised refuses with `CannotExecuteNotConnectedError`; after an
+   * earlier `destroy()` its message says so.
+   */
+  async destroy(): Promise<void> {
+    if (!this.isInitialized && this.driver.wasDestroyed) {
+      // The constructor takes the data source's name in TypeORM 0.3.x and nothing in 1.x.
+      const name = (this as { name?: string }).name;
+      const error = Reflect.construct(CannotExecuteNotConnectedError, [name]) as Error;
+      error.message =
+        "the data source has already been destroyed (destroy() was called twice); call initialize() to use it again";
+      throw error;
+    }
+    await super.destroy();
   }
 }

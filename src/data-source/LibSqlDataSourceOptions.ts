@@ -2,14 +2,17 @@
  * The options a `LibSqlDataSource` accepts: TypeORM's common data source options plus the libSQL
  * connection settings (local file, `:memory:`, remote server or embedded replica).
  */
-import type { BaseDataSourceOptions } from "typeorm/data-source/BaseDataSourceOptions";
+import type { BaseDataSourceOptions } from "../typeorm";
 import type { IntMode } from "../native";
 import type { LibSqlConnection } from "../native";
 
 /** SQLite journal modes accepted by `journalMode`. */
 export type LibSqlJournalMode = "WAL" | "DELETE" | "TRUNCATE" | "PERSIST" | "MEMORY" | "OFF";
 
-/** The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). */
+/**
+ * The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). A
+ * number with a unit carries it in its name; the older names without one remain as aliases.
+ */
 export interface LibSqlConnectionOptions {
   /**
    * Where the database lives: a bare path (`./data/app.db`), a `file:` URL, `:memory:`, or a
@@ -24,12 +27,16 @@ export interface LibSqlConnectionOptions {
   /** Embedded replica: the remote primary to sync from (`url` is then the local replica file). */
   readonly syncUrl?: string;
   /** Embedded replica: seconds between automatic syncs. */
+  readonly syncIntervalSeconds?: number;
+  /** Older name of `syncIntervalSeconds` (also seconds). Give one or the other. */
   readonly syncInterval?: number;
   /** Embedded replica: whether a connection sees its own writes before the next sync. */
   readonly readYourWrites?: boolean;
   /** Encryption-at-rest key for local files and replicas. Never logged. */
   readonly encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
+  readonly busyTimeoutMs?: number;
+  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
   readonly busyTimeout?: number;
   /**
    * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; a value
@@ -51,8 +58,12 @@ export interface LibSqlConnectionOptions {
    */
   readonly poolSize?: number;
   /** Milliseconds a query runner waits for a pooled connection before failing (default 30000). */
+  readonly acquireTimeoutMs?: number;
+  /** Older name of `acquireTimeoutMs` (also milliseconds). Give one or the other. */
   readonly acquireTimeout?: number;
   /** Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default. */
+  readonly queryTimeoutMs?: number;
+  /** Older name of `queryTimeoutMs` (also milliseconds). Give one or the other. */
   readonly queryTimeout?: number;
   /** Rows fetched per native call when streaming (default 256). */
   readonly streamBatchSize?: number;
@@ -60,9 +71,53 @@ export interface LibSqlConnectionOptions {
 
 /** Options of `new LibSqlDataSource(…)`. */
 export interface LibSqlDataSourceOptions extends Omit<BaseDataSourceOptions, "type">, LibSqlConnectionOptions {
-  /** Optional marker; the data source is always libSQL. */
-  readonly type?: "libsql";
+  /**
+   * Not accepted: a `LibSqlDataSource` is always libSQL (TypeORM itself is told "better-sqlite3",
+   * see the README). `initialize()` refuses any `type`, `"libsql"` included.
+   */
+  readonly type?: never;
 }
+
+/**
+ * TypeORM's common data source options (`BaseDataSourceOptions` of TypeORM 1.x, without `type`),
+ * which a `LibSqlDataSource` passes on to TypeORM. `npm run typecheck` fails if TypeORM adds one.
+ */
+export const TYPEORM_OPTION_KEYS = [
+  "entities",
+  "subscribers",
+  "isolationLevel",
+  "migrations",
+  "migrationsTableName",
+  "migrationsTransactionMode",
+  "metadataTableName",
+  "namingStrategy",
+  "logging",
+  "logger",
+  "maxQueryExecutionTime",
+  "poolSize",
+  "synchronize",
+  "migrationsRun",
+  "dropSchema",
+  "entityPrefix",
+  "entitySkipConstructor",
+  "extra",
+  "relationLoadStrategy",
+  "typename",
+  "cache",
+  "isolateWhereStatements",
+  "invalidWhereValuesBehavior",
+] as const satisfies readonly Exclude<keyof BaseDataSourceOptions, "type">[];
+
+type MissingTypeOrmOption = Exclude<keyof BaseDataSourceOptions, "type" | (typeof TYPEORM_OPTION_KEYS)[number]>;
+/** Compiles only while every TypeORM option is listed above. */
+const everyTypeOrmOptionListed: [MissingTypeOrmOption] extends [never] ? true : MissingTypeOrmOption = true;
+void everyTypeOrmOptionListed;
+
+/**
+ * Further option names TypeORM itself may put on a data source's options: `name` (TypeORM 0.3.x)
+ * and `baseDirectory` (set by its options reader for configuration files).
+ */
+export const TYPEORM_OTHER_OPTION_KEYS = ["name", "baseDirectory"] as const;
 
 /** Keys of `LibSqlConnectionOptions` (kept apart from TypeORM's own options). */
 export const LIBSQL_OPTION_KEYS = [
@@ -70,9 +125,11 @@ export const LIBSQL_OPTION_KEYS = [
   "database",
   "authToken",
   "syncUrl",
+  "syncIntervalSeconds",
   "syncInterval",
   "readYourWrites",
   "encryptionKey",
+  "busyTimeoutMs",
   "busyTimeout",
   "intMode",
   "statementCacheSize",
@@ -80,7 +137,9 @@ export const LIBSQL_OPTION_KEYS = [
   "journalMode",
   "foreignKeys",
   "poolSize",
+  "acquireTimeoutMs",
   "acquireTimeout",
+  "queryTimeoutMs",
   "queryTimeout",
   "streamBatchSize",
 ] as const satisfies readonly (keyof LibSqlConnectionOptions)[];

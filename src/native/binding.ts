@@ -1,154 +1,41 @@
 /**
  * The raw native addon: locates and loads `typeorm-libsql.node` (built from `native/` by
- * `npm install`) and describes its exports. Ids are plain numbers; errors come back with an
+ * `npm install`) and names its types. Every type here is taken from `generated.ts`, the
+ * declarations napi-rs generates from the `#[napi]` exports, so a change on either side that the
+ * other does not follow fails the typecheck. Ids are plain numbers; errors come back with an
  * encoded message that `errors.ts` turns into a `LibSqlError`. Prefer the classes in
- * `connection.ts`, which wrap every call.
+ * `connection.ts`, which wrap every call; the raw binding is internal.
  */
-import * as fs from "fs";
-import * as path from "path";
+import { loadNativeAddon } from "./loader";
+import type * as Addon from "./generated";
 
-export type SqlValue = null | undefined | boolean | number | bigint | string | Uint8Array | ArrayBuffer;
-export type Params = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
-export type IntMode = "number" | "bigint" | "string";
-export type RowMode = "array" | "object";
-export type TransactionBehaviour = "deferred" | "immediate" | "exclusive" | "read-only";
+/** The addon's exports, exactly as declared by the generated file. */
+export type NativeBinding = typeof Addon;
 
-export interface RawOpenOptions {
-  url: string;
-  authToken?: string;
-  syncUrl?: string;
-  /** Milliseconds between automatic syncs of an embedded replica. */
-  syncIntervalMs?: number;
-  readYourWrites?: boolean;
-  encryptionKey?: string;
-  busyTimeout?: number;
-  statementCacheSize?: number;
-}
+/** A value that can be bound to a statement parameter. */
+export type SqlValue = Addon.SqlValue;
+/** Statement parameters: an array (positional) or an object (named). */
+export type Params = NonNullable<Parameters<NativeBinding["execute"]>[2]>;
+/** How SQLite integers come back: as numbers (refusing unsafe ones), BigInts or strings. */
+export type IntMode = NonNullable<Addon.QueryOptions["intMode"]>;
+export type RowMode = NonNullable<Addon.QueryOptions["rowMode"]>;
+export type TransactionBehaviour = NonNullable<Parameters<NativeBinding["begin"]>[1]>;
 
-export interface RawQueryOptions {
-  intMode?: IntMode;
-  rowMode?: RowMode;
-  /** Rows converted with the result; the rest wait for `takeRows` (0 or absent: all at once). */
-  pageRows?: number;
-}
-
-export interface RawResult {
-  columns: string[];
-  columnTypes: (string | null)[];
-  rows: unknown[];
-  rowsAffected: number;
-  lastInsertRowid: number | bigint | string | null;
-  /** Present when rows beyond the first page wait natively for `takeRows`. */
-  more?: number;
-}
-
-export interface RawPage {
-  rows: unknown[];
-  done: boolean;
-}
-
-export interface RawStatementInfo {
-  columns: string[];
-  columnTypes: (string | null | undefined)[];
-  parameterCount: number;
-  parameterNames: (string | null | undefined)[];
-}
-
-export interface RawConnectionInfo {
-  mode: "memory" | "local" | "remote" | "replica";
-  lastInsertRowid: number | bigint;
-  changes: number;
-  totalChanges: number;
-  autocommit: boolean;
-  transactionId?: number | null;
-}
-
-export interface RawSyncResult {
-  frameNo?: number | null;
-  framesSynced: number;
-}
-
-export interface RawStats {
-  connections: number;
-  statements: number;
-  transactions: number;
-  cursors: number;
-}
-
-export interface NativeBinding {
-  open(options: RawOpenOptions): Promise<number>;
-  connectShared(connId: number): number;
-  close(connId: number): Promise<void>;
-  execute(connId: number, sql: string, params?: Params | null, options?: RawQueryOptions | null): Promise<RawResult>;
-  batch(
-    connId: number,
-    statements: { sql: string; params?: Params | null }[],
-    transactional: boolean,
-    options?: RawQueryOptions | null,
-  ): Promise<RawResult[]>;
-  executeScript(connId: number, sql: string, transactional?: boolean | null): Promise<void>;
-  prepare(connId: number, sql: string): Promise<number>;
-  statementInfo(stmtId: number): RawStatementInfo;
-  executeStatement(stmtId: number, params?: Params | null, options?: RawQueryOptions | null): Promise<RawResult>;
-  finalize(stmtId: number): Promise<void>;
-  begin(connId: number, behaviour?: TransactionBehaviour | null): Promise<number>;
-  beginLazy(connId: number, behaviour?: TransactionBehaviour | null): number | null;
-  savepointLazy(connId: number, txId: number, name: string): boolean;
-  commit(connId: number, txId: number): Promise<void>;
-  rollback(connId: number, txId: number): Promise<void>;
-  savepoint(connId: number, txId: number, name: string): Promise<void>;
-  releaseSavepoint(connId: number, txId: number, name: string): Promise<void>;
-  rollbackToSavepoint(connId: number, txId: number, name: string, release?: boolean | null): Promise<void>;
-  takeRows(pageId: number, maxRows: number): RawPage;
-  dropRows(pageId: number): void;
-  currentTransaction(connId: number): number | null;
-  savepoints(connId: number, txId: number): string[];
-  openCursor(connId: number, sql: string, params?: Params | null): Promise<number>;
-  cursorColumns(cursorId: number): string[];
-  fetch(cursorId: number, maxRows: number, options?: RawQueryOptions | null): Promise<RawPage>;
-  closeCursor(cursorId: number): Promise<void>;
-  connectionInfo(connId: number): RawConnectionInfo;
-  busyTimeout(connId: number, ms: number): Promise<void>;
-  reset(connId: number): Promise<void>;
-  interrupt(connId: number): void;
-  pragma(
-    connId: number,
-    name: string,
-    value?: string | number | null,
-    options?: RawQueryOptions | null,
-  ): Promise<RawResult>;
-  loadExtension(connId: number, path: string, entryPoint?: string | null): Promise<void>;
-  sync(connId: number): Promise<RawSyncResult>;
-  syncUntil(connId: number, frameNo: number): Promise<RawSyncResult>;
-  flushReplicator(connId: number): Promise<number | null>;
-  replicationIndex(connId: number): Promise<number | null>;
-  maxWriteReplicationIndex(connId: number): number | null;
-  stats(): RawStats;
-  versions(): string[];
-}
-
-const ADDON_FILE = "typeorm-libsql.node";
-
-function locate(): string {
-  const override = process.env.TYPEORM_LIBSQL_NATIVE;
-  if (override) return override;
-  // src/native (ts-node) and dist/src/native (compiled) both sit below the package root.
-  for (const up of ["../..", "../../.."]) {
-    const candidate = path.resolve(__dirname, up, "native", ADDON_FILE);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error(
-    `typeorm-libsql: the native addon ${ADDON_FILE} was not found; run "npm install" (or "npm run build:native") to build it from native/`,
-  );
-}
+/** What the native core opens: already classified and validated (see `src/options`). */
+export type NativeOpenConfig = Addon.OpenConfig;
+export type NativeOpenTarget = Addon.OpenTarget;
+export type RawQueryOptions = Addon.QueryOptions;
+export type RawResult = Addon.QueryResult;
+export type RawPage = Addon.RowsPage;
+export type RawStatementInfo = Addon.StatementInfo;
+export type RawConnectionInfo = Addon.ConnectionInfo;
+export type RawSyncResult = Addon.SyncResult;
+export type RawStats = Addon.Stats;
 
 let loaded: NativeBinding | undefined;
 
-/** The native addon, loaded on first use. */
+/** The native addon, loaded on first use (see `loader.ts` for where it is looked for). */
 export function binding(): NativeBinding {
-  if (!loaded) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(locate()) as NativeBinding;
-  }
+  if (!loaded) loaded = loadNativeAddon<NativeBinding>().addon;
   return loaded;
 }

@@ -3,12 +3,15 @@
  * handles it hands out. Every method is a thin wrapper over one native call; the database work
  * runs off the JavaScript thread and every failure is a `LibSqlError`.
  */
+import { classifyLocation, intModeOption, resolveOpen } from "../options/open";
+import { checkOptionNames } from "../options/names";
+import { integerOption } from "../options/values";
 import {
   binding,
   IntMode,
+  NativeOpenConfig,
   Params,
   RawConnectionInfo,
-  RawOpenOptions,
   RawQueryOptions,
   RawResult,
   RawStatementInfo,
@@ -47,10 +50,51 @@ async function collect(result: RawResult): Promise<RawResult> {
   }
 }
 
-export interface OpenOptions extends RawOpenOptions {
+/** What `LibSqlConnection.open` takes. A number with a unit carries it in its name. */
+export interface OpenOptions {
+  /** A path, a `file:` URL, `:memory:`, or a remote URL (`libsql://`, `https://`, `http://`, `ws(s)://`). */
+  url: string;
+  /** Token for a remote database or the primary of an embedded replica. */
+  authToken?: string;
+  /** Makes `url` (a local file) an embedded replica of this remote primary. */
+  syncUrl?: string;
+  /** Milliseconds between automatic syncs of an embedded replica. */
+  syncIntervalMs?: number;
+  /** Embedded replica: whether a connection sees its own writes before the next sync. */
+  readYourWrites?: boolean;
+  /** Encryption at rest for local files and replicas. */
+  encryptionKey?: string;
+  /** Milliseconds a connection waits for a lock before `SQLITE_BUSY` (default 5000; local only). */
+  busyTimeoutMs?: number;
+  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
+  busyTimeout?: number;
+  /** Prepared statements cached per connection (default 64; 0 turns the cache off). */
+  statementCacheSize?: number;
   /** Default integer mode for this connection's results (per-call options override it). */
   intMode?: IntMode;
 }
+
+/** The names `LibSqlConnection.open` takes; any other is refused. */
+const OPEN_OPTION_KEYS = [
+  "url",
+  "authToken",
+  "syncUrl",
+  "syncIntervalMs",
+  "readYourWrites",
+  "encryptionKey",
+  "busyTimeoutMs",
+  "busyTimeout",
+  "statementCacheSize",
+  "intMode",
+] as const satisfies readonly (keyof OpenOptions)[];
+
+type MissingOpenOption = Exclude<keyof OpenOptions, (typeof OPEN_OPTION_KEYS)[number]>;
+/** Compiles only while every option of `OpenOptions` is listed above. */
+const everyOpenOptionListed: [MissingOpenOption] extends [never] ? true : MissingOpenOption = true;
+void everyOpenOptionListed;
+
+/** Older name of `OpenOptions` without `intMode`. */
+export type RawOpenOptions = Omit<OpenOptions, "intMode">;
 
 export interface QueryOptions {
   intMode?: IntMode;
@@ -81,10 +125,30 @@ export class LibSqlConnection {
     private readonly intMode: IntMode,
   ) {}
 
-  /** Opens a database (local file, `:memory:`, remote, or embedded replica) and one connection. */
+  /**
+   * Opens a database (local file, `:memory:`, remote, or embedded replica) and one connection.
+   * Invalid options are refused with a `LibSqlOptionsError` (a `LibSqlError` naming the option).
+   */
   static async open(options: OpenOptions): Promise<LibSqlConnection> {
-    const { intMode = "number", ...raw } = options;
-    const id = await wrapAsync(() => binding().open(raw));
+    checkOptionNames(options ?? {}, OPEN_OPTION_KEYS);
+    const target = classifyLocation("url", options.url);
+    const syncIntervalMs = integerOption("syncIntervalMs", options.syncIntervalMs, 1);
+    const { config } = resolveOpen(
+      target,
+      "url",
+      options,
+      syncIntervalMs === undefined ? undefined : { key: "syncIntervalMs", value: syncIntervalMs },
+    );
+    return LibSqlConnection.openConfigured(config, intModeOption(options.intMode));
+  }
+
+  /**
+   * Opens a connection from a configuration already validated by `src/options` (the data source
+   * resolves its options once and opens with this). Not part of the public API.
+   * @internal
+   */
+  static async openConfigured(config: NativeOpenConfig, intMode: IntMode): Promise<LibSqlConnection> {
+    const id = await wrapAsync(() => binding().open(config));
     return new LibSqlConnection(id, intMode);
   }
 
@@ -127,7 +191,7 @@ export class LibSqlConnection {
     statements: BatchItem[],
     options: QueryOptions & { transactional?: boolean } = {},
   ): Promise<Result<ObjectRow>[]> {
-    const items = statements.map((s) => ({ sql: s.sql, params: s.params ?? null }));
+    const items = statements.map((s) => ({ sql: s.sql, params: s.params }));
     const results = await wrapAsync(() =>
       binding().batch(this.id, items, options.transactional ?? true, this.opts(options, "object")),
     );
@@ -212,11 +276,11 @@ export class LibSqlConnection {
   }
 
   async flushReplicator(): Promise<number | null> {
-    return wrapAsync(() => binding().flushReplicator(this.id));
+    return (await wrapAsync(() => binding().flushReplicator(this.id))) ?? null;
   }
 
   async replicationIndex(): Promise<number | null> {
-    return wrapAsync(() => binding().replicationIndex(this.id));
+    return (await wrapAsync(() => binding().replicationIndex(this.id))) ?? null;
   }
 
   maxWriteReplicationIndex(): number | null {

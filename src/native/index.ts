@@ -13,6 +13,6 @@ export type {
   RawConnectionInfo,
   RawSyncResult,
   RawStatementInfo,
-  RawOpenOptions,
+  NativeOpenConfig,
 } from "./binding";
 export { binding as nativeBinding } from "./binding";

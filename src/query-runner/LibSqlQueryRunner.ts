@@ -1,8 +1,9 @@
 /**
- * The query runner of the libSQL driver. Unlike TypeORM's SQLite runners (one shared runner on
- * one connection), every runner is independent: single statements borrow a pooled connection,
- * a runner in a transaction holds its own connection (BEGIN IMMEDIATE, so writers queue on the
- * busy timeout rather than fail), nested transactions become savepoints, and `stream()` reads
+ * The query runner of the libSQL driver: TypeORM's `QueryRunner` role. Unlike TypeORM's SQLite
+ * runners (one shared runner on one connection), every runner is independent; which pooled
+ * connection it uses, and when it gives it back, is its `ConnectionLease`. A transaction begins
+ * with BEGIN IMMEDIATE (so writers queue on the busy timeout rather than fail), lazily: BEGIN
+ * travels with the first statement. Nested transactions become savepoints, and `stream()` reads
  * through a native cursor. Failures are `QueryFailedError`s whose `driverError` is a `LibSqlError`.
  */
 import {
@@ -15,43 +16,55 @@ import {
   TransactionNotStartedError,
   TypeORMError,
 } from "typeorm";
-import { Query } from "typeorm/driver/Query";
-import type { IsolationLevel } from "typeorm/driver/types/IsolationLevel";
-import type { ReadStream } from "typeorm/platform/PlatformTools";
-import { AbstractSqliteQueryRunner } from "typeorm/driver/sqlite-abstract/AbstractSqliteQueryRunner";
-import { Broadcaster } from "typeorm/subscriber/Broadcaster";
-import { BroadcasterResult } from "typeorm/subscriber/BroadcasterResult";
+import type { ReadStream } from "fs";
 import type { LibSqlConnection, LibSqlTransaction, ObjectRow, Result } from "../native";
 import type { LibSqlDriver } from "../driver/LibSqlDriver";
-import { bindDataSource, dataSourceOf } from "../driver/compat";
-import type { LeaseMode } from "../driver/LibSqlConnectionPool";
+import {
+  AbstractSqliteQueryRunner,
+  bindDataSource,
+  Broadcaster,
+  BroadcasterResult,
+  dataSourceOf,
+  type IsolationLevel,
+  Query,
+} from "../typeorm";
+import { checkIsolationLevel } from "../driver/isolationLevels";
+import { ConnectionLease, type StreamCursor } from "./ConnectionLease";
 import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
 import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
 import type { VectorIndexInfo } from "../vector/schema";
+
+/**
+ * A foreign key always references a table of its own database file, but SQLite reports the bare
+ * name ("author"). In an attached file, name it as the entity metadata does ("<schema>.author"),
+ * so that synchronize does not take it for a different key and rebuild the table every time
+ * (TypeORM's better-sqlite3 driver does).
+ */
+function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
+  for (const table of tables) {
+    const dot = table.name.indexOf(".");
+    if (dot < 0) continue;
+    const schema = table.name.slice(0, dot);
+    for (const foreignKey of table.foreignKeys) {
+      if (!foreignKey.referencedTableName.includes(".")) {
+        foreignKey.referencedTableName = `${schema}.${foreignKey.referencedTableName}`;
+      }
+    }
+  }
+}
 
 /** Savepoint names of nested transactions: typeorm_1, typeorm_2, … (as TypeORM's SQLite runners). */
 function savepointName(depth: number): string {
   return `typeorm_${depth}`;
 }
 
-function autocommit(connection: LibSqlConnection): boolean {
-  try {
-    return connection.isClosed || connection.info().autocommit;
-  } catch {
-    return true;
-  }
-}
-
 export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   declare driver: LibSqlDriver;
 
-  /** The connection this runner holds exclusively (transaction, session change or `connect()`). */
-  private held: LibSqlConnection | undefined;
-  private holding: Promise<LibSqlConnection> | undefined;
-  private heldByConnect = false;
-  private sessionChanged = false;
-  private openStreams = 0;
+  /** The pooled connection this runner uses, and what keeps it. */
+  private readonly lease: ConnectionLease;
+  /** The open native transaction (savepoints are nested inside it). */
   private transaction: LibSqlTransaction | undefined;
   /** Vector indexes seen by `loadTables`, so that rebuilding a table recreates them faithfully. */
   private readonly vectorIndexes = new Map<string, VectorIndexInfo>();
@@ -61,13 +74,13 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     this.driver = driver;
     bindDataSource(this, dataSourceOf(driver));
     this.broadcaster = new Broadcaster(this);
+    this.lease = new ConnectionLease(driver, this);
   }
 
   /** Holds a pooled connection for this runner until `release()` and returns it. */
   async connect(): Promise<LibSqlConnection> {
     this.assertNotReleased();
-    this.heldByConnect = true;
-    return this.hold();
+    return this.lease.keepUntilReleased();
   }
 
   /** Rolls back an open transaction and gives the held connection back to the pool. */
@@ -83,38 +96,31 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     }
     this.isTransactionActive = false;
     this.transactionDepth = 0;
-    this.heldByConnect = false;
-    const pending = this.holding;
-    if (pending) await pending.catch(() => undefined);
-    if (this.openStreams === 0) await this.letGo();
+    await this.lease.end();
   }
 
   async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
     this.assertNotReleased();
-    const level = isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel;
-    if (level !== undefined && level !== "SERIALIZABLE") {
-      throw new TypeORMError(
-        `typeorm-libsql: isolation level "${level}" is not supported; libSQL (SQLite) transactions are always SERIALIZABLE`,
-      );
-    }
+    // Every accepted level runs as SQLite's serializable transaction (see isolationLevels.ts).
+    checkIsolationLevel(isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const wasActive = this.isTransactionActive;
     this.isTransactionActive = true;
     try {
       await this.broadcaster.broadcast("BeforeTransactionStart");
       if (this.transactionDepth === 0) {
-        const connection = await this.hold();
+        const connection = await this.lease.acquireExclusive();
         // Lazy: BEGIN travels with the transaction's first statement (one round trip fewer).
-        this.transaction = await this.native("BEGIN IMMEDIATE TRANSACTION", () =>
+        this.transaction = await this.runControlStatement("BEGIN IMMEDIATE TRANSACTION", () =>
           connection.begin("immediate", { lazy: true }),
         );
       } else {
         const transaction = this.requireTransaction();
         const name = savepointName(this.transactionDepth);
-        await this.native(`SAVEPOINT ${name}`, () => transaction.savepoint(name, { lazy: true }));
+        await this.runControlStatement(`SAVEPOINT ${name}`, () => transaction.savepoint(name, { lazy: true }));
       }
     } catch (error) {
       this.isTransactionActive = wasActive;
-      if (!wasActive) await this.letGoIfIdle();
+      if (!wasActive) await this.lease.returnIfUnneeded();
       throw error;
     }
     this.transactionDepth += 1;
@@ -127,14 +133,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.native(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepoint(name));
+      await this.runControlStatement(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepoint(name));
       this.transactionDepth -= 1;
     } else {
       // A failed COMMIT (a busy database, a deferred constraint) leaves the transaction open
       // for the caller's rollback.
-      await this.native("COMMIT", () => transaction.commit());
+      await this.runControlStatement("COMMIT", () => transaction.commit());
       this.endTransaction();
-      await this.letGoIfIdle();
+      await this.lease.returnIfUnneeded();
     }
     await this.broadcaster.broadcast("AfterTransactionCommit");
   }
@@ -145,16 +151,16 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.native([`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`], () =>
+      await this.runControlStatement([`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`], () =>
         transaction.rollbackToSavepoint(name, { release: true }),
       );
       this.transactionDepth -= 1;
     } else {
       try {
-        await this.native("ROLLBACK", () => transaction.rollback());
+        await this.runControlStatement("ROLLBACK", () => transaction.rollback());
       } finally {
         this.endTransaction();
-        await this.letGoIfIdle();
+        await this.lease.returnIfUnneeded();
       }
     }
     await this.broadcaster.broadcast("AfterTransactionRollback");
@@ -178,8 +184,8 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const broadcasterResult = new BroadcasterResult();
     const started = Date.now();
     try {
-      const raw = await this.onConnection(changesSession(head), (connection) =>
-        this.withTimeout(connection, () => connection.query<ObjectRow>(query, values)),
+      const raw = await this.lease.run(changesSession(head), (connection) =>
+        this.withQueryTimeout(connection, () => connection.query<ObjectRow>(query, values)),
       );
       const elapsed = Date.now() - started;
       const maxQueryExecutionTime = this.owner.options.maxQueryExecutionTime;
@@ -188,9 +194,9 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       this.broadcaster.broadcastAfterQueryEvent(broadcasterResult, query, values, true, elapsed, result.raw, undefined);
       return useStructuredResult ? result : result.raw;
     } catch (error) {
-      logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
+      const failure = this.queryFailed(query, values, error);
       this.broadcaster.broadcastAfterQueryEvent(broadcasterResult, query, values, false, undefined, undefined, error);
-      throw new QueryFailedError(query, values, error instanceof Error ? error : new Error(String(error)));
+      throw failure;
     } finally {
       await broadcasterResult.wait();
     }
@@ -209,32 +215,15 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     this.assertNotReleased();
     const values = normaliseParameters(parameters);
     this.owner.logger.logQuery(query, values, this);
-    const pool = this.driver.requirePool();
-    const own = !this.held && !this.holding && !this.isTransactionActive;
-    const mode: LeaseMode = this.driver.resolvedOptions?.kind === "memory" ? "shared" : "exclusive";
-    let connection: LibSqlConnection;
+    const opening = this.lease.openCursor(query, values);
+    let opened: StreamCursor;
     try {
-      connection = own ? await pool.acquire(mode) : await this.hold();
+      opened = await opening;
     } catch (error) {
-      this.owner.logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
-      throw new QueryFailedError(query, values, error instanceof Error ? error : new Error(String(error)));
+      throw this.queryFailed(query, values, error);
     }
-    let cursor;
-    try {
-      cursor = await connection.openCursor(query, values);
-    } catch (error) {
-      if (own) await pool.release(connection, mode);
-      this.owner.logger.logQueryError(error instanceof Error ? error : String(error), query, values, this);
-      throw new QueryFailedError(query, values, error instanceof Error ? error : new Error(String(error)));
-    }
-    this.openStreams += 1;
-    const openCursor = cursor;
-    const stream = new LibSqlCursorStream(cursor, this.driver.resolvedOptions?.streamBatchSize ?? 256, async () => {
-      await openCursor.close().catch(() => undefined);
-      this.openStreams -= 1;
-      if (own) await pool.release(connection, mode);
-      else if (this.isReleased && this.openStreams === 0) await this.letGo();
-    });
+    const batchSize = this.driver.resolvedOptions?.streamBatchSize ?? 256;
+    const stream = new LibSqlCursorStream(opened.cursor, batchSize, opened.close);
     let failure: Error | undefined;
     stream.once("error", (error: Error) => {
       failure = error;
@@ -249,16 +238,15 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   /** Migrations run with foreign keys off on a connection the runner keeps until released. */
   async beforeMigration(): Promise<void> {
     this.assertNotReleased();
-    const connection = await this.hold();
-    this.sessionChanged = true;
-    await this.native("PRAGMA foreign_keys = OFF", () => connection.pragma("foreign_keys", "OFF"));
+    const connection = await this.lease.acquireForSessionChange();
+    await this.runControlStatement("PRAGMA foreign_keys = OFF", () => connection.pragma("foreign_keys", "OFF"));
   }
 
   async afterMigration(): Promise<void> {
-    if (!this.held) return;
-    const connection = this.held;
+    const connection = this.lease.heldConnection;
+    if (!connection) return;
     const value = this.driver.resolvedOptions?.foreignKeys === false ? "OFF" : "ON";
-    await this.native(`PRAGMA foreign_keys = ${value}`, () => connection.pragma("foreign_keys", value));
+    await this.runControlStatement(`PRAGMA foreign_keys = ${value}`, () => connection.pragma("foreign_keys", value));
   }
 
   /** Drops vector indexes first: their shadow tables cannot be dropped on their own. */
@@ -269,6 +257,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   protected async loadTables(tableNames?: string[]): Promise<Table[]> {
     const tables = await super.loadTables(tableNames);
+    qualifyForeignKeysInDatabaseFiles(tables);
     for (const [name, info] of await findVectorIndexes(tables, (sql) => this.query(sql))) {
       this.vectorIndexes.set(name, info);
     }
@@ -303,70 +292,9 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     this.transactionDepth = 0;
   }
 
-  /** Leases a connection exclusively for this runner (once; later calls return the same one). */
-  private hold(): Promise<LibSqlConnection> {
-    if (this.held) return Promise.resolve(this.held);
-    if (!this.holding) {
-      this.holding = this.driver
-        .requirePool()
-        .acquire("exclusive")
-        .then(
-          (connection) => {
-            this.held = connection;
-            this.holding = undefined;
-            return connection;
-          },
-          (error: unknown) => {
-            this.holding = undefined;
-            throw error;
-          },
-        );
-    }
-    return this.holding;
-  }
-
-  /** Gives the held connection back unless something still needs it. */
-  private async letGoIfIdle(): Promise<void> {
-    if (this.heldByConnect || this.sessionChanged || this.isTransactionActive || this.openStreams > 0) return;
-    await this.letGo();
-  }
-
-  private async letGo(): Promise<void> {
-    const connection = this.held;
-    if (!connection) return;
-    this.held = undefined;
-    const sessionChanged = this.sessionChanged;
-    this.sessionChanged = false;
-    await this.driver.pool?.release(connection, "exclusive", sessionChanged);
-  }
-
-  /**
-   * Runs `work` on the held connection, or on a shared lease for a single autocommit statement.
-   * A statement that leaves a transaction open or changes the session keeps its connection.
-   */
-  private async onConnection<T>(session: boolean, work: (connection: LibSqlConnection) => Promise<T>): Promise<T> {
-    if (this.held || this.holding || this.isTransactionActive || session) {
-      const connection = await this.hold();
-      if (session) this.sessionChanged = true;
-      return work(connection);
-    }
-    const pool = this.driver.requirePool();
-    const connection = await pool.acquire("shared");
-    try {
-      return await work(connection);
-    } finally {
-      if (!autocommit(connection) && !this.held && !this.isReleased) {
-        pool.claim(connection);
-        this.held = connection;
-        this.sessionChanged = true;
-      } else {
-        await pool.release(connection, "shared");
-      }
-    }
-  }
-
-  private async withTimeout<T>(connection: LibSqlConnection, work: () => Promise<T>): Promise<T> {
-    const timeout = this.driver.resolvedOptions?.queryTimeout;
+  /** Interrupts the statement if it runs past the `queryTimeout` option. */
+  private async withQueryTimeout<T>(connection: LibSqlConnection, work: () => Promise<T>): Promise<T> {
+    const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
     if (!timeout) return work();
     const timer = setTimeout(() => {
       try {
@@ -382,19 +310,25 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     }
   }
 
-  /** Runs a native transaction call, logging it as the statement it stands for. */
-  /** Runs one native call for the control statement(s) named, logging each of them. */
-  private async native<T>(statements: string | readonly string[], work: () => Promise<T>): Promise<T> {
-    const logger = this.owner.logger;
+  /**
+   * Runs one native call standing for the control statement(s) named (BEGIN, SAVEPOINT, COMMIT,
+   * a pragma …): each is logged as a query, and a failure as the statements joined by "; ".
+   */
+  private async runControlStatement<T>(statements: string | readonly string[], work: () => Promise<T>): Promise<T> {
     const list = typeof statements === "string" ? [statements] : statements;
-    for (const sql of list) logger.logQuery(sql, [], this);
+    for (const sql of list) this.owner.logger.logQuery(sql, [], this);
     const statement = list.join("; ");
     try {
       return await work();
     } catch (error) {
-      logger.logQueryError(error instanceof Error ? error : String(error), statement, [], this);
-      throw new QueryFailedError(statement, [], error instanceof Error ? error : new Error(String(error)));
+      throw this.queryFailed(statement, [], error);
     }
+  }
+
+  /** The one way this runner fails a statement: log the error, and wrap it as TypeORM does. */
+  private queryFailed(query: string, parameters: unknown[], error: unknown): QueryFailedError {
+    this.owner.logger.logQueryError(error instanceof Error ? error : String(error), query, parameters, this);
+    return new QueryFailedError(query, parameters, error instanceof Error ? error : new Error(String(error)));
   }
 
   private toQueryResult(raw: Result<ObjectRow>, head: string): QueryResult {

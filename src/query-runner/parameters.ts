@@ -1,10 +1,10 @@
 /**
  * Parameter and statement helpers for the query runner: values are converted the way TypeORM's
- * SQLite drivers expect (booleans as 1/0, dates as UTC datetime strings) before they reach the
- * native core, which refuses NaN rather than store it as NULL; statements are classified by their
- * leading keyword.
+ * SQLite drivers expect (dates as UTC datetime strings) before they reach the native core, which
+ * binds the rest (booleans as 1/0) and refuses NaN rather than store it as NULL; statements are
+ * classified by their leading keyword.
  */
-import { DateUtils } from "typeorm/util/DateUtils";
+import { DateUtils } from "../typeorm";
 import type { SqlValue } from "../native";
 
 /** Converts one bound value; anything the native core cannot bind is passed on for it to reject. */
@@ -12,7 +12,6 @@ export function normaliseParameter(value: unknown): SqlValue {
   if (value === undefined || value === null) return null;
   switch (typeof value) {
     case "boolean":
-      return value ? 1 : 0;
     case "number":
     case "string":
     case "bigint":

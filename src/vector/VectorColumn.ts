@@ -3,8 +3,7 @@
  * TypeORM's `ColumnType` union has no vector types, so the plain `@Column` spelling needs a cast
  * in TypeScript; this decorator does not.
  */
-import { Column, type ColumnOptions } from "typeorm";
-import type { ColumnType } from "typeorm/driver/types/ColumnTypes";
+import { Column, type ColumnOptions, type ColumnType } from "typeorm";
 import { LibSqlError } from "../native";
 import type { VectorColumnType } from "./columnTypes";
 

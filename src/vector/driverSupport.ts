@@ -3,9 +3,8 @@
  * (with their dimension count as the length), writes them as `F32_BLOB(n)` in DDL, and converts
  * values to and from libSQL's bytes. `LibSqlDriver` calls these; all the logic lives here.
  */
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import type { ColumnType } from "typeorm/driver/types/ColumnTypes";
-import { ApplyValueTransformers } from "typeorm/util/ApplyValueTransformers";
+import type { ColumnType } from "typeorm";
+import { ApplyValueTransformers, type ColumnMetadata } from "../typeorm";
 import { dimensionsOf, VECTOR_COLUMN_TYPES, vectorKindOf } from "./columnTypes";
 import { decodeVector, encodeVector } from "./codec";
 

@@ -3,12 +3,18 @@
  * transaction hands you) or a query runner (as in a migration). Each becomes an entity manager
  * bound to the right connection, after checking that the data source runs on this driver.
  */
-import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner } from "typeorm";
-import type { EntityMetadata } from "typeorm/metadata/EntityMetadata";
-import { InstanceChecker } from "typeorm/util/InstanceChecker";
+import {
+  InstanceChecker,
+  type DataSource,
+  type EntityManager,
+  type EntityMetadata,
+  type EntityTarget,
+  type ObjectLiteral,
+  type QueryRunner,
+} from "typeorm";
 import { LibSqlError } from "../native";
-import { dataSourceOf } from "../driver/compat";
-import { LIBSQL_DRIVER_MARK } from "../driver/insertReturning";
+import { dataSourceOf } from "../typeorm";
+import { LIBSQL_DRIVER_MARK } from "../driver/driverMark";
 import { checkName } from "./identifiers";
 
 /** Anything the vector helpers accept to run their SQL through. */

@@ -54,6 +54,16 @@ describe("options", () => {
     ["authToken", { url: "libsql://example.turso.io", authToken: 42 as never }],
     ["queryTimeout", { url: ":memory:", queryTimeout: 0 }],
     ["acquireTimeout", { url: ":memory:", acquireTimeout: -5 }],
+    ["busyTimeoutMs", { url: ":memory:", busyTimeoutMs: -1 }],
+    ["busyTimeoutMs", { url: ":memory:", busyTimeoutMs: 100, busyTimeout: 100 }],
+    ["syncIntervalSeconds", { url: tempDatabase(), syncIntervalSeconds: 5 }],
+    ["syncIntervalSeconds", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", syncIntervalSeconds: 0 }],
+    ["syncIntervalSeconds", { url: tempDatabase(), syncIntervalSeconds: 5, syncInterval: 5 }],
+    ["queryTimeoutMs", { url: ":memory:", queryTimeoutMs: 0 }],
+    ["acquireTimeoutMs", { url: ":memory:", acquireTimeoutMs: 1.5 }],
+    ["statementCacheSize", { url: ":memory:", statementCacheSize: -1 }],
+    ["authToken", { url: tempDatabase(), authToken: SECRET }],
+    ["encryptionKey", { url: "libsql://example.turso.io", encryptionKey: SECRET }],
   ];
 
   for (const [option, options] of invalid) {
@@ -140,6 +150,31 @@ describe("options", () => {
       expect(await dataSource.query(`PRAGMA journal_mode`)).to.deep.equal([{ journal_mode: "delete" }]);
       expect(await dataSource.query(`PRAGMA foreign_keys`)).to.deep.equal([{ foreign_keys: 0 }]);
       expect(await dataSource.query(`PRAGMA busy_timeout`)).to.deep.equal([{ timeout: 1234 }]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("takes the unit-named spellings busyTimeoutMs and acquireTimeoutMs, on every pooled connection", async () => {
+    const dataSource = await new LibSqlDataSource({
+      url: tempDatabase(),
+      entities: [Entry],
+      poolSize: 2,
+      busyTimeoutMs: 2345,
+      acquireTimeoutMs: 20_000,
+    }).initialize();
+    try {
+      const seen = await Promise.all(
+        [0, 1].map(() =>
+          dataSource.transaction(async (manager) => {
+            const [busy] = await manager.query(`PRAGMA busy_timeout`);
+            await sleep(20);
+            return busy.timeout;
+          }),
+        ),
+      );
+      expect(seen).to.deep.equal([2345, 2345]);
+      expect(dataSource.driver.resolvedOptions?.acquireTimeoutMs).to.equal(20_000);
     } finally {
       await dataSource.destroy();
     }

@@ -104,8 +104,15 @@ describe("native: off-loop execution and control", () => {
     expect(await d.pragma("busy_timeout")).to.deep.equal([{ timeout: 5000 }]);
     await c.busyTimeout(10);
     expect(await c.pragma("busy_timeout")).to.deep.equal([{ timeout: 10 }]);
+    const e = await LibSqlConnection.open({ url: file, busyTimeoutMs: 2345 });
+    expect(await e.pragma("busy_timeout")).to.deep.equal([{ timeout: 2345 }]);
+    // Connections opened from another inherit its setting (the core applies it once, on connect).
+    const f = e.connectShared();
+    expect(await f.pragma("busy_timeout")).to.deep.equal([{ timeout: 2345 }]);
     await c.close();
     await d.close();
+    await e.close();
+    await f.close();
   });
 
   it("resets a connection and keeps it usable", async () => {

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { LibSqlConnection, LibSqlError } from "../../src/native";
+import { LibSqlOptionsError } from "../../src";
 import { tempDbPath, tempDir } from "../support/tmp";
 import { codeOf } from "../support/errors";
 import { freePort, sharedSqld, skipWithoutSqld } from "../support/sqld";
@@ -120,12 +121,23 @@ describe("native: connection modes", () => {
       [{ url: ":memory:", encryptionKey: "k" }, "LIBSQL_UNSUPPORTED", /encryption/],
       [{ url: "http://127.0.0.1:1", encryptionKey: "k" }, "LIBSQL_UNSUPPORTED", /encryption/],
       [{ url: tempDbPath(), encryptionKey: "" }, "LIBSQL_INVALID_ARGUMENT", /encryptionKey/],
+      [{ url: tempDbPath(), busyTimeoutMs: -1 }, "LIBSQL_INVALID_ARGUMENT", /busyTimeoutMs/],
+      [{ url: tempDbPath(), busyTimeout: 1, busyTimeoutMs: 1 }, "LIBSQL_INVALID_ARGUMENT", /not both/],
+      [{ url: tempDbPath(), statementCacheSize: 1.5 }, "LIBSQL_INVALID_ARGUMENT", /statementCacheSize/],
+      [
+        { url: tempDbPath(), syncUrl: "http://127.0.0.1:1", syncIntervalMs: 0 },
+        "LIBSQL_INVALID_ARGUMENT",
+        /syncIntervalMs/,
+      ],
+      [{ url: tempDbPath(), syncUrl: "ftp://127.0.0.1:1" }, "LIBSQL_INVALID_ARGUMENT", /syncUrl/],
+      [{ url: ":memory:", intMode: "float" as never }, "LIBSQL_INVALID_ARGUMENT", /intMode/],
     ];
     for (const [options, code, message] of cases) {
       try {
         await LibSqlConnection.open(options);
         expect.fail(`${JSON.stringify(options)} should be refused`);
       } catch (error) {
+        expect(error, JSON.stringify(options)).to.be.instanceOf(LibSqlOptionsError);
         expect((error as LibSqlError).code, JSON.stringify(options)).to.equal(code);
         expect((error as LibSqlError).message).to.match(message);
         expect((error as LibSqlError).message).not.to.contain("secret-token-value");

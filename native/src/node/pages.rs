@@ -51,12 +51,7 @@ pub fn split(
             more = Some(id);
         }
     }
-    JsResult {
-        result,
-        int_mode,
-        row_mode,
-        more,
-    }
+    JsResult::new(result, int_mode, row_mode, more)
 }
 
 /// The next `max_rows` kept rows of a result; the entry is freed once it is empty.
@@ -71,12 +66,12 @@ pub fn take(id: u32, max_rows: u32) -> crate::errors::Result<JsPage> {
     if done {
         let _ = PENDING.remove(id);
     }
-    Ok(JsPage {
-        page: Page { rows, done },
-        columns: pending.columns.clone(),
-        int_mode: pending.int_mode,
-        row_mode: pending.row_mode,
-    })
+    Ok(JsPage::new(
+        Page { rows, done },
+        pending.columns.clone(),
+        pending.int_mode,
+        pending.row_mode,
+    ))
 }
 
 /// Frees kept rows that will not be taken.

@@ -1,15 +1,22 @@
 /**
- * Adds `RETURNING` to INSERT statements of libSQL data sources. TypeORM's InsertQueryBuilder
- * computes the returning column list for every driver but writes the clause only for PostgreSQL,
- * MySQL/MariaDB and Oracle (UPDATE and DELETE write it for every driver that reports support).
- * This wraps `createInsertExpression` once per TypeORM copy; the wrapper changes nothing for data
- * sources whose driver is not a `LibSqlDriver`.
+ * Reach: a wrapper around `InsertQueryBuilder.prototype.createInsertExpression` (a protected method).
+ *
+ * Why: TypeORM's InsertQueryBuilder computes the RETURNING column list for every driver but writes
+ * the clause only for PostgreSQL, MySQL/MariaDB and Oracle (UPDATE and DELETE write it for every
+ * driver that reports support). The wrapper appends `RETURNING …` for data sources whose driver is a
+ * `LibSqlDriver` and changes nothing for any other. It is installed once per copy of TypeORM; if the
+ * two methods it needs are missing, it installs nothing and the driver reports INSERT … RETURNING
+ * as unsupported, so TypeORM falls back to re-selecting generated values.
+ *
+ * Verified by: crud.test.ts "is a TypeORM DataSource that TypeORM treats as SQLite" (the install
+ * succeeded) and "returns rows from INSERT, UPDATE and DELETE … RETURNING"; bulk.test.ts "inserts
+ * 10,000 rows in one insert() and returns every generated value" (without RETURNING, TypeORM's
+ * re-select of that many rows fails).
  */
 import { InsertQueryBuilder } from "typeorm";
+import { isLibSqlDriver } from "../driver/driverMark";
 
 const PATCHED = Symbol.for("typeorm-libsql.insert-returning");
-/** Set on every LibSqlDriver instance, so copies of this package recognise each other's drivers. */
-export const LIBSQL_DRIVER_MARK = Symbol.for("typeorm-libsql.driver");
 
 interface PatchableInsertBuilder {
   createInsertExpression(): string;
@@ -19,10 +26,6 @@ interface PatchableInsertBuilder {
 }
 
 type PatchableProto = PatchableInsertBuilder & { [PATCHED]?: boolean };
-
-export function isLibSqlDriver(driver: unknown): boolean {
-  return typeof driver === "object" && driver !== null && LIBSQL_DRIVER_MARK in driver;
-}
 
 /** Installs the wrapper; returns false if this TypeORM version has no place to hook. */
 export function installInsertReturning(): boolean {

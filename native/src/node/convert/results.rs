@@ -1,0 +1,277 @@
+//! Results to JavaScript: values by the integer mode, rows as arrays or objects, and the result
+//! and page objects (napi objects, so the generated TypeScript declarations describe them).
+
+use std::ptr;
+
+use libsql::Value;
+use napi::bindgen_prelude::{ToNapiValue, TypeName};
+use napi::sys;
+use napi_derive::napi;
+
+use super::check;
+use crate::cursor::Page;
+use crate::errors::LibError;
+use crate::values::{IntMode, QueryResult};
+
+/// How rows are shaped in JavaScript.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowMode {
+    #[default]
+    Array,
+    Object,
+}
+
+impl RowMode {
+    pub fn parse(text: &str) -> crate::errors::Result<Self> {
+        match text {
+            "array" => Ok(RowMode::Array),
+            "object" => Ok(RowMode::Object),
+            other => Err(LibError::invalid_argument(format!(
+                "rowMode must be \"array\" or \"object\", not {other:?}"
+            ))),
+        }
+    }
+}
+
+unsafe fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check(sys::napi_get_null(env, &mut out), "null")?;
+    Ok(out)
+}
+
+unsafe fn string(env: sys::napi_env, text: &str) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check(
+        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out),
+        "create string",
+    )?;
+    Ok(out)
+}
+
+unsafe fn double(env: sys::napi_env, n: f64) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check(sys::napi_create_double(env, n, &mut out), "create number")?;
+    Ok(out)
+}
+
+/// An integer as the mode asks (number mode values were range-checked by the core).
+unsafe fn integer(env: sys::napi_env, n: i64, mode: IntMode) -> napi::Result<sys::napi_value> {
+    match mode {
+        IntMode::Number => double(env, n as f64),
+        IntMode::BigInt => {
+            let mut out = ptr::null_mut();
+            check(
+                sys::napi_create_bigint_int64(env, n, &mut out),
+                "create bigint",
+            )?;
+            Ok(out)
+        }
+        IntMode::String => string(env, &n.to_string()),
+    }
+}
+
+unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode) -> napi::Result<sys::napi_value> {
+    match v {
+        Value::Null => null(env),
+        Value::Integer(n) => integer(env, *n, mode),
+        Value::Real(f) => double(env, *f),
+        Value::Text(t) => string(env, t),
+        Value::Blob(b) => {
+            let mut out = ptr::null_mut();
+            let mut data = ptr::null_mut();
+            check(
+                sys::napi_create_buffer_copy(env, b.len(), b.as_ptr().cast(), &mut data, &mut out),
+                "create buffer",
+            )?;
+            Ok(out)
+        }
+    }
+}
+
+unsafe fn array(env: sys::napi_env, len: usize) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check(
+        sys::napi_create_array_with_length(env, len, &mut out),
+        "create array",
+    )?;
+    Ok(out)
+}
+
+unsafe fn object(env: sys::napi_env) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check(sys::napi_create_object(env, &mut out), "create object")?;
+    Ok(out)
+}
+
+unsafe fn push(
+    env: sys::napi_env,
+    arr: sys::napi_value,
+    i: usize,
+    v: sys::napi_value,
+) -> napi::Result<()> {
+    check(sys::napi_set_element(env, arr, i as u32, v), "set element")
+}
+
+/// Rows as arrays of values, or as objects keyed by column name.
+unsafe fn rows(
+    env: sys::napi_env,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    int_mode: IntMode,
+    row_mode: RowMode,
+) -> napi::Result<sys::napi_value> {
+    let out = array(env, rows.len())?;
+    let keys = if row_mode == RowMode::Object {
+        columns
+            .iter()
+            .map(|c| string(env, c))
+            .collect::<napi::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    for (r, row) in rows.iter().enumerate() {
+        let js_row = match row_mode {
+            RowMode::Array => {
+                let arr = array(env, row.len())?;
+                for (i, v) in row.iter().enumerate() {
+                    push(env, arr, i, value(env, v, int_mode)?)?;
+                }
+                arr
+            }
+            RowMode::Object => {
+                let obj = object(env)?;
+                for (i, v) in row.iter().enumerate() {
+                    if let Some(key) = keys.get(i) {
+                        check(
+                            sys::napi_set_property(env, obj, *key, value(env, v, int_mode)?),
+                            "set column",
+                        )?;
+                    }
+                }
+                obj
+            }
+        };
+        push(env, out, r, js_row)?;
+    }
+    Ok(out)
+}
+
+/// Rows for JavaScript: arrays of values in column order, or objects keyed by column name.
+pub struct JsRows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub int_mode: IntMode,
+    pub row_mode: RowMode,
+}
+
+impl TypeName for JsRows {
+    fn type_name() -> &'static str {
+        "Rows"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
+}
+
+impl ToNapiValue for JsRows {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        rows(env, &val.columns, &val.rows, val.int_mode, val.row_mode)
+    }
+}
+
+/// The last insert rowid as the integer mode asks; in number mode, a BigInt beyond ±(2^53 - 1).
+pub struct JsRowid {
+    pub id: Option<i64>,
+    pub int_mode: IntMode,
+}
+
+impl TypeName for JsRowid {
+    fn type_name() -> &'static str {
+        "Rowid"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for JsRowid {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        match val.id {
+            Some(id) if val.int_mode == IntMode::Number && !crate::values::is_safe_integer(id) => {
+                integer(env, id, IntMode::BigInt)
+            }
+            Some(id) => integer(env, id, val.int_mode),
+            None => null(env),
+        }
+    }
+}
+
+/// A statement's result, shaped for JavaScript.
+#[napi(object, object_from_js = false, js_name = "QueryResult")]
+pub struct JsResult {
+    pub columns: Vec<String>,
+    pub column_types: Vec<Option<String>>,
+    #[napi(ts_type = "unknown[]")]
+    pub rows: JsRows,
+    pub rows_affected: f64,
+    #[napi(ts_type = "number | bigint | string | null")]
+    pub last_insert_rowid: JsRowid,
+    /// Present when rows beyond the first page wait natively for `takeRows` under this id.
+    pub more: Option<u32>,
+}
+
+impl JsResult {
+    pub fn new(
+        result: QueryResult,
+        int_mode: IntMode,
+        row_mode: RowMode,
+        more: Option<u32>,
+    ) -> Self {
+        let QueryResult {
+            columns,
+            column_types,
+            rows,
+            rows_affected,
+            last_insert_rowid,
+        } = result;
+        JsResult {
+            columns: columns.clone(),
+            column_types,
+            rows: JsRows {
+                columns,
+                rows,
+                int_mode,
+                row_mode,
+            },
+            rows_affected: rows_affected as f64,
+            last_insert_rowid: JsRowid {
+                id: last_insert_rowid,
+                int_mode,
+            },
+            more,
+        }
+    }
+}
+
+/// A page of rows: of a cursor, or of a result that came back with `more`.
+#[napi(object, object_from_js = false, js_name = "RowsPage")]
+pub struct JsPage {
+    #[napi(ts_type = "unknown[]")]
+    pub rows: JsRows,
+    /// Whether no rows are left.
+    pub done: bool,
+}
+
+impl JsPage {
+    pub fn new(page: Page, columns: Vec<String>, int_mode: IntMode, row_mode: RowMode) -> Self {
+        JsPage {
+            rows: JsRows {
+                columns,
+                rows: page.rows,
+                int_mode,
+                row_mode,
+            },
+            done: page.done,
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The configuration `open` takes from JavaScript, and its conversion to the core's `OpenConfig`.
+//! TypeScript builds it (`src/options/open.ts`): the location is already classified, the options
+//! are checked against each other and every default is filled in, so nothing here validates.
+
+use napi_derive::napi;
+
+use crate::open::{OpenConfig, ReplicaTarget, Target};
+
+/// Where the database lives, as `src/options` classified it.
+#[napi(
+    discriminant = "kind",
+    discriminant_case = "lowercase",
+    object_to_js = false
+)]
+pub enum OpenTarget {
+    Memory,
+    /// A local database file (an absolute path).
+    File {
+        path: String,
+        encryption_key: Option<String>,
+    },
+    /// A libSQL server.
+    Remote {
+        url: String,
+        auth_token: Option<String>,
+    },
+    /// A local file kept in sync with a remote primary.
+    Replica {
+        path: String,
+        sync_url: String,
+        auth_token: Option<String>,
+        /// Milliseconds between automatic syncs (at least 1).
+        sync_interval_ms: Option<u32>,
+        read_your_writes: Option<bool>,
+        encryption_key: Option<String>,
+    },
+}
+
+/// What `open` takes: where the database is, and the settings of each of its connections.
+#[napi(object, object_to_js = false, js_name = "OpenConfig")]
+pub struct JsOpenConfig {
+    pub target: OpenTarget,
+    /// Milliseconds each local connection waits for a lock before `SQLITE_BUSY`.
+    pub busy_timeout_ms: u32,
+    /// Prepared statements cached per connection (0: no cache).
+    pub statement_cache_size: u32,
+}
+
+impl From<JsOpenConfig> for OpenConfig {
+    fn from(config: JsOpenConfig) -> Self {
+        let target = match config.target {
+            OpenTarget::Memory => Target::Memory,
+            OpenTarget::File {
+                path,
+                encryption_key,
+            } => Target::File {
+                path,
+                encryption_key,
+            },
+            OpenTarget::Remote { url, auth_token } => Target::Remote { url, auth_token },
+            OpenTarget::Replica {
+                path,
+                sync_url,
+                auth_token,
+                sync_interval_ms,
+                read_your_writes,
+                encryption_key,
+            } => Target::Replica(ReplicaTarget {
+                path,
+                sync_url,
+                auth_token,
+                sync_interval_ms,
+                read_your_writes,
+                encryption_key,
+            }),
+        };
+        OpenConfig {
+            target,
+            busy_timeout_ms: config.busy_timeout_ms,
+            statement_cache_size: config.statement_cache_size,
+        }
+    }
+}

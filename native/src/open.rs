@@ -1,0 +1,464 @@
+//! Opening databases: the configuration of `open` (`OpenConfig`, already classified and
+//! validated by TypeScript in `src/options`), building a libsql `Database` in each libSQL mode
+//! (memory, local file, remote, embedded replica), and the `DatabaseHandle` that the connections
+//! opened from it share.
+
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libsql::Builder;
+
+use crate::errors::{redact_url, LibError, Result};
+
+/// The libSQL mode a database was opened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Memory,
+    Local,
+    Remote,
+    Replica,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Memory => "memory",
+            Mode::Local => "local",
+            Mode::Remote => "remote",
+            Mode::Replica => "replica",
+        }
+    }
+
+    pub fn is_remote(self) -> bool {
+        self == Mode::Remote
+    }
+}
+
+/// Where a database lives and how to reach it. TypeScript (`src/options`) has already
+/// classified the URL, checked which options fit which kind of database and filled in every
+/// default; the core trusts this and checks none of it again.
+#[derive(Clone)]
+pub enum Target {
+    Memory,
+    /// A local database file (an absolute path).
+    File {
+        path: String,
+        encryption_key: Option<String>,
+    },
+    /// A libSQL server (`libsql://`, `https://`, `http://`, `wss://`, `ws://`).
+    Remote {
+        url: String,
+        auth_token: Option<String>,
+    },
+    /// A local file kept in sync with a remote primary.
+    Replica(ReplicaTarget),
+}
+
+#[derive(Clone)]
+pub struct ReplicaTarget {
+    /// The local file (an absolute path).
+    pub path: String,
+    /// The remote primary.
+    pub sync_url: String,
+    pub auth_token: Option<String>,
+    /// Milliseconds between automatic syncs (at least 1); none: sync only when asked.
+    pub sync_interval_ms: Option<u32>,
+    /// libSQL's default when absent.
+    pub read_your_writes: Option<bool>,
+    pub encryption_key: Option<String>,
+}
+
+impl Target {
+    /// The server this database talks to (a remote URL, or a replica's primary) without
+    /// credentials, for error messages; none for local databases.
+    pub fn origin(&self) -> Option<String> {
+        match self {
+            Target::Remote { url, .. } => Some(redact_url(url)),
+            Target::Replica(replica) => Some(redact_url(&replica.sync_url)),
+            Target::Memory | Target::File { .. } => None,
+        }
+    }
+}
+
+/// What `open` needs. Secrets are held here only until the database is built.
+#[derive(Clone)]
+pub struct OpenConfig {
+    pub target: Target,
+    /// Milliseconds each local connection waits for a lock; set once as the connection opens.
+    pub busy_timeout_ms: u32,
+    /// Prepared statements cached per connection (0: no cache).
+    pub statement_cache_size: u32,
+}
+
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "[redacted]")
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Memory => f.write_str("Memory"),
+            Target::File {
+                path,
+                encryption_key,
+            } => f
+                .debug_struct("File")
+                .field("path", path)
+                .field("encryption_key", &redacted(encryption_key))
+                .finish(),
+            Target::Remote { url, auth_token } => f
+                .debug_struct("Remote")
+                .field("url", &crate::errors::redact(url))
+                .field("auth_token", &redacted(auth_token))
+                .finish(),
+            Target::Replica(replica) => f
+                .debug_struct("Replica")
+                .field("path", &replica.path)
+                .field("sync_url", &crate::errors::redact(&replica.sync_url))
+                .field("auth_token", &redacted(&replica.auth_token))
+                .field("sync_interval_ms", &replica.sync_interval_ms)
+                .field("read_your_writes", &replica.read_your_writes)
+                .field("encryption_key", &redacted(&replica.encryption_key))
+                .finish(),
+        }
+    }
+}
+
+impl std::fmt::Debug for OpenConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenConfig")
+            .field("target", &self.target)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field("statement_cache_size", &self.statement_cache_size)
+            .finish()
+    }
+}
+
+/// A database shared by the connections opened from it.
+pub struct DatabaseHandle {
+    pub db: libsql::Database,
+    pub mode: Mode,
+    /// Held by the write transaction (immediate or exclusive) of any connection of this database,
+    /// so that this process's writers queue in order instead of sleeping in SQLite's busy handler.
+    pub writer: Arc<tokio::sync::Mutex<()>>,
+    /// The server (remote URL, or a replica's primary) without credentials, named by its errors.
+    pub origin: Option<String>,
+    pub(crate) busy_timeout_ms: u32,
+    pub(crate) statement_cache_size: usize,
+}
+
+impl DatabaseHandle {
+    /// Whether writers of this database share a file (and so one write lock) in this process.
+    pub fn queues_writers(&self) -> bool {
+        matches!(self.mode, Mode::Local | Mode::Replica)
+    }
+}
+
+fn encryption(key: &str) -> libsql::EncryptionConfig {
+    libsql::EncryptionConfig::new(
+        libsql::Cipher::Aes256Cbc,
+        bytes::Bytes::copy_from_slice(key.as_bytes()),
+    )
+}
+
+async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
+    match target {
+        Target::Memory => {
+            let db = Builder::new_local(":memory:")
+                .build()
+                .await
+                .map_err(LibError::from)?;
+            Ok((db, Mode::Memory))
+        }
+        Target::File {
+            path,
+            encryption_key,
+        } => {
+            let mut builder = Builder::new_local(path);
+            if let Some(key) = encryption_key {
+                builder = builder.encryption_config(encryption(key));
+            }
+            let db = builder
+                .build()
+                .await
+                .map_err(|err| open_failure(target, err.into()))?;
+            Ok((db, Mode::Local))
+        }
+        Target::Remote { url, auth_token } => {
+            let token = auth_token.clone().unwrap_or_default();
+            let db = Builder::new_remote(url.clone(), token)
+                .build()
+                .await
+                .map_err(LibError::from)?;
+            Ok((db, Mode::Remote))
+        }
+        Target::Replica(replica) => {
+            let token = replica.auth_token.clone().unwrap_or_default();
+            let mut builder =
+                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token);
+            if let Some(ms) = replica.sync_interval_ms {
+                builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
+            }
+            if let Some(ryw) = replica.read_your_writes {
+                builder = builder.read_your_writes(ryw);
+            }
+            if let Some(key) = &replica.encryption_key {
+                builder = builder.encryption_config(encryption(key));
+            }
+            let db = builder
+                .build()
+                .await
+                .map_err(|err| open_failure(target, err.into()))?;
+            Ok((db, Mode::Replica))
+        }
+    }
+}
+
+/// The local file of a target, if it has one.
+fn local_path(target: &Target) -> Option<&str> {
+    match target {
+        Target::File { path, .. } => Some(path),
+        Target::Replica(replica) => Some(&replica.path),
+        Target::Memory | Target::Remote { .. } => None,
+    }
+}
+
+/// Why the local file of `target` could not be opened (building the database or connecting to
+/// it), judged from the file system: an `SQLITE_CANTOPEN` naming the cause and the fix, or the
+/// original error when nothing explains it.
+pub fn open_failure(target: &Target, err: LibError) -> LibError {
+    let Some(path) = local_path(target) else {
+        return err;
+    };
+    match cannot_open_reason(Path::new(path)) {
+        Some(reason) => LibError::sqlite(
+            14,
+            format!("cannot open the database file {path:?}: {reason}"),
+        ),
+        None => err,
+    }
+}
+
+fn cannot_open_reason(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Some(format!(
+            "it is a directory, not a database file; name a file in it (for example {:?})",
+            path.join("app.db")
+        )),
+        Ok(_) => match std::fs::File::open(path) {
+            Ok(_) => None,
+            Err(err) => Some(io_reason(&err, "the file")),
+        },
+        Err(err) if err.kind() == ErrorKind::NotFound => {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+            match std::fs::metadata(parent) {
+                Ok(meta) if meta.is_dir() => Some(
+                    "the file does not exist and cannot be created in its directory; check that \
+                     the directory is writable"
+                        .to_owned(),
+                ),
+                Ok(_) => Some(format!(
+                    "{parent:?} is a file, not a directory; the database path must lead through directories"
+                )),
+                Err(_) => Some(format!(
+                    "the directory {parent:?} does not exist; create it first"
+                )),
+            }
+        }
+        Err(err) => Some(io_reason(&err, "a directory on the path")),
+    }
+}
+
+fn io_reason(err: &std::io::Error, what: &str) -> String {
+    match err.kind() {
+        ErrorKind::PermissionDenied => format!(
+            "permission denied reading {what}; check its permissions and owner (the process needs \
+             to read and write the file and to create its journal files beside it)"
+        ),
+        ErrorKind::NotADirectory => {
+            "part of the path is a file, not a directory; the database path must lead through \
+             directories"
+                .to_owned()
+        }
+        _ => format!("{what} cannot be read: {err}"),
+    }
+}
+
+/// The header every unencrypted SQLite database file starts with.
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether the file at `path` starts as a plain (unencrypted) SQLite database does; `None` when it
+/// cannot be read or is shorter than a header.
+fn is_plain_sqlite(path: &str) -> Option<bool> {
+    let mut header = [0_u8; 16];
+    let mut file = std::fs::File::open(path).ok()?;
+    file.read_exact(&mut header).ok()?;
+    Some(&header == PLAIN_HEADER)
+}
+
+/// Explains a failed first read of a local database: "file is not a database" most often means an
+/// encryption key that does not fit the file, so the message says which case this is (never the
+/// key itself). Other failures keep SQLite's message.
+pub fn read_failure(target: &Target, err: LibError) -> LibError {
+    let err = err.context("the database could not be read");
+    if err.code != "SQLITE_NOTADB" {
+        return err;
+    }
+    let keyed = match target {
+        Target::File { encryption_key, .. } => encryption_key.is_some(),
+        Target::Replica(replica) => replica.encryption_key.is_some(),
+        Target::Memory | Target::Remote { .. } => false,
+    };
+    let Some(path) = local_path(target) else {
+        return err;
+    };
+    let hint = match (keyed, is_plain_sqlite(path)) {
+        (true, Some(true)) => {
+            "the file is a plain (unencrypted) SQLite database, but an encryption key was given: \
+             open it without encryptionKey"
+        }
+        (true, _) => {
+            "an encryption key was given and it does not open this file: the key is probably \
+             wrong (or the file is not a database); check encryptionKey"
+        }
+        (false, Some(false)) => {
+            "the file is not a plain SQLite database: if it is encrypted, give its key as \
+             encryptionKey; otherwise it is not a database file"
+        }
+        (false, _) => return err,
+    };
+    LibError {
+        message: format!("{}; {hint}", err.message),
+        ..err
+    }
+}
+
+/// Builds the database `config` names and the handle its connections share.
+pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
+    let origin = config.target.origin();
+    let (db, mode) = build_database(&config.target)
+        .await
+        .map_err(|err| err.locate(origin.as_deref()))?;
+    Ok(Arc::new(DatabaseHandle {
+        db,
+        mode,
+        writer: Arc::new(tokio::sync::Mutex::new(())),
+        origin,
+        busy_timeout_ms: config.busy_timeout_ms,
+        statement_cache_size: config.statement_cache_size as usize,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_a_database() -> LibError {
+        LibError::sqlite(26, "file is not a database")
+    }
+
+    fn file_target(path: &Path, key: Option<&str>) -> Target {
+        Target::File {
+            path: path.to_string_lossy().into_owned(),
+            encryption_key: key.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn names_the_cause_of_a_file_that_cannot_be_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let reason = cannot_open_reason(dir.path()).unwrap();
+        assert!(
+            reason.starts_with("it is a directory, not a database file"),
+            "{reason}"
+        );
+        let missing = dir.path().join("missing").join("app.db");
+        let reason = cannot_open_reason(&missing).unwrap();
+        assert!(
+            reason.contains("does not exist; create it first"),
+            "{reason}"
+        );
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"x").unwrap();
+        let through_file = file.join("app.db");
+        let reason = cannot_open_reason(&through_file).unwrap();
+        assert!(reason.contains("is a file, not a directory"), "{reason}");
+        assert_eq!(cannot_open_reason(&file), None);
+    }
+
+    #[test]
+    fn says_which_key_problem_a_file_that_is_not_a_database_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.db");
+        let mut bytes = PLAIN_HEADER.to_vec();
+        bytes.resize(4096, 0);
+        std::fs::write(&plain, &bytes).unwrap();
+        let other = dir.path().join("other.db");
+        std::fs::write(&other, [7_u8; 4096]).unwrap();
+
+        let keyed_plain = read_failure(&file_target(&plain, Some("SECRET")), not_a_database());
+        assert_eq!(keyed_plain.code, "SQLITE_NOTADB");
+        assert_eq!(keyed_plain.raw_code, Some(26));
+        assert!(keyed_plain.message.starts_with(
+            "the database could not be read: file is not a database; the file is a plain"
+        ));
+        assert!(keyed_plain
+            .message
+            .contains("open it without encryptionKey"));
+        let keyed_other = read_failure(&file_target(&other, Some("SECRET")), not_a_database());
+        assert!(keyed_other.message.contains("the key is probably wrong"));
+        let unkeyed_other = read_failure(&file_target(&other, None), not_a_database());
+        assert!(unkeyed_other
+            .message
+            .contains("if it is encrypted, give its key as encryptionKey"));
+        for err in [&keyed_plain, &keyed_other, &unkeyed_other] {
+            assert!(!err.message.contains("SECRET"), "{}", err.message);
+        }
+        // Nothing to add for a plain file without a key, or another failure.
+        let unkeyed_plain = read_failure(&file_target(&plain, None), not_a_database());
+        assert_eq!(
+            unkeyed_plain.message,
+            "the database could not be read: file is not a database"
+        );
+        let busy = read_failure(
+            &file_target(&other, Some("k")),
+            LibError::sqlite(5, "database is locked"),
+        );
+        assert_eq!(
+            busy.message,
+            "the database could not be read: database is locked"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        for target in [
+            Target::Remote {
+                url: "libsql://x".into(),
+                auth_token: Some("SECRET-TOKEN".into()),
+            },
+            Target::File {
+                path: "/tmp/x.db".into(),
+                encryption_key: Some("SECRET-KEY".into()),
+            },
+            Target::Replica(ReplicaTarget {
+                path: "/tmp/x.db".into(),
+                sync_url: "libsql://x".into(),
+                auth_token: Some("SECRET-TOKEN".into()),
+                sync_interval_ms: None,
+                read_your_writes: None,
+                encryption_key: Some("SECRET-KEY".into()),
+            }),
+        ] {
+            let config = OpenConfig {
+                target,
+                busy_timeout_ms: 5000,
+                statement_cache_size: 64,
+            };
+            let text = format!("{config:?}");
+            assert!(!text.contains("SECRET"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Transactions as the statements of a connection see them: the registry of transactions, BEGIN
+//! with its writer-queue turn, and what a lazily begun transaction or savepoint still owes the
+//! database (its BEGIN or SAVEPOINT), which the session prologue runs before the next statement.
+//! The transaction API itself (begin, commit, savepoints, ownership checks) is in `transaction`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::LazyLock;
+
+use parking_lot::Mutex;
+
+use crate::connection::Conn;
+use crate::errors::{LibError, Result};
+use crate::exec::execute_control;
+use crate::registry::Registry;
+use crate::writer::{self, Work, WriterTurn};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    Deferred,
+    Immediate,
+    Exclusive,
+    ReadOnly,
+}
+
+impl Behaviour {
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "deferred" => Ok(Behaviour::Deferred),
+            "immediate" => Ok(Behaviour::Immediate),
+            "exclusive" => Ok(Behaviour::Exclusive),
+            "read-only" | "readonly" | "read_only" => Ok(Behaviour::ReadOnly),
+            other => Err(LibError::invalid_argument(format!(
+                "transaction behaviour must be deferred, immediate, exclusive or read-only, not {other:?}"
+            ))),
+        }
+    }
+}
+
+pub struct Transaction {
+    pub conn_id: u32,
+    pub behaviour: Behaviour,
+    /// False while a lazily begun transaction waits for its first statement to run BEGIN.
+    pub(crate) started: AtomicBool,
+    /// Open savepoints, oldest first, each with whether its SAVEPOINT has run yet (a lazy one
+    /// runs just before the next statement).
+    pub(crate) savepoints: Mutex<Vec<(String, bool)>>,
+    /// The turn of the database's writer slot a write transaction holds until it ends (dropped
+    /// with it).
+    pub(crate) writer: Mutex<Option<WriterTurn>>,
+}
+
+pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
+    LazyLock::new(|| Registry::new("transaction"));
+
+/// Drops a transaction's registration (used when its connection closes).
+pub fn forget(tx_id: u32) {
+    let _ = TRANSACTIONS.remove(tx_id);
+}
+
+/// Runs BEGIN for a registered transaction: waits for the writer slot (write transactions of a
+/// file database), makes a read-only one `query_only`, then begins.
+pub(crate) async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
+    let behaviour = tx.behaviour;
+    let sql = match behaviour {
+        Behaviour::Deferred | Behaviour::ReadOnly => "BEGIN DEFERRED",
+        Behaviour::Immediate => "BEGIN IMMEDIATE",
+        Behaviour::Exclusive => "BEGIN EXCLUSIVE",
+    };
+    let work = match behaviour {
+        Behaviour::Immediate | Behaviour::Exclusive => Work::BeginWrite,
+        Behaviour::Deferred | Behaviour::ReadOnly => Work::Read,
+    };
+    let writer = writer::turn_for(conn, work).await?;
+    // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
+    // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
+    if behaviour == Behaviour::ReadOnly {
+        execute_control(conn, "PRAGMA query_only = ON").await?;
+    }
+    if let Err(err) = execute_control(conn, sql).await {
+        end_read_only(conn, behaviour).await;
+        return Err(err);
+    }
+    *tx.writer.lock() = writer;
+    tx.started.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// Runs what lazily begun transactions and savepoints still owe the database (BEGIN, SAVEPOINT),
+/// before a statement. The caller holds the connection's operation lock.
+pub async fn flush_pending(conn: &Conn) -> Result<()> {
+    let Some(tx_id) = *conn.transaction.lock() else {
+        return Ok(());
+    };
+    let Ok(tx) = TRANSACTIONS.get(tx_id) else {
+        return Ok(());
+    };
+    if !tx.started.load(Ordering::Acquire) {
+        start(conn, &tx)
+            .await
+            .map_err(|e| e.context("the transaction could not begin"))?;
+    }
+    loop {
+        let next = tx
+            .savepoints
+            .lock()
+            .iter()
+            .find(|(_, done)| !done)
+            .map(|(name, _)| name.clone());
+        let Some(name) = next else {
+            return Ok(());
+        };
+        execute_control(conn, &format!("SAVEPOINT \"{name}\"")).await?;
+        if let Some(entry) = tx
+            .savepoints
+            .lock()
+            .iter_mut()
+            .find(|(n, done)| !done && *n == name)
+        {
+            entry.1 = true;
+        }
+    }
+}
+
+pub(crate) async fn end_read_only(conn: &Conn, behaviour: Behaviour) {
+    if behaviour == Behaviour::ReadOnly {
+        // Best effort: failing to lift query_only leaves the connection read-only, which is safe.
+        let _ = execute_control(conn, "PRAGMA query_only = OFF").await;
+    }
+}

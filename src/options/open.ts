@@ -1,0 +1,166 @@
+/**
+ * The rules for opening a database, shared by `LibSqlConnection.open` and the data source: which
+ * options fit which kind of database (replicas, encryption, tokens), their defaults, and the
+ * already-classified configuration handed to the native core, which trusts it and checks none
+ * of this again. Durations are in milliseconds here; a caller whose option is in another unit
+ * converts it before calling.
+ */
+import type { IntMode, NativeOpenConfig } from "../native/binding";
+import { LibSqlOptionsError } from "./errors";
+import { classifyTarget, type Target } from "./target";
+import { aliasedOption, booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
+
+export type LibSqlDatabaseKind = "memory" | "file" | "remote" | "replica";
+
+/** Milliseconds a local connection waits for a lock before `SQLITE_BUSY`. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** Prepared statements the native core caches per connection. */
+export const DEFAULT_STATEMENT_CACHE_SIZE = 64;
+export const DEFAULT_INT_MODE: IntMode = "number";
+
+const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
+
+/** The options of opening a database that both entry points spell the same way. */
+export interface OpenOptionValues {
+  readonly authToken?: unknown;
+  readonly syncUrl?: unknown;
+  readonly readYourWrites?: unknown;
+  readonly encryptionKey?: unknown;
+  readonly busyTimeoutMs?: unknown;
+  /** Older name of `busyTimeoutMs`. */
+  readonly busyTimeout?: unknown;
+  readonly statementCacheSize?: unknown;
+}
+
+/** An option already read and converted by the caller, with the name it was given as. */
+export interface GivenOption<T> {
+  readonly key: string;
+  readonly value: T;
+}
+
+export interface ResolvedOpen {
+  kind: LibSqlDatabaseKind;
+  /** Absolute path of the local file (files and replicas). */
+  filePath?: string;
+  /** A secret-free description of the database. */
+  description: string;
+  /** What the native core opens: classified, validated, every default filled in. */
+  config: NativeOpenConfig;
+}
+
+/** Classifies the database location given as option `key`. */
+export function classifyLocation(key: string, value: unknown): Target {
+  if (typeof value !== "string") {
+    throw new LibSqlOptionsError(
+      key,
+      value === undefined
+        ? 'is required (a path, a file: URL, ":memory:", or a libsql:// / https:// URL)'
+        : `expected a string, got ${describeValue(value)}`,
+    );
+  }
+  const target = classifyTarget(value);
+  if (typeof target === "string") throw new LibSqlOptionsError(key, target);
+  return target;
+}
+
+/** `intMode`: how SQLite integers come back. */
+export function intModeOption(value: unknown): IntMode {
+  return oneOfOption("intMode", value, INT_MODES) ?? DEFAULT_INT_MODE;
+}
+
+/**
+ * Checks the options of opening `target` (given as option `locationKey`) against each other and
+ * builds the native configuration. `syncIntervalMs` is read by the caller, which knows its unit.
+ */
+export function resolveOpen(
+  target: Target,
+  locationKey: string,
+  options: OpenOptionValues,
+  syncIntervalMs?: GivenOption<number>,
+): ResolvedOpen {
+  const authToken = stringOption("authToken", options.authToken, true);
+  const encryptionKey = stringOption("encryptionKey", options.encryptionKey, true);
+  const syncUrl = stringOption("syncUrl", options.syncUrl);
+  const readYourWrites = booleanOption("readYourWrites", options.readYourWrites);
+  if (syncUrl !== undefined) {
+    if (target.kind !== "file") {
+      const given = target.kind === "memory" ? ":memory:" : "a remote URL";
+      throw new LibSqlOptionsError(
+        "syncUrl",
+        `an embedded replica needs a local file as "${locationKey}", not ${given}`,
+      );
+    }
+    const primary = classifyTarget(syncUrl);
+    if (typeof primary === "string" || primary.kind !== "remote") {
+      throw new LibSqlOptionsError("syncUrl", "expected a libsql://, https:// or http:// URL");
+    }
+  } else {
+    if (syncIntervalMs !== undefined) {
+      throw new LibSqlOptionsError(syncIntervalMs.key, 'applies to embedded replicas only (set "syncUrl")');
+    }
+    if (readYourWrites !== undefined) {
+      throw new LibSqlOptionsError("readYourWrites", 'applies to embedded replicas only (set "syncUrl")');
+    }
+  }
+  if (encryptionKey !== undefined && target.kind === "memory") {
+    throw new LibSqlOptionsError(
+      "encryptionKey",
+      "encryption at rest applies to database files, not to :memory:",
+      "LIBSQL_UNSUPPORTED",
+    );
+  }
+  if (encryptionKey !== undefined && target.kind === "remote") {
+    throw new LibSqlOptionsError(
+      "encryptionKey",
+      "encryption at rest applies to local files and embedded replicas, not to remote connections",
+      "LIBSQL_UNSUPPORTED",
+    );
+  }
+  if (authToken !== undefined && target.kind === "file" && syncUrl === undefined) {
+    throw new LibSqlOptionsError("authToken", 'is only used with remote URLs and embedded replicas ("syncUrl")');
+  }
+  const busyTimeout = aliasedOption(options, "busyTimeoutMs", "busyTimeout");
+  const busyTimeoutMs = integerOption(busyTimeout.key, busyTimeout.value, 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const statementCacheSize =
+    integerOption("statementCacheSize", options.statementCacheSize, 0) ?? DEFAULT_STATEMENT_CACHE_SIZE;
+
+  const settings = { busyTimeoutMs, statementCacheSize };
+  switch (target.kind) {
+    case "memory":
+      return { kind: "memory", description: target.description, config: { target: { kind: "memory" }, ...settings } };
+    case "remote":
+      return {
+        kind: "remote",
+        description: target.description,
+        config: { target: { kind: "remote", url: target.location, authToken }, ...settings },
+      };
+    case "file": {
+      const path = target.location;
+      if (syncUrl === undefined) {
+        return {
+          kind: "file",
+          filePath: path,
+          description: target.description,
+          config: { target: { kind: "file", path, encryptionKey }, ...settings },
+        };
+      }
+      return {
+        kind: "replica",
+        filePath: path,
+        description: target.description,
+        config: {
+          target: {
+            kind: "replica",
+            path,
+            syncUrl,
+            authToken,
+            syncIntervalMs: syncIntervalMs?.value,
+            readYourWrites,
+            encryptionKey,
+          },
+          ...settings,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The connection lease of one query runner: which pooled connection the runner holds, and for
+ * what. A runner holds one connection exclusively while anything needs it — `connect()` until
+ * `release()`, a transaction, a statement that changed the session (a pragma, a raw BEGIN, an
+ * attached database, a temporary table), or a stream reading from it — and gives it back once
+ * nothing does; the pool restores a changed session on the way back. Without a held connection, a
+ * single statement borrows a shared lease just while it runs, and a stream leases a connection of
+ * its own until it ends.
+ */
+import type { LibSqlConnection, LibSqlCursor, SqlValue } from "../native";
+import type { LeaseMode, LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
+import type { LibSqlDriver } from "../driver/LibSqlDriver";
+
+/** The state of its runner the lease depends on (TypeORM's flags, owned by the runner). */
+export interface LeaseHolder {
+  readonly isReleased: boolean;
+  readonly isTransactionActive: boolean;
+}
+
+/** A cursor opened for a stream, and how to close it and end its hold on the connection. */
+export interface StreamCursor {
+  readonly cursor: LibSqlCursor;
+  close(): Promise<void>;
+}
+
+/** Whether a connection is outside any transaction (a closed or unreadable one counts as outside). */
+function inAutocommit(connection: LibSqlConnection): boolean {
+  try {
+    return connection.isClosed || connection.info().autocommit;
+  } catch {
+    return true;
+  }
+}
+
+export class ConnectionLease {
+  /** The connection held exclusively, once its lease has been granted. */
+  private held: LibSqlConnection | undefined;
+  /** The exclusive lease being waited for, so that concurrent callers share one. */
+  private pending: Promise<LibSqlConnection> | undefined;
+  private keptByConnect = false;
+  private sessionChanged = false;
+  private openStreams = 0;
+
+  constructor(
+    private readonly driver: Pick<LibSqlDriver, "pool" | "requirePool" | "resolvedOptions">,
+    private readonly holder: LeaseHolder,
+  ) {}
+
+  /** The connection held exclusively, if any (none while its lease is still awaited). */
+  get heldConnection(): LibSqlConnection | undefined {
+    return this.held;
+  }
+
+  /**
+   * The runner's exclusive connection: leased from the pool on the first call, then the same
+   * connection until it is given back. The pool's "not initialised" error is thrown synchronously.
+   */
+  acquireExclusive(): Promise<LibSqlConnection> {
+    if (this.held) return Promise.resolve(this.held);
+    if (!this.pending) {
+      this.pending = this.driver
+        .requirePool()
+        .acquire("exclusive")
+        .then(
+          (connection) => {
+            this.held = connection;
+            this.pending = undefined;
+            return connection;
+          },
+          (error: unknown) => {
+            this.pending = undefined;
+            throw error;
+          },
+        );
+    }
+    return this.pending;
+  }
+
+  /** `connect()`: the exclusive connection, kept until the runner is released. */
+  keepUntilReleased(): Promise<LibSqlConnection> {
+    this.keptByConnect = true;
+    return this.acquireExclusive();
+  }
+
+  /** The exclusive connection, kept because its session is about to change (restored on return). */
+  async acquireForSessionChange(): Promise<LibSqlConnection> {
+    const connection = await this.acquireExclusive();
+    this.sessionChanged = true;
+    return connection;
+  }
+
+  /**
+   * Runs one statement's `work`. On the held connection if there is one (or the runner is in a
+   * transaction, or the statement changes the session); otherwise on a shared lease for just this
+   * statement, which the runner keeps if the statement left a transaction open (a raw BEGIN).
+   */
+  async run<T>(changesSession: boolean, work: (connection: LibSqlConnection) => Promise<T>): Promise<T> {
+    if (this.held || this.pending || this.holder.isTransactionActive || changesSession) {
+      const connection = await this.acquireExclusive();
+      if (changesSession) this.sessionChanged = true;
+      return work(connection);
+    }
+    const pool = this.driver.requirePool();
+    const connection = await pool.acquire("shared");
+    try {
+      return await work(connection);
+    } finally {
+      if (!inAutocommit(connection) && !this.held && !this.holder.isReleased) {
+        pool.claim(connection);
+        this.held = connection;
+        this.sessionChanged = true;
+      } else {
+        await pool.release(connection, "shared");
+      }
+    }
+  }
+
+  /**
+   * Opens a cursor for a stream. It reads from the held connection if the runner has one (or is in
+   * a transaction); otherwise from a connection leased for the stream alone (exclusive on a file,
+   * shared on `:memory:`, whose one connection cannot be given up). The pool's "not initialised"
+   * error is thrown synchronously; any other failure gives the stream's own lease back and rejects.
+   */
+  openCursor(sql: string, values: SqlValue[]): Promise<StreamCursor> {
+    const pool = this.driver.requirePool();
+    return this.openCursorOn(pool, sql, values);
+  }
+
+  /** Gives the held connection back unless something still needs it. */
+  async returnIfUnneeded(): Promise<void> {
+    if (this.keptByConnect || this.sessionChanged || this.holder.isTransactionActive || this.openStreams > 0) return;
+    await this.returnToPool();
+  }
+
+  /**
+   * The runner is being released (its transaction already rolled back): `connect()` no longer
+   * keeps the connection, and it goes back to the pool once a lease in flight has settled — or,
+   * if a stream still reads, when the last stream closes.
+   */
+  async end(): Promise<void> {
+    this.keptByConnect = false;
+    const pending = this.pending;
+    if (pending) await pending.catch(() => undefined);
+    if (this.openStreams === 0) await this.returnToPool();
+  }
+
+  private async openCursorOn(pool: LibSqlConnectionPool, sql: string, values: SqlValue[]): Promise<StreamCursor> {
+    const own = !this.held && !this.pending && !this.holder.isTransactionActive;
+    const mode: LeaseMode = this.driver.resolvedOptions?.kind === "memory" ? "shared" : "exclusive";
+    const connection = own ? await pool.acquire(mode) : await this.acquireExclusive();
+    let cursor: LibSqlCursor;
+    try {
+      cursor = await connection.openCursor(sql, values);
+    } catch (error) {
+      if (own) await pool.release(connection, mode);
+      throw error;
+    }
+    this.openStreams += 1;
+    return {
+      cursor,
+      close: async () => {
+        await cursor.close().catch(() => undefined);
+        this.openStreams -= 1;
+        if (own) await pool.release(connection, mode);
+        // A runner released while streams were open gives its connection back after the last one.
+        if (this.holder.isReleased && this.openStreams === 0) await this.returnToPool();
+      },
+    };
+  }
+
+  /** Gives the held connection back to the pool, which restores its session if it was changed. */
+  private async returnToPool(): Promise<void> {
+    const connection = this.held;
+    if (!connection) return;
+    this.held = undefined;
+    const sessionChanged = this.sessionChanged;
+    this.sessionChanged = false;
+    await this.driver.pool?.release(connection, "exclusive", sessionChanged);
+  }
+}
