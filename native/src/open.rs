@@ -207,10 +207,15 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             if let Some(key) = &replica.encryption_key {
                 builder = builder.encryption_config(encryption(key));
             }
-            let db = builder
-                .build()
-                .await
-                .map_err(|err| open_failure(target, err.into()))?;
+            let db = builder.build().await.map_err(|err| {
+                // A primary that cannot be reached is not a problem of the local file.
+                let err = LibError::from(err);
+                if err.remote {
+                    err
+                } else {
+                    open_failure(target, err)
+                }
+            })?;
             Ok((db, Mode::Replica))
         }
     }

@@ -37,6 +37,9 @@ export interface MainDatabase {
  * for a relative path when the main database is `:memory:` (it has no directory to be relative to).
  */
 export function resolveDatabaseFile(database: string, main: MainDatabase): DatabaseFile | undefined {
+  // Every entity names the main database unless it says otherwise (TypeORM copies `database`).
+  if (database === main.description) return undefined;
+  if (main.filePath !== undefined && isAbsolute(database) && path.resolve(database) === main.filePath) return undefined;
   if (main.kind === "remote" || main.kind === "replica") {
     const what = main.kind === "remote" ? "a remote database" : "an embedded replica";
     throw new LibSqlError(
@@ -45,7 +48,6 @@ export function resolveDatabaseFile(database: string, main: MainDatabase): Datab
         `to local connections with ATTACH, which ${what} cannot do; keep these entities in the main database`,
     );
   }
-  if (database === main.description) return undefined;
   let file: string;
   if (isAbsolute(database)) {
     file = database;
