@@ -9,13 +9,16 @@
 //! message: errors from the libsql crate that might echo configuration are replaced by our own text.
 //!
 //! Errors that come from a server (a remote database, or the primary of an embedded replica) are
-//! classified in `errors/remote.rs` and name the server's URL once the connection `locate`s them.
+//! classified in `errors/remote.rs` (with `errors/text.rs`) and name the server's URL once the
+//! connection `locate`s them.
 
 mod remote;
+mod text;
 
 use std::fmt;
 
-pub use remote::{redact_url, refine_remote_unique};
+pub use remote::refine_remote_unique;
+pub use text::redact_url;
 
 /// Our own error codes, for failures that have no SQLite result code.
 pub mod codes {

@@ -63,25 +63,6 @@ describe("native: connection modes", () => {
     await Promise.all([writer.close(), slowReader.close(), fastReader.close()]);
   });
 
-  it("answers PRAGMAs from the current schema after another connection changed it", async () => {
-    const a = await LibSqlConnection.open({ url: tempDbPath() });
-    const b = a.connectShared();
-    await a.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)");
-    await a.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parentId INTEGER)");
-    const foreignKeys = `PRAGMA foreign_key_list("child")`;
-    expect((await b.execute(foreignKeys)).rows).to.deep.equal([]);
-    // A table rebuild, as TypeORM does to add a foreign key.
-    const tx = await a.begin("immediate");
-    await a.execute(`CREATE TABLE "new_child" (id INTEGER PRIMARY KEY, parentId INTEGER REFERENCES parent (id))`);
-    await a.execute(`INSERT INTO "new_child" SELECT * FROM child`);
-    await a.execute(`DROP TABLE child`);
-    await a.execute(`ALTER TABLE "new_child" RENAME TO child`);
-    await tx.commit();
-    const rows = (await b.query<{ table: string; from: string }>(foreignKeys)).rows;
-    expect(rows.map((row) => [row.table, row.from])).to.deep.equal([["parent", "parentId"]]);
-    await Promise.all([a.close(), b.close()]);
-  });
-
   it("encrypts a database at rest, and refuses a wrong or missing key", async () => {
     const file = tempDbPath("secret.db");
     const key = "correct horse battery staple";
