@@ -3,7 +3,7 @@
 //! per-connection handles, so that none of them has to call back into another.
 
 use crate::connection::CONNECTIONS;
-use crate::errors::{LibError, Result};
+use crate::errors::{located, Result};
 use crate::{cursor, statement, transaction_state};
 
 /// Closes a connection: rolls back its open transaction and frees its statements and cursors.
@@ -21,7 +21,7 @@ pub async fn close(conn_id: u32) -> Result<()> {
         conn.conn
             .execute("ROLLBACK", ())
             .await
-            .map_err(LibError::from)?;
+            .map_err(located(conn.database.origin.as_deref()))?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use libsql::Value;
 
 use crate::connection::CONNECTIONS;
-use crate::errors::{LibError, Result};
+use crate::errors::{located, LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
 use crate::session;
@@ -54,6 +54,7 @@ pub static CURSORS: LazyLock<Registry<Cursor>> = LazyLock::new(|| Registry::new(
 
 pub async fn open(conn_id: u32, sql: String, params: Params) -> Result<u32> {
     session::with(conn_id, Work::of_sql(&sql), async |s| {
+        s.freshen_schema_for(&sql).await?;
         let conn = s.conn();
         let stmt = conn.conn.prepare(&sql).await.map_err(LibError::from)?;
         let bound = exec::bind(conn, &stmt, params)?;
@@ -98,7 +99,11 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
     let mut page = Vec::with_capacity(max_rows.min(4096) as usize);
     let mut done = false;
     while page.len() < max_rows as usize {
-        match rows.next().await.map_err(LibError::from)? {
+        match rows
+            .next()
+            .await
+            .map_err(located(conn.database.origin.as_deref()))?
+        {
             Some(row) => {
                 let mut values = Vec::with_capacity(count as usize);
                 for i in 0..count {

@@ -10,7 +10,8 @@
 //!    (the inline path's building blocks) and `statement_cache`: foundations;
 //! 2. `open`: options, URL classification, building a database;
 //! 3. `connection`: the connection registry and per-connection state;
-//! 4. `exec` (running one statement) and `writer` (the writer queue and its one rule);
+//! 4. `exec` (running one statement), `writer` (the writer queue and its one rule) and `schema`
+//!    (freshening a connection's copy of the schema before introspection);
 //! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
 //! 6. `session`: the one statement prologue (off the thread, and inline);
 //! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
@@ -32,6 +33,7 @@ pub mod raw;
 pub mod registry;
 pub mod replication;
 pub mod runtime;
+pub mod schema;
 pub mod session;
 pub mod sql;
 pub mod statement;

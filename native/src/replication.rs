@@ -2,7 +2,7 @@
 //! read replication indices. On other modes every call returns a `LIBSQL_UNSUPPORTED` error.
 
 use crate::connection::CONNECTIONS;
-use crate::errors::{LibError, Result};
+use crate::errors::{located, LibError, Result};
 use crate::open::Mode;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,7 +24,12 @@ fn replica(conn_id: u32, what: &str) -> Result<std::sync::Arc<crate::connection:
 
 pub async fn sync(conn_id: u32) -> Result<Synced> {
     let conn = replica(conn_id, "sync")?;
-    let replicated = conn.database.db.sync().await.map_err(LibError::from)?;
+    let replicated = conn
+        .database
+        .db
+        .sync()
+        .await
+        .map_err(located(conn.database.origin.as_deref()))?;
     Ok(Synced {
         frame_no: replicated.frame_no(),
         frames_synced: replicated.frames_synced() as u64,
@@ -38,7 +43,7 @@ pub async fn sync_until(conn_id: u32, frame_no: u64) -> Result<Synced> {
         .db
         .sync_until(frame_no)
         .await
-        .map_err(LibError::from)?;
+        .map_err(located(conn.database.origin.as_deref()))?;
     Ok(Synced {
         frame_no: replicated.frame_no(),
         frames_synced: replicated.frames_synced() as u64,
@@ -51,7 +56,7 @@ pub async fn flush_replicator(conn_id: u32) -> Result<Option<u64>> {
         .db
         .flush_replicator()
         .await
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 pub async fn replication_index(conn_id: u32) -> Result<Option<u64>> {
@@ -60,7 +65,7 @@ pub async fn replication_index(conn_id: u32) -> Result<Option<u64>> {
         .db
         .replication_index()
         .await
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 pub fn max_write_replication_index(conn_id: u32) -> Result<Option<u64>> {

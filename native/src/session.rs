@@ -7,7 +7,9 @@
 //! 4. applies the writer-queue rule (`writer::must_queue`) and, if it says so, waits for a turn,
 //!
 //! and then hands the call's body a `Session`: the locked connection, its statement cache and the
-//! writer turn, which are released, turn first, when the body is done.
+//! writer turn, which are released, turn first, when the body is done. Before SQL that reads the
+//! connection's copy of the schema without checking it, the body freshens that copy
+//! (`freshen_schema_for`; `execute` does it itself).
 //!
 //! `try_with` is the same prologue for the inline path (see `inline`), on the calling thread and
 //! without waiting: the lock is taken with `try_lock`, the writer turn only if the slot is free,
@@ -26,6 +28,7 @@ use crate::exec::{self, ExecOptions};
 use crate::inline::{self, Inline, InlineInfo, Kind, Stop};
 use crate::open::Mode;
 use crate::raw::RawDb;
+use crate::schema;
 use crate::statement_cache::Cached;
 use crate::transaction_state::{flush_pending, flush_pending_now};
 use crate::values::{Params, QueryResult};
@@ -48,8 +51,12 @@ pub async fn with<T>(
 ) -> Result<T> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
-    let mut session = prologue(&conn, &mut state, work).await?;
-    body(&mut session).await
+    let outcome = match prologue(&conn, &mut state, work).await {
+        Ok(mut session) => body(&mut session).await,
+        Err(err) => Err(err),
+    };
+    // An error a server reported names that server.
+    outcome.map_err(|err| err.locate(conn.database.origin.as_deref()))
 }
 
 /// Steps 3 and 4 of the prologue, for a caller that holds the connection's operation lock.
@@ -67,7 +74,11 @@ async fn prologue<'c>(conn: &'c Conn, state: &'c mut ConnState, work: Work) -> R
 /// raw statement for the inline path.
 pub async fn prepare(conn: &Conn, sql: &str) -> Result<(libsql::Statement, InlineInfo)> {
     let before = conn.raw.and_then(RawDb::newest_statement);
-    let stmt = conn.conn.prepare(sql).await.map_err(LibError::from)?;
+    let stmt = conn
+        .conn
+        .prepare(sql)
+        .await
+        .map_err(crate::errors::located(conn.database.origin.as_deref()))?;
     let info = InlineInfo::identify(conn.raw, before, sql);
     Ok((stmt, info))
 }
@@ -97,6 +108,15 @@ impl Session<'_> {
         }
     }
 
+    /// Brings the connection's copy of the schema up to date if SQL is an introspection pragma,
+    /// which would otherwise answer from a stale copy (see `schema`). Call before preparing SQL.
+    pub async fn freshen_schema_for(&self, sql: &str) -> Result<()> {
+        match schema::introspected_schema(sql) {
+            Some(scope) => schema::refresh(self.conn, &scope).await,
+            None => Ok(()),
+        }
+    }
+
     /// Runs one statement of SQL text through the connection's statement cache, and records how
     /// long it took in the statement's history.
     pub async fn execute(
@@ -105,6 +125,7 @@ impl Session<'_> {
         params: Params,
         options: ExecOptions,
     ) -> Result<QueryResult> {
+        self.freshen_schema_for(sql).await?;
         if options.no_cache {
             let (stmt, _) = prepare(self.conn, sql).await?;
             return exec::run_statement(self.conn, &stmt, params, options).await;

@@ -12,6 +12,7 @@ use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::inline::{Inline, InlineInfo};
 use crate::registry::Registry;
+use crate::schema;
 use crate::session;
 use crate::values::{Params, QueryResult};
 use crate::writer::Work;
@@ -21,6 +22,9 @@ pub struct PreparedStatement {
     pub conn_id: u32,
     /// Whether the statement writes, for the writer-queue rule.
     work: Work,
+    /// The databases whose schema the statement reads without checking it (an introspection
+    /// pragma), freshened before each run (see `schema`).
+    introspects: Option<schema::Scope>,
     /// The statement (`None` once finalized) and what the inline path knows about it.
     pub stmt: tokio::sync::Mutex<Option<Prepared>>,
     pub info: StatementInfo,
@@ -45,8 +49,12 @@ pub static STATEMENTS: LazyLock<Registry<PreparedStatement>> =
 
 pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
+    let introspects = schema::introspected_schema(&sql);
     let (stmt, inline) = {
         let _state = conn.ops.lock().await;
+        if let Some(scope) = &introspects {
+            schema::refresh(&conn, scope).await?;
+        }
         session::prepare(&conn, &sql).await?
     };
     let slots = exec::param_slots(&stmt);
@@ -61,6 +69,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     STATEMENTS.insert(PreparedStatement {
         conn_id,
         work: Work::of_sql(&sql),
+        introspects,
         stmt: tokio::sync::Mutex::new(Some(Prepared { stmt, inline })),
         info,
     })
@@ -73,6 +82,10 @@ pub fn info(stmt_id: u32) -> Result<StatementInfo> {
 pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Result<QueryResult> {
     let prepared = STATEMENTS.get(stmt_id)?;
     session::with(prepared.conn_id, prepared.work, async |s| {
+        // A pragma statement re-prepares itself on each run, so this run sees the fresh schema.
+        if let Some(scope) = &prepared.introspects {
+            schema::refresh(s.conn(), scope).await?;
+        }
         let mut guard = prepared.stmt.lock().await;
         let stmt = guard
             .as_mut()

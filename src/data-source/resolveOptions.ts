@@ -118,13 +118,25 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     intMode,
     prepareDatabase: options.prepareDatabase,
     journalMode: journalModeOption(options, opened.kind),
-    foreignKeys: booleanOption("foreignKeys", options.foreignKeys) ?? true,
+    foreignKeys: foreignKeysOption(options, opened.kind),
     poolSize: poolSizeOption(options, opened.kind),
     acquireTimeoutMs:
       millisecondsOption(options, "acquireTimeoutMs", "acquireTimeout", 0) ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     queryTimeoutMs: millisecondsOption(options, "queryTimeoutMs", "queryTimeout", 1),
     streamBatchSize: integerOption("streamBatchSize", options.streamBatchSize, 1) ?? DEFAULT_STREAM_BATCH_SIZE,
   };
+}
+
+/** `foreignKeys` (default on); a server enforces foreign keys itself, so it cannot be turned off there. */
+function foreignKeysOption(options: LibSqlConnectionOptions, kind: LibSqlDatabaseKind): boolean {
+  const value = booleanOption("foreignKeys", options.foreignKeys) ?? true;
+  if (!value && (kind === "remote" || kind === "replica")) {
+    throw new LibSqlOptionsError(
+      "foreignKeys",
+      "cannot be turned off for a remote database or an embedded replica: the server enforces foreign keys on every connection it serves",
+    );
+  }
+  return value;
 }
 
 /** Replaces every occurrence of the given secrets in a message. */
