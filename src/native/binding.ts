@@ -32,6 +32,8 @@ export type RawStatementInfo = Addon.StatementInfo;
 export type RawConnectionInfo = Addon.ConnectionInfo;
 export type RawSyncResult = Addon.SyncResult;
 export type RawStats = Addon.Stats;
+export type InlineStats = Addon.InlineStats;
+export type NativeBlocks = Addon.NativeBlocks;
 
 let loaded: NativeBinding | undefined;
 
