@@ -261,7 +261,10 @@ pub fn run_inline(
     let stats = &conn.inline.stats;
     let _turn = match prologue_now(conn, raw, work) {
         Ok(turn) => turn,
-        Err(Stop::Failed(err)) => return Inline::Done(Err(err)),
+        Err(Stop::Failed(err)) => {
+            inline::state::count(&stats.inline);
+            return Inline::Done(Err(err));
+        }
         Err(_) => {
             inline::state::count(&stats.busy);
             return Inline::Offload(params);
@@ -269,7 +272,10 @@ pub fn run_inline(
     };
     let values = match inline::stmt::resolve(stmt, params) {
         Ok(values) => values,
-        Err(err) => return Inline::Done(Err(err)),
+        Err(err) => {
+            inline::state::count(&stats.inline);
+            return Inline::Done(Err(err));
+        }
     };
     let started = Instant::now();
     let outcome = if info.kind == Kind::Read {
