@@ -115,7 +115,7 @@ pub fn snapshot(reset: bool) -> Snapshot {
             kept.borrow().clone()
         }
     });
-    kept.sort_by(|a, b| b.1.cmp(&a.1));
+    kept.sort_by_key(|kept| std::cmp::Reverse(kept.1));
     Snapshot {
         longest: read(&LONGEST_NS),
         total: read(&TOTAL_NS),
