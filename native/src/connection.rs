@@ -30,6 +30,9 @@ pub struct Conn {
     pub transaction: Mutex<Option<u32>>,
     /// This connection's side of the database's writer queue (see `writer`).
     pub writer: WriterCounts,
+    /// Wakes the call running on a remote connection to cancel its request (`interrupt`; see
+    /// `deadline`).
+    pub cancel: tokio::sync::Notify,
 }
 
 /// What the writer queue records about one connection.
@@ -65,6 +68,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
         ops: tokio::sync::Mutex::new(ConnState { cache }),
         transaction: Mutex::new(None),
         writer: WriterCounts::default(),
+        cancel: tokio::sync::Notify::new(),
     })
 }
 
@@ -119,13 +123,14 @@ pub fn info(conn_id: u32) -> Result<ConnInfo> {
 }
 
 /// Interrupts the statement running on the connection (from any thread); it fails with
-/// `SQLITE_INTERRUPT` and the connection stays usable.
+/// `SQLITE_INTERRUPT` and the connection stays usable. On a remote connection the request in
+/// flight is cancelled instead: it fails with `LIBSQL_TIMEOUT` (see `deadline`), and the server
+/// may still complete it.
 pub fn interrupt(conn_id: u32) -> Result<()> {
     let conn = CONNECTIONS.get(conn_id)?;
     if conn.database.mode.is_remote() {
-        return Err(LibError::unsupported(
-            "interrupt is not supported on remote connections",
-        ));
+        conn.cancel.notify_waiters();
+        return Ok(());
     }
     conn.conn.interrupt().map_err(LibError::from)
 }

@@ -23,6 +23,9 @@ pub mod codes {
     pub const INVALID_IDENTIFIER: &str = "LIBSQL_INVALID_IDENTIFIER";
     pub const UNSUPPORTED: &str = "LIBSQL_UNSUPPORTED";
     pub const CONNECTION_FAILED: &str = "LIBSQL_CONNECTION_FAILED";
+    /// A server did not answer in time (`requestTimeoutMs`, `connectTimeoutMs`), or a request to
+    /// it was cancelled (`queryTimeoutMs`, `interrupt`).
+    pub const TIMEOUT: &str = "LIBSQL_TIMEOUT";
     pub const REMOTE: &str = "LIBSQL_REMOTE_ERROR";
     pub const SYNC: &str = "LIBSQL_SYNC_ERROR";
     pub const MISUSE: &str = "LIBSQL_MISUSE";

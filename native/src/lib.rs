@@ -7,10 +7,12 @@
 //!
 //! Dependencies go one way, down this list (a module uses only modules above it):
 //! 1. `errors`, `registry`, `runtime`, `values`, `statement_cache`: foundations;
-//! 2. `open`: options, URL classification, building a database;
+//! 2. `network` (timeouts and the HTTP connector of servers), then `open`: options, building a
+//!    database;
 //! 3. `connection`: the connection registry and per-connection state;
 //! 4. `exec` (running one statement) and `writer` (the writer queue and its one rule);
 //! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
+//!    then `deadline`: the request timeout and cancellation of remote calls, and recovery after;
 //! 6. `session`: the one statement prologue;
 //! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
 //!    `PRAGMA` through `query`); then `transaction` (validates savepoint names with `pragma`);
@@ -21,8 +23,10 @@ pub mod batch;
 pub mod close;
 pub mod connection;
 pub mod cursor;
+pub mod deadline;
 pub mod errors;
 pub mod exec;
+pub mod network;
 pub mod open;
 pub mod pragma;
 pub mod query;

@@ -1,7 +1,7 @@
 //! Opening databases: the configuration of `open` (`OpenConfig`, already classified and
 //! validated by TypeScript in `src/options`), building a libsql `Database` in each libSQL mode
 //! (memory, local file, remote, embedded replica), and the `DatabaseHandle` that the connections
-//! opened from it share.
+//! opened from it share. The network settings of a server (its timeouts) are in `network`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use libsql::Builder;
 
 use crate::errors::{LibError, Result};
+use crate::network::{self, Timeouts};
 
 /// The libSQL mode a database was opened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,7 @@ pub enum Target {
     Remote {
         url: String,
         auth_token: Option<String>,
+        timeouts: Timeouts,
     },
     /// A local file kept in sync with a remote primary.
     Replica(ReplicaTarget),
@@ -66,6 +68,8 @@ pub struct ReplicaTarget {
     /// libSQL's default when absent.
     pub read_your_writes: Option<bool>,
     pub encryption_key: Option<String>,
+    /// Timeouts of the requests to the primary (writes, sync).
+    pub timeouts: Timeouts,
 }
 
 /// What `open` needs. Secrets are held here only until the database is built.
@@ -94,10 +98,15 @@ impl std::fmt::Debug for Target {
                 .field("path", path)
                 .field("encryption_key", &redacted(encryption_key))
                 .finish(),
-            Target::Remote { url, auth_token } => f
+            Target::Remote {
+                url,
+                auth_token,
+                timeouts,
+            } => f
                 .debug_struct("Remote")
                 .field("url", &crate::errors::redact(url))
                 .field("auth_token", &redacted(auth_token))
+                .field("timeouts", timeouts)
                 .finish(),
             Target::Replica(replica) => f
                 .debug_struct("Replica")
@@ -107,6 +116,7 @@ impl std::fmt::Debug for Target {
                 .field("sync_interval_ms", &replica.sync_interval_ms)
                 .field("read_your_writes", &replica.read_your_writes)
                 .field("encryption_key", &redacted(&replica.encryption_key))
+                .field("timeouts", &replica.timeouts)
                 .finish(),
         }
     }
@@ -131,6 +141,8 @@ pub struct DatabaseHandle {
     pub writer: Arc<tokio::sync::Mutex<()>>,
     pub(crate) busy_timeout_ms: u32,
     pub(crate) statement_cache_size: usize,
+    /// How long one request to the server may take (remote databases; a replica's sync).
+    pub request_timeout: Option<Duration>,
 }
 
 impl DatabaseHandle {
@@ -167,9 +179,14 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             let db = builder.build().await.map_err(LibError::from)?;
             Ok((db, Mode::Local))
         }
-        Target::Remote { url, auth_token } => {
+        Target::Remote {
+            url,
+            auth_token,
+            timeouts,
+        } => {
             let token = auth_token.clone().unwrap_or_default();
             let db = Builder::new_remote(url.clone(), token)
+                .connector(network::connector(timeouts)?)
                 .build()
                 .await
                 .map_err(LibError::from)?;
@@ -178,7 +195,8 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
         Target::Replica(replica) => {
             let token = replica.auth_token.clone().unwrap_or_default();
             let mut builder =
-                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token);
+                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token)
+                    .connector(network::connector(&replica.timeouts)?);
             if let Some(ms) = replica.sync_interval_ms {
                 builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
             }
@@ -188,7 +206,10 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             if let Some(key) = &replica.encryption_key {
                 builder = builder.encryption_config(encryption(key));
             }
-            let db = builder.build().await.map_err(LibError::from)?;
+            // Building a replica asks the primary which protocol it speaks: bound that request.
+            let db = network::bounded_request(&replica.timeouts, builder.build())
+                .await?
+                .map_err(LibError::from)?;
             Ok((db, Mode::Replica))
         }
     }
@@ -203,6 +224,11 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
         writer: Arc::new(tokio::sync::Mutex::new(())),
         busy_timeout_ms: config.busy_timeout_ms,
         statement_cache_size: config.statement_cache_size as usize,
+        request_timeout: match &config.target {
+            Target::Remote { timeouts, .. } => timeouts.request(),
+            Target::Replica(replica) => replica.timeouts.request(),
+            Target::Memory | Target::File { .. } => None,
+        },
     }))
 }
 
@@ -216,6 +242,7 @@ mod tests {
             Target::Remote {
                 url: "libsql://x".into(),
                 auth_token: Some("SECRET-TOKEN".into()),
+                timeouts: Timeouts::default(),
             },
             Target::File {
                 path: "/tmp/x.db".into(),
@@ -228,6 +255,7 @@ mod tests {
                 sync_interval_ms: None,
                 read_your_writes: None,
                 encryption_key: Some("SECRET-KEY".into()),
+                timeouts: Timeouts::default(),
             }),
         ] {
             let config = OpenConfig {

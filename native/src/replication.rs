@@ -1,8 +1,10 @@
 //! Replication control for embedded replicas: sync from the primary, wait for a frame, flush, and
-//! read replication indices. On other modes every call returns a `LIBSQL_UNSUPPORTED` error.
+//! read replication indices. On other modes every call returns a `LIBSQL_UNSUPPORTED` error. A
+//! sync is one request to the primary, bounded by the request timeout (`requestTimeoutMs`).
 
-use crate::connection::CONNECTIONS;
+use crate::connection::{Conn, CONNECTIONS};
 use crate::errors::{LibError, Result};
+use crate::network;
 use crate::open::Mode;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,9 +24,24 @@ fn replica(conn_id: u32, what: &str) -> Result<std::sync::Arc<crate::connection:
     Ok(conn)
 }
 
+/// Runs a request of the replicator within the database's request timeout. Dropping it on
+/// timeout is safe: the replicator keeps no half-done state of a request between its steps.
+async fn bounded<T>(
+    conn: &Conn,
+    work: impl std::future::Future<Output = libsql::Result<T>>,
+) -> Result<T> {
+    let work = async { work.await.map_err(|e| network::classify(LibError::from(e))) };
+    match conn.database.request_timeout {
+        None => work.await,
+        Some(limit) => tokio::time::timeout(limit, work)
+            .await
+            .map_err(|_| network::request_timed_out(limit))?,
+    }
+}
+
 pub async fn sync(conn_id: u32) -> Result<Synced> {
     let conn = replica(conn_id, "sync")?;
-    let replicated = conn.database.db.sync().await.map_err(LibError::from)?;
+    let replicated = bounded(&conn, conn.database.db.sync()).await?;
     Ok(Synced {
         frame_no: replicated.frame_no(),
         frames_synced: replicated.frames_synced() as u64,
@@ -33,12 +50,7 @@ pub async fn sync(conn_id: u32) -> Result<Synced> {
 
 pub async fn sync_until(conn_id: u32, frame_no: u64) -> Result<Synced> {
     let conn = replica(conn_id, "syncUntil")?;
-    let replicated = conn
-        .database
-        .db
-        .sync_until(frame_no)
-        .await
-        .map_err(LibError::from)?;
+    let replicated = bounded(&conn, conn.database.db.sync_until(frame_no)).await?;
     Ok(Synced {
         frame_no: replicated.frame_no(),
         frames_synced: replicated.frames_synced() as u64,

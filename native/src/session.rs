@@ -13,10 +13,12 @@
 //! - an inline fast path (run a short statement on the calling thread when the connection is
 //!   free) would take the lock with `try_lock` instead of `lock().await` in `with`, then run the
 //!   same `prologue` and body;
-//! - a per-call timeout or cancellation (for remote statements) would wrap `body(&mut session)` in
-//!   `with`; dropping the body releases the writer turn and then the operation lock.
+//! - the per-call timeout and cancellation of remote statements (`deadline::bounded`) wraps the
+//!   prologue and `body(&mut session)` in `with`; dropping them releases the writer turn, and the
+//!   connection is recovered before the operation lock goes.
 
 use crate::connection::{Conn, ConnState, CONNECTIONS};
+use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::transaction_state::flush_pending;
@@ -40,8 +42,11 @@ pub async fn with<T>(
 ) -> Result<T> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
-    let mut session = prologue(&conn, &mut state, work).await?;
-    body(&mut session).await
+    deadline::bounded(&conn, async {
+        let mut session = prologue(&conn, &mut state, work).await?;
+        body(&mut session).await
+    })
+    .await
 }
 
 /// Steps 3 and 4 of the prologue, for a caller that holds the connection's operation lock.

@@ -7,6 +7,7 @@
 use std::sync::LazyLock;
 
 use crate::connection::CONNECTIONS;
+use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
@@ -39,7 +40,11 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let stmt = {
         let _state = conn.ops.lock().await;
-        conn.conn.prepare(&sql).await.map_err(LibError::from)?
+        // Preparing asks a remote server to describe the statement.
+        deadline::bounded(&conn, async {
+            conn.conn.prepare(&sql).await.map_err(LibError::from)
+        })
+        .await?
     };
     let slots = exec::param_slots(&stmt);
     let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().to_owned()).collect();

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::connection::{Conn, CONNECTIONS};
+use crate::deadline;
 use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
 use crate::pragma::validate_identifier;
@@ -66,6 +67,7 @@ fn register(conn: &Conn, conn_id: u32, behaviour: Behaviour) -> Result<(u32, Arc
         started: AtomicBool::new(false),
         savepoints: Mutex::new(Vec::new()),
         writer: Mutex::new(None),
+        abandoned: AtomicBool::new(false),
     })?;
     *held = Some(id);
     Ok((id, TRANSACTIONS.get(id)?))
@@ -76,7 +78,7 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
     let (id, tx) = register(&conn, conn_id, behaviour)?;
-    if let Err(err) = start(&conn, &tx).await {
+    if let Err(err) = deadline::bounded(&conn, start(&conn, &tx)).await {
         release(&conn, id);
         return Err(err);
     }
@@ -114,7 +116,23 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
         release(&conn, tx_id);
         return Ok(());
     }
-    let outcome = execute_control(&conn, sql).await;
+    if tx.abandoned.load(Ordering::Acquire) {
+        // Lost with its stream (see `deadline`): the server rolls it back, a COMMIT cannot help.
+        if sql == "ROLLBACK" {
+            release(&conn, tx_id);
+            return Ok(());
+        }
+        return tx.check_not_abandoned(tx_id);
+    }
+    let outcome = deadline::bounded(&conn, execute_control(&conn, sql)).await;
+    if tx.abandoned.load(Ordering::Acquire) {
+        // This very request was given up on: kept registered for the caller's ROLLBACK.
+        return outcome.map_err(|e| {
+            e.context(&format!(
+                "{sql} got no answer, so whether the server ran it is unknown"
+            ))
+        });
+    }
     // SQLite may have ended the transaction on its own (e.g. after some errors); either way, once
     // the connection is back in autocommit the transaction is over.
     if outcome.is_ok() || conn.conn.is_autocommit() {
@@ -172,6 +190,7 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
     }
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
+    tx.check_not_abandoned(tx_id)?;
     let found = {
         let stack = tx.savepoints.lock();
         stack
@@ -186,19 +205,22 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
     // needs no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
     if ran {
         let quoted = format!("\"{name}\"");
-        match op {
-            SavepointOp::Release => {
-                execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
+        deadline::bounded(&conn, async {
+            match op {
+                SavepointOp::Release => {
+                    execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await
+                }
+                SavepointOp::RollbackTo => {
+                    execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await
+                }
+                SavepointOp::RollbackAndRelease => {
+                    execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?;
+                    execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await
+                }
+                SavepointOp::Create => Ok(()),
             }
-            SavepointOp::RollbackTo => {
-                execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?
-            }
-            SavepointOp::RollbackAndRelease => {
-                execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?;
-                execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await?
-            }
-            SavepointOp::Create => {}
-        }
+        })
+        .await?;
     }
     let mut stack = tx.savepoints.lock();
     match op {

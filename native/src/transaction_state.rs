@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use parking_lot::Mutex;
 
 use crate::connection::Conn;
-use crate::errors::{LibError, Result};
+use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
 use crate::registry::Registry;
 use crate::writer::{self, Work, WriterTurn};
@@ -47,6 +47,25 @@ pub struct Transaction {
     /// The turn of the database's writer slot a write transaction holds until it ends (dropped
     /// with it).
     pub(crate) writer: Mutex<Option<WriterTurn>>,
+    /// Set when a request of this (remote) transaction was given up on or its server went away:
+    /// the transaction is lost with its stream, so it takes no more statements (see `deadline`).
+    pub(crate) abandoned: AtomicBool,
+}
+
+impl Transaction {
+    /// The error of any statement or COMMIT in an abandoned transaction.
+    pub(crate) fn check_not_abandoned(&self, tx_id: u32) -> Result<()> {
+        if !self.abandoned.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        Err(LibError::new(
+            codes::TRANSACTION_STATE,
+            format!(
+                "transaction {tx_id} was abandoned when one of its requests timed out or lost the \
+                 server; the server rolls it back, so roll it back here too"
+            ),
+        ))
+    }
 }
 
 pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
@@ -94,6 +113,7 @@ pub async fn flush_pending(conn: &Conn) -> Result<()> {
     let Ok(tx) = TRANSACTIONS.get(tx_id) else {
         return Ok(());
     };
+    tx.check_not_abandoned(tx_id)?;
     if !tx.started.load(Ordering::Acquire) {
         start(conn, &tx)
             .await

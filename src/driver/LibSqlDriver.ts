@@ -30,6 +30,7 @@ import {
 } from "../typeorm";
 import { markLibSqlDriver } from "./driverMark";
 import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
+import { ReplicaSync } from "./ReplicaSync";
 import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
 import {
   hydrateVectorValue,
@@ -52,6 +53,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   pool: LibSqlConnectionPool | undefined;
 
   private readonly insertReturning: boolean;
+
+  /** Replication calls and the periodic sync, on an embedded replica once connected. */
+  private replicaSync: ReplicaSync | undefined;
 
   constructor(
     dataSource: DataSource,
@@ -97,6 +101,16 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       },
       reset: (connection, sessionChanged) => this.resetConnection(connection, resolved, sessionChanged),
     });
+    if (resolved.kind === "replica") {
+      const logger = () => dataSourceOf(this).logger;
+      this.replicaSync = new ReplicaSync(
+        primary.connectShared(),
+        resolved.syncIntervalMs,
+        logger,
+        resolved.description,
+      );
+      this.replicaSync.start();
+    }
   }
 
   async afterConnect(): Promise<void> {
@@ -105,6 +119,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** Closes every pooled connection; open transactions roll back. */
   async disconnect(): Promise<void> {
+    const replicaSync = this.replicaSync;
+    this.replicaSync = undefined;
+    await replicaSync?.stop();
     const pool = this.pool;
     this.pool = undefined;
     this.databaseConnection = undefined;
@@ -122,6 +139,21 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     if (!this.pool)
       throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
     return this.pool;
+  }
+
+  /**
+   * The replication calls of an embedded replica; a data source in another mode gets
+   * `LIBSQL_UNSUPPORTED`, one not initialised `LIBSQL_NOT_CONNECTED`.
+   */
+  replication(what: string): ReplicaSync {
+    this.requirePool();
+    if (!this.replicaSync) {
+      throw new LibSqlError(
+        "LIBSQL_UNSUPPORTED",
+        `${what} needs an embedded replica (give "syncUrl"); this data source is ${this.resolvedOptions?.kind ?? "not a replica"}`,
+      );
+    }
+    return this.replicaSync;
   }
 
   normalizeType(column: {

@@ -7,6 +7,7 @@
  */
 import type { IntMode, NativeOpenConfig } from "../native/binding";
 import { LibSqlOptionsError } from "./errors";
+import { networkTimeouts, type NetworkOptionValues } from "./network";
 import { classifyTarget, type Target } from "./target";
 import { aliasedOption, booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
 
@@ -21,7 +22,7 @@ export const DEFAULT_INT_MODE: IntMode = "number";
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
 
 /** The options of opening a database that both entry points spell the same way. */
-export interface OpenOptionValues {
+export interface OpenOptionValues extends NetworkOptionValues {
   readonly authToken?: unknown;
   readonly syncUrl?: unknown;
   readonly readYourWrites?: unknown;
@@ -124,6 +125,8 @@ export function resolveOpen(
   const statementCacheSize =
     integerOption("statementCacheSize", options.statementCacheSize, 0) ?? DEFAULT_STATEMENT_CACHE_SIZE;
 
+  const timeouts = networkTimeouts(options, target.kind === "remote" || syncUrl !== undefined);
+
   const settings = { busyTimeoutMs, statementCacheSize };
   switch (target.kind) {
     case "memory":
@@ -132,7 +135,7 @@ export function resolveOpen(
       return {
         kind: "remote",
         description: target.description,
-        config: { target: { kind: "remote", url: target.location, authToken }, ...settings },
+        config: { target: { kind: "remote", url: target.location, authToken, ...timeouts }, ...settings },
       };
     case "file": {
       const path = target.location;
@@ -157,6 +160,7 @@ export function resolveOpen(
             syncIntervalMs: syncIntervalMs?.value,
             readYourWrites,
             encryptionKey,
+            ...timeouts,
           },
           ...settings,
         },

@@ -17,7 +17,7 @@ import {
   TypeORMError,
 } from "typeorm";
 import type { ReadStream } from "fs";
-import type { LibSqlConnection, LibSqlTransaction, ObjectRow, Result } from "../native";
+import { LibSqlError, type LibSqlConnection, type LibSqlTransaction, type ObjectRow, type Result } from "../native";
 import type { LibSqlDriver } from "../driver/LibSqlDriver";
 import {
   AbstractSqliteQueryRunner,
@@ -275,11 +275,17 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     this.transactionDepth = 0;
   }
 
-  /** Interrupts the statement if it runs past the `queryTimeout` option. */
+  /**
+   * Interrupts the statement if it runs past the `queryTimeout` option: a local one fails with
+   * `SQLITE_INTERRUPT`; on a remote database the request is cancelled and fails with
+   * `LIBSQL_TIMEOUT`, whose message then names the option.
+   */
   private async withQueryTimeout<T>(connection: LibSqlConnection, work: () => Promise<T>): Promise<T> {
     const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
     if (!timeout) return work();
+    let fired = false;
     const timer = setTimeout(() => {
+      fired = true;
       try {
         connection.interrupt();
       } catch {
@@ -288,6 +294,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     }, timeout);
     try {
       return await work();
+    } catch (error) {
+      if (fired && error instanceof LibSqlError && error.code === "LIBSQL_TIMEOUT") {
+        throw new LibSqlError(
+          "LIBSQL_TIMEOUT",
+          `the statement ran past queryTimeoutMs (${timeout} ms): ${error.message}`,
+        );
+      }
+      throw error;
     } finally {
       clearTimeout(timer);
     }

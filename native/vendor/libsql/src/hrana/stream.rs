@@ -281,6 +281,10 @@ where
 
     pub async fn reset(&self) {
         (*self.inner).stream.lock().await.reset();
+        // Patched for typeorm-libsql: the next request opens a new stream, which is outside any
+        // transaction; upstream kept the old stream's transaction state, so a connection reset
+        // inside a transaction still believed it was in one.
+        self.inner.is_autocommit.store(true, Ordering::SeqCst);
     }
 }
 
