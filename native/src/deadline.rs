@@ -8,7 +8,8 @@
 //! `reset` patch in vendor/PATCHES.md), and a transaction that had begun
 //! on the old one is marked abandoned: its statements and COMMIT fail from then on, and its
 //! ROLLBACK needs no request (the server rolls the old stream's transaction back when the stream
-//! expires). A connection that lost its server (`LIBSQL_NETWORK`) is recovered the same way. So a
+//! expires). A connection that lost its server (`LIBSQL_NETWORK`), or whose stream the server no
+//! longer knows (expired, or gone with a restart), is recovered the same way. So a
 //! connection is never handed on with a stale baton, and a transaction never goes on, half
 //! applied, outside the transaction it began in.
 //!
@@ -22,8 +23,8 @@ use crate::errors::{codes, LibError, Result};
 use crate::network;
 use crate::transaction_state::TRANSACTIONS;
 
-/// The code of an error that means the connection to the server broke.
-const NETWORK: &str = "LIBSQL_NETWORK";
+/// The code of an error that means the server could not be reached or the connection broke.
+pub const NETWORK: &str = "LIBSQL_NETWORK";
 
 enum Outcome<T> {
     Done(Result<T>),
@@ -55,7 +56,7 @@ pub async fn bounded<T>(conn: &Conn, work: impl Future<Output = Result<T>>) -> R
         Outcome::Done(Ok(value)) => Ok(value),
         Outcome::Done(Err(err)) => {
             let err = network::classify(err);
-            if err.code == NETWORK || err.code == codes::TIMEOUT {
+            if stream_lost(&err) {
                 recover(conn).await;
             }
             Err(err)
@@ -73,6 +74,16 @@ pub async fn bounded<T>(conn: &Conn, work: impl Future<Output = Result<T>>) -> R
             ))
         }
     }
+}
+
+/// Whether a failed call leaves the connection's stream unusable: the server could not be reached
+/// or the connection broke (the stream may be gone with a restarted server), or the server no
+/// longer knows the stream (it expired, or the server restarted).
+fn stream_lost(err: &LibError) -> bool {
+    err.code == NETWORK
+        || err.code == codes::TIMEOUT
+        || err.message.contains("invalid baton")
+        || err.message.contains("STREAM_EXPIRED")
 }
 
 /// Puts a connection whose request was given up on (or whose server went away) on a fresh

@@ -30,6 +30,35 @@ impl Timeouts {
     pub fn request(&self) -> Option<Duration> {
         self.request_ms.map(|ms| Duration::from_millis(u64::from(ms)))
     }
+
+    pub fn connect(&self) -> Option<Duration> {
+        self.connect_ms.map(|ms| Duration::from_millis(u64::from(ms)))
+    }
+}
+
+/// The `host:port` a server URL names (`libsql://` and `https://` default to 443, `http://` to
+/// 80), without any credentials it may carry.
+pub fn host_and_port(url: &str) -> Option<String> {
+    let uri: http::Uri = url.parse().ok()?;
+    let host = uri.host()?;
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("http") | Some("ws") => 80,
+        _ => 443,
+    });
+    Some(format!("{host}:{port}"))
+}
+
+/// Whether a TCP connection to `address` can be opened within `limit`; the error says why not.
+pub async fn probe(address: &str, limit: Option<Duration>) -> std::result::Result<(), String> {
+    let connect = TcpStream::connect(address);
+    let outcome = match limit {
+        Some(limit) => match tokio::time::timeout(limit, connect).await {
+            Ok(outcome) => outcome,
+            Err(_) => return Err(format!("no connection within {} ms", limit.as_millis())),
+        },
+        None => connect.await,
+    };
+    outcome.map(drop).map_err(|err| err.to_string())
 }
 
 /// The text a connect timeout carries through libsql's errors, by which `is_connect_timeout`
@@ -142,6 +171,22 @@ pub fn request_timed_out(limit: Duration) -> LibError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_host_and_port() {
+        assert_eq!(
+            host_and_port("http://127.0.0.1:8080").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(
+            host_and_port("libsql://db.example.com").as_deref(),
+            Some("db.example.com:443")
+        );
+        assert_eq!(
+            host_and_port("https://user:secret@db.example.com/x").as_deref(),
+            Some("db.example.com:443")
+        );
+    }
 
     #[test]
     fn recognises_its_own_connect_timeout() {

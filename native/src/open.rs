@@ -143,6 +143,9 @@ pub struct DatabaseHandle {
     pub(crate) statement_cache_size: usize,
     /// How long one request to the server may take (remote databases; a replica's sync).
     pub request_timeout: Option<Duration>,
+    /// A replica's primary as `host:port`, and how long connecting to it may take (for telling
+    /// an unreachable primary apart, see `replication`).
+    pub primary: Option<(String, Option<Duration>)>,
 }
 
 impl DatabaseHandle {
@@ -228,6 +231,11 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
             Target::Remote { timeouts, .. } => timeouts.request(),
             Target::Replica(replica) => replica.timeouts.request(),
             Target::Memory | Target::File { .. } => None,
+        },
+        primary: match &config.target {
+            Target::Replica(replica) => network::host_and_port(&replica.sync_url)
+                .map(|address| (address, replica.timeouts.connect())),
+            _ => None,
         },
     }))
 }

@@ -24,18 +24,46 @@ fn replica(conn_id: u32, what: &str) -> Result<std::sync::Arc<crate::connection:
     Ok(conn)
 }
 
-/// Runs a request of the replicator within the database's request timeout. Dropping it on
-/// timeout is safe: the replicator keeps no half-done state of a request between its steps.
+/// Runs a request of the replicator within the database's request timeout. On timeout the
+/// request is dropped: the frames of a transaction it had only partly applied are fetched and
+/// applied again by the next sync.
 async fn bounded<T>(
     conn: &Conn,
     work: impl std::future::Future<Output = libsql::Result<T>>,
 ) -> Result<T> {
-    let work = async { work.await.map_err(|e| network::classify(LibError::from(e))) };
+    let work = async {
+        match work.await {
+            Ok(value) => Ok(value),
+            Err(err) => Err(failure(conn, err).await),
+        }
+    };
     match conn.database.request_timeout {
         None => work.await,
         Some(limit) => tokio::time::timeout(limit, work)
             .await
             .map_err(|_| network::request_timed_out(limit))?,
+    }
+}
+
+/// The error of a failed sync. libsql reports a primary it could not reach only as a failed
+/// handshake (the cause is dropped), so the primary is then probed: one that does not accept a
+/// connection gives the network code.
+async fn failure(conn: &Conn, err: libsql::Error) -> LibError {
+    let handshake = matches!(&err, libsql::Error::Replication(inner)
+        if inner.to_string().contains("handshake with primary"));
+    let err = network::classify(LibError::from(err));
+    if !handshake {
+        return err;
+    }
+    let Some((address, limit)) = &conn.database.primary else {
+        return err;
+    };
+    match network::probe(address, *limit).await {
+        Ok(()) => err,
+        Err(cause) => LibError::new(
+            crate::deadline::NETWORK,
+            format!("cannot reach the primary: {cause}"),
+        ),
     }
 }
 

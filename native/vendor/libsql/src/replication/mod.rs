@@ -190,7 +190,10 @@ impl EmbeddedReplicator {
                 auto_checkpoint,
                 encryption_config,
             ).await?;
-        replicator.set_primary_handshake_retries(3);
+        // Patched for typeorm-libsql: one handshake attempt per sync, so that a sync fails fast
+        // when the primary is down (upstream tried three times, a second apart); the caller (a
+        // periodic sync, or the application) tries again.
+        replicator.set_primary_handshake_retries(1);
         let replicator = Arc::new(Mutex::new(replicator));
 
         let mut replicator = Self {
