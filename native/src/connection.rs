@@ -14,7 +14,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::errors::{LibError, Result};
-use crate::open::{open_database, DatabaseHandle, Mode, OpenConfig};
+use crate::open::{open_database, open_failure, read_failure, DatabaseHandle, Mode, OpenConfig};
 use crate::registry::Registry;
 use crate::statement_cache::StatementCache;
 
@@ -76,7 +76,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
 pub async fn open(config: OpenConfig) -> Result<u32> {
     let handle = open_database(&config).await?;
     let mode = handle.mode;
-    let id = register(handle)?;
+    let id = register(handle).map_err(|err| open_failure(&config.target, err))?;
     // A file that is not a database, or a wrong encryption key, only shows on first read.
     if mode != Mode::Remote {
         let conn = CONNECTIONS.get(id)?;
@@ -86,7 +86,7 @@ pub async fn open(config: OpenConfig) -> Result<u32> {
             .await
         {
             let _ = CONNECTIONS.remove(id);
-            return Err(LibError::from(err).context("the database could not be read"));
+            return Err(read_failure(&config.target, LibError::from(err)));
         }
     }
     Ok(id)

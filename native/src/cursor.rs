@@ -55,6 +55,7 @@ pub static CURSORS: LazyLock<Registry<Cursor>> = LazyLock::new(|| Registry::new(
 
 pub async fn open(conn_id: u32, sql: String, params: Params) -> Result<u32> {
     session::with(conn_id, Work::of_sql(&sql), async |s| {
+        s.freshen_schema_for(&sql).await?;
         let conn = s.conn();
         let stmt = conn.conn.prepare(&sql).await.map_err(LibError::from)?;
         let bound = exec::bind(conn, &stmt, params)?;

@@ -10,7 +10,8 @@
 //! 2. `network` (timeouts and the HTTP connector of servers), then `open`: options, building a
 //!    database;
 //! 3. `connection`: the connection registry and per-connection state;
-//! 4. `exec` (running one statement) and `writer` (the writer queue and its one rule);
+//! 4. `exec` (running one statement), `writer` (the writer queue and its one rule) and `schema`
+//!    (freshening a connection's copy of the schema before introspection);
 //! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
 //!    then `deadline`: the request timeout and cancellation of remote calls, and recovery after;
 //! 6. `session`: the one statement prologue;
@@ -33,6 +34,7 @@ pub mod query;
 pub mod registry;
 pub mod replication;
 pub mod runtime;
+pub mod schema;
 pub mod session;
 pub mod statement;
 pub mod statement_cache;

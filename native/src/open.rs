@@ -3,6 +3,8 @@
 //! (memory, local file, remote, embedded replica), and the `DatabaseHandle` that the connections
 //! opened from it share. The network settings of a server (its timeouts) are in `network`.
 
+use std::io::{ErrorKind, Read};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -179,7 +181,10 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             if let Some(key) = encryption_key {
                 builder = builder.encryption_config(encryption(key));
             }
-            let db = builder.build().await.map_err(LibError::from)?;
+            let db = builder
+                .build()
+                .await
+                .map_err(|err| open_failure(target, err.into()))?;
             Ok((db, Mode::Local))
         }
         Target::Remote {
@@ -212,9 +217,128 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             // Building a replica asks the primary which protocol it speaks: bound that request.
             let db = network::bounded_request(&replica.timeouts, builder.build())
                 .await?
-                .map_err(LibError::from)?;
+                .map_err(|err| open_failure(target, err.into()))?;
             Ok((db, Mode::Replica))
         }
+    }
+}
+
+/// The local file of a target, if it has one.
+fn local_path(target: &Target) -> Option<&str> {
+    match target {
+        Target::File { path, .. } => Some(path),
+        Target::Replica(replica) => Some(&replica.path),
+        Target::Memory | Target::Remote { .. } => None,
+    }
+}
+
+/// Why the local file of `target` could not be opened (building the database or connecting to
+/// it), judged from the file system: an `SQLITE_CANTOPEN` naming the cause and the fix, or the
+/// original error when nothing explains it.
+pub fn open_failure(target: &Target, err: LibError) -> LibError {
+    let Some(path) = local_path(target) else {
+        return err;
+    };
+    match cannot_open_reason(Path::new(path)) {
+        Some(reason) => LibError::sqlite(
+            14,
+            format!("cannot open the database file {path:?}: {reason}"),
+        ),
+        None => err,
+    }
+}
+
+fn cannot_open_reason(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Some(format!(
+            "it is a directory, not a database file; name a file in it (for example {:?})",
+            path.join("app.db")
+        )),
+        Ok(_) => match std::fs::File::open(path) {
+            Ok(_) => None,
+            Err(err) => Some(io_reason(&err, "the file")),
+        },
+        Err(err) if err.kind() == ErrorKind::NotFound => {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+            match std::fs::metadata(parent) {
+                Ok(meta) if meta.is_dir() => Some(
+                    "the file does not exist and cannot be created in its directory; check that \
+                     the directory is writable"
+                        .to_owned(),
+                ),
+                Ok(_) => Some(format!(
+                    "{parent:?} is a file, not a directory; the database path must lead through directories"
+                )),
+                Err(_) => Some(format!(
+                    "the directory {parent:?} does not exist; create it first"
+                )),
+            }
+        }
+        Err(err) => Some(io_reason(&err, "a directory on the path")),
+    }
+}
+
+fn io_reason(err: &std::io::Error, what: &str) -> String {
+    match err.kind() {
+        ErrorKind::PermissionDenied => format!(
+            "permission denied reading {what}; check its permissions and owner (the process needs \
+             to read and write the file and to create its journal files beside it)"
+        ),
+        ErrorKind::NotADirectory => {
+            "part of the path is a file, not a directory; the database path must lead through \
+             directories"
+                .to_owned()
+        }
+        _ => format!("{what} cannot be read: {err}"),
+    }
+}
+
+/// The header every unencrypted SQLite database file starts with.
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether the file at `path` starts as a plain (unencrypted) SQLite database does; `None` when it
+/// cannot be read or is shorter than a header.
+fn is_plain_sqlite(path: &str) -> Option<bool> {
+    let mut header = [0_u8; 16];
+    let mut file = std::fs::File::open(path).ok()?;
+    file.read_exact(&mut header).ok()?;
+    Some(&header == PLAIN_HEADER)
+}
+
+/// Explains a failed first read of a local database: "file is not a database" most often means an
+/// encryption key that does not fit the file, so the message says which case this is (never the
+/// key itself). Other failures keep SQLite's message.
+pub fn read_failure(target: &Target, err: LibError) -> LibError {
+    let err = err.context("the database could not be read");
+    if err.code != "SQLITE_NOTADB" {
+        return err;
+    }
+    let keyed = match target {
+        Target::File { encryption_key, .. } => encryption_key.is_some(),
+        Target::Replica(replica) => replica.encryption_key.is_some(),
+        Target::Memory | Target::Remote { .. } => false,
+    };
+    let Some(path) = local_path(target) else {
+        return err;
+    };
+    let hint = match (keyed, is_plain_sqlite(path)) {
+        (true, Some(true)) => {
+            "the file is a plain (unencrypted) SQLite database, but an encryption key was given: \
+             open it without encryptionKey"
+        }
+        (true, _) => {
+            "an encryption key was given and it does not open this file: the key is probably \
+             wrong (or the file is not a database); check encryptionKey"
+        }
+        (false, Some(false)) => {
+            "the file is not a plain SQLite database: if it is encrypted, give its key as \
+             encryptionKey; otherwise it is not a database file"
+        }
+        (false, _) => return err,
+    };
+    LibError {
+        message: format!("{}; {hint}", err.message),
+        ..err
     }
 }
 
@@ -243,6 +367,83 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn not_a_database() -> LibError {
+        LibError::sqlite(26, "file is not a database")
+    }
+
+    fn file_target(path: &Path, key: Option<&str>) -> Target {
+        Target::File {
+            path: path.to_string_lossy().into_owned(),
+            encryption_key: key.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn names_the_cause_of_a_file_that_cannot_be_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let reason = cannot_open_reason(dir.path()).unwrap();
+        assert!(
+            reason.starts_with("it is a directory, not a database file"),
+            "{reason}"
+        );
+        let missing = dir.path().join("missing").join("app.db");
+        let reason = cannot_open_reason(&missing).unwrap();
+        assert!(
+            reason.contains("does not exist; create it first"),
+            "{reason}"
+        );
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"x").unwrap();
+        let through_file = file.join("app.db");
+        let reason = cannot_open_reason(&through_file).unwrap();
+        assert!(reason.contains("is a file, not a directory"), "{reason}");
+        assert_eq!(cannot_open_reason(&file), None);
+    }
+
+    #[test]
+    fn says_which_key_problem_a_file_that_is_not_a_database_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.db");
+        let mut bytes = PLAIN_HEADER.to_vec();
+        bytes.resize(4096, 0);
+        std::fs::write(&plain, &bytes).unwrap();
+        let other = dir.path().join("other.db");
+        std::fs::write(&other, [7_u8; 4096]).unwrap();
+
+        let keyed_plain = read_failure(&file_target(&plain, Some("SECRET")), not_a_database());
+        assert_eq!(keyed_plain.code, "SQLITE_NOTADB");
+        assert_eq!(keyed_plain.raw_code, Some(26));
+        assert!(keyed_plain.message.starts_with(
+            "the database could not be read: file is not a database; the file is a plain"
+        ));
+        assert!(keyed_plain
+            .message
+            .contains("open it without encryptionKey"));
+        let keyed_other = read_failure(&file_target(&other, Some("SECRET")), not_a_database());
+        assert!(keyed_other.message.contains("the key is probably wrong"));
+        let unkeyed_other = read_failure(&file_target(&other, None), not_a_database());
+        assert!(unkeyed_other
+            .message
+            .contains("if it is encrypted, give its key as encryptionKey"));
+        for err in [&keyed_plain, &keyed_other, &unkeyed_other] {
+            assert!(!err.message.contains("SECRET"), "{}", err.message);
+        }
+        // Nothing to add for a plain file without a key, or another failure.
+        let unkeyed_plain = read_failure(&file_target(&plain, None), not_a_database());
+        assert_eq!(
+            unkeyed_plain.message,
+            "the database could not be read: file is not a database"
+        );
+        let busy = read_failure(
+            &file_target(&other, Some("k")),
+            LibError::sqlite(5, "database is locked"),
+        );
+        assert_eq!(
+            busy.message,
+            "the database could not be read: database is locked"
+        );
+    }
 
     #[test]
     fn debug_never_shows_secrets() {

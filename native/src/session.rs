@@ -7,7 +7,9 @@
 //! 4. applies the writer-queue rule (`writer::must_queue`) and, if it says so, waits for a turn,
 //!
 //! and then hands the call's body a `Session`: the locked connection, its statement cache and the
-//! writer turn, which are released, turn first, when the body is done.
+//! writer turn, which are released, turn first, when the body is done. Before SQL that reads the
+//! connection's copy of the schema without checking it, the body freshens that copy
+//! (`freshen_schema_for`; `execute` does it itself).
 //!
 //! Two seams are kept here on purpose, so that later changes touch this one place:
 //! - an inline fast path (run a short statement on the calling thread when the connection is
@@ -21,6 +23,7 @@ use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
+use crate::schema;
 use crate::transaction_state::flush_pending;
 use crate::values::{Params, QueryResult};
 use crate::writer::{self, Work, WriterTurn};
@@ -66,6 +69,15 @@ impl Session<'_> {
         self.conn
     }
 
+    /// Brings the connection's copy of the schema up to date if SQL is an introspection pragma,
+    /// which would otherwise answer from a stale copy (see `schema`). Call before preparing SQL.
+    pub async fn freshen_schema_for(&self, sql: &str) -> Result<()> {
+        match schema::introspected_schema(sql) {
+            Some(scope) => schema::refresh(self.conn, &scope).await,
+            None => Ok(()),
+        }
+    }
+
     /// Runs one statement of SQL text through the connection's statement cache.
     pub async fn execute(
         &mut self,
@@ -73,6 +85,7 @@ impl Session<'_> {
         params: Params,
         options: ExecOptions,
     ) -> Result<QueryResult> {
+        self.freshen_schema_for(sql).await?;
         let stmt = match self.state.cache.take(sql) {
             Some(stmt) => stmt,
             None => self.conn.conn.prepare(sql).await.map_err(LibError::from)?,

@@ -11,6 +11,7 @@ use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
+use crate::schema;
 use crate::session;
 use crate::values::{Params, QueryResult};
 use crate::writer::Work;
@@ -20,6 +21,9 @@ pub struct PreparedStatement {
     pub conn_id: u32,
     /// Whether the statement writes, for the writer-queue rule.
     work: Work,
+    /// The databases whose schema the statement reads without checking it (an introspection
+    /// pragma), freshened before each run (see `schema`).
+    introspects: Option<schema::Scope>,
     pub stmt: tokio::sync::Mutex<Option<libsql::Statement>>,
     pub info: StatementInfo,
 }
@@ -38,10 +42,14 @@ pub static STATEMENTS: LazyLock<Registry<PreparedStatement>> =
 
 pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
+    let introspects = schema::introspected_schema(&sql);
     let stmt = {
         let _state = conn.ops.lock().await;
         // Preparing asks a remote server to describe the statement.
         deadline::bounded(&conn, async {
+            if let Some(scope) = &introspects {
+                schema::refresh(&conn, scope).await?;
+            }
             conn.conn.prepare(&sql).await.map_err(LibError::from)
         })
         .await?
@@ -58,6 +66,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     STATEMENTS.insert(PreparedStatement {
         conn_id,
         work: Work::of_sql(&sql),
+        introspects,
         stmt: tokio::sync::Mutex::new(Some(stmt)),
         info,
     })
@@ -70,6 +79,10 @@ pub fn info(stmt_id: u32) -> Result<StatementInfo> {
 pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Result<QueryResult> {
     let prepared = STATEMENTS.get(stmt_id)?;
     session::with(prepared.conn_id, prepared.work, async |s| {
+        // A pragma statement re-prepares itself on each run, so this run sees the fresh schema.
+        if let Some(scope) = &prepared.introspects {
+            schema::refresh(s.conn(), scope).await?;
+        }
         let guard = prepared.stmt.lock().await;
         let stmt = guard
             .as_ref()

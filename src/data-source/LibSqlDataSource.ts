@@ -7,13 +7,18 @@
  * options you passed stay available as `libsqlOptions`, with secrets kept out of enumeration and
  * logs.
  */
-import { DataSource } from "typeorm";
+import { CannotExecuteNotConnectedError, DataSource } from "typeorm";
 import type { DataSourceOptions } from "typeorm";
 import { LibSqlDriver } from "../driver/LibSqlDriver";
 import { poseAsBetterSqlite3, replaceDriver } from "../typeorm";
+import { LibSqlOptionsError } from "../options/errors";
+import { checkOptionNames } from "../options/names";
+import { describeValue } from "../options/values";
 import {
   LIBSQL_OPTION_KEYS,
   SECRET_OPTION_KEYS,
+  TYPEORM_OPTION_KEYS,
+  TYPEORM_OTHER_OPTION_KEYS,
   type LibSqlConnectionOptions,
   type LibSqlDataSourceOptions,
 } from "./LibSqlDataSourceOptions";
@@ -39,17 +44,69 @@ function splitOptions(options: LibSqlDataSourceOptions): {
   return { typeorm: poseAsBetterSqlite3(source, describeDatabase(options)), libsql: libsql as LibSqlConnectionOptions };
 }
 
+/**
+ * What is wrong with the names of the options, if anything: a `type` (the data source is always
+ * libSQL), or a name that is neither a libSQL option nor one of TypeORM's common options.
+ */
+function optionNamesProblem(options: object): LibSqlOptionsError | undefined {
+  try {
+    const { type } = options as { type?: unknown };
+    if (type !== undefined) {
+      throw new LibSqlOptionsError(
+        "type",
+        `leave it out: a LibSqlDataSource is always libSQL (it tells TypeORM "better-sqlite3" itself, ` +
+          `so that TypeORM takes its SQLite code paths); got ${describeValue(type)}`,
+      );
+    }
+    const rest = { ...options } as Record<string, unknown>;
+    delete rest.type;
+    checkOptionNames(rest, [...LIBSQL_OPTION_KEYS, ...TYPEORM_OPTION_KEYS, ...TYPEORM_OTHER_OPTION_KEYS]);
+    return undefined;
+  } catch (error) {
+    if (error instanceof LibSqlOptionsError) return error;
+    throw error;
+  }
+}
+
 export class LibSqlDataSource extends DataSource {
   declare readonly driver: LibSqlDriver;
 
   /** The libSQL settings this data source was created with (secrets are not enumerable). */
   readonly libsqlOptions: LibSqlConnectionOptions;
 
+  /** A misnamed option, refused by `initialize()` (the constructor never throws on bad options). */
+  private readonly optionsProblem: LibSqlOptionsError | undefined;
+
   constructor(options: LibSqlDataSourceOptions) {
-    const { typeorm, libsql } = splitOptions(options ?? ({} as LibSqlDataSourceOptions));
+    const given = options ?? ({} as LibSqlDataSourceOptions);
+    const { typeorm, libsql } = splitOptions(given);
     super(typeorm);
     this.libsqlOptions = libsql;
+    this.optionsProblem = optionNamesProblem(given);
     replaceDriver(this, () => new LibSqlDriver(this, libsql));
+  }
+
+  /** Refuses misnamed options (`LibSqlOptionsError`), then initialises as TypeORM does. */
+  async initialize(): Promise<this> {
+    if (this.optionsProblem) throw this.optionsProblem;
+    return super.initialize();
+  }
+
+  /**
+   * Closes every pooled connection (open transactions roll back). As with TypeORM's own drivers, a
+   * data source that is not initialised refuses with `CannotExecuteNotConnectedError`; after an
+   * earlier `destroy()` its message says so.
+   */
+  async destroy(): Promise<void> {
+    if (!this.isInitialized && this.driver.wasDestroyed) {
+      // The constructor takes the data source's name in TypeORM 0.3.x and nothing in 1.x.
+      const name = (this as { name?: string }).name;
+      const error = Reflect.construct(CannotExecuteNotConnectedError, [name]) as Error;
+      error.message =
+        "the data source has already been destroyed (destroy() was called twice); call initialize() to use it again";
+      throw error;
+    }
+    await super.destroy();
   }
 
   /**

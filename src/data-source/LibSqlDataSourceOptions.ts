@@ -87,9 +87,53 @@ export interface LibSqlConnectionOptions {
 
 /** Options of `new LibSqlDataSource(…)`. */
 export interface LibSqlDataSourceOptions extends Omit<BaseDataSourceOptions, "type">, LibSqlConnectionOptions {
-  /** Optional marker; the data source is always libSQL. */
-  readonly type?: "libsql";
+  /**
+   * Not accepted: a `LibSqlDataSource` is always libSQL (TypeORM itself is told "better-sqlite3",
+   * see the README). `initialize()` refuses any `type`, `"libsql"` included.
+   */
+  readonly type?: never;
 }
+
+/**
+ * TypeORM's common data source options (`BaseDataSourceOptions` of TypeORM 1.x, without `type`),
+ * which a `LibSqlDataSource` passes on to TypeORM. `npm run typecheck` fails if TypeORM adds one.
+ */
+export const TYPEORM_OPTION_KEYS = [
+  "entities",
+  "subscribers",
+  "isolationLevel",
+  "migrations",
+  "migrationsTableName",
+  "migrationsTransactionMode",
+  "metadataTableName",
+  "namingStrategy",
+  "logging",
+  "logger",
+  "maxQueryExecutionTime",
+  "poolSize",
+  "synchronize",
+  "migrationsRun",
+  "dropSchema",
+  "entityPrefix",
+  "entitySkipConstructor",
+  "extra",
+  "relationLoadStrategy",
+  "typename",
+  "cache",
+  "isolateWhereStatements",
+  "invalidWhereValuesBehavior",
+] as const satisfies readonly Exclude<keyof BaseDataSourceOptions, "type">[];
+
+type MissingTypeOrmOption = Exclude<keyof BaseDataSourceOptions, "type" | (typeof TYPEORM_OPTION_KEYS)[number]>;
+/** Compiles only while every TypeORM option is listed above. */
+const everyTypeOrmOptionListed: [MissingTypeOrmOption] extends [never] ? true : MissingTypeOrmOption = true;
+void everyTypeOrmOptionListed;
+
+/**
+ * Further option names TypeORM itself may put on a data source's options: `name` (TypeORM 0.3.x)
+ * and `baseDirectory` (set by its options reader for configuration files).
+ */
+export const TYPEORM_OTHER_OPTION_KEYS = ["name", "baseDirectory"] as const;
 
 /** Keys of `LibSqlConnectionOptions` (kept apart from TypeORM's own options). */
 export const LIBSQL_OPTION_KEYS = [

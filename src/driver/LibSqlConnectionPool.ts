@@ -9,6 +9,14 @@ import { LibSqlConnection, LibSqlError } from "../native";
 
 export type LeaseMode = "shared" | "exclusive";
 
+/** The error of any use of a destroyed data source's pool. */
+export function poolClosed(): LibSqlError {
+  return new LibSqlError(
+    "LIBSQL_POOL_CLOSED",
+    "the data source has been destroyed (destroy() was called); call initialize() to use it again",
+  );
+}
+
 interface Member {
   connection: LibSqlConnection;
   exclusive: boolean;
@@ -51,13 +59,18 @@ export class LibSqlConnectionPool {
     return this.members[0].connection;
   }
 
+  /** Every pooled connection, leased or not. */
+  connections(): LibSqlConnection[] {
+    return this.members.map((m) => m.connection);
+  }
+
   get size(): number {
     return this.members.length;
   }
 
   /** Leases a connection; release it with `release()`. */
   acquire(mode: LeaseMode): Promise<LibSqlConnection> {
-    if (this.closed) return Promise.reject(new LibSqlError("LIBSQL_POOL_CLOSED", "the data source has been destroyed"));
+    if (this.closed) return Promise.reject(poolClosed());
     const granted = this.tryGrant(mode, this.waiters.length === 0 || mode === "shared");
     if (granted) return Promise.resolve(granted);
     return new Promise<LibSqlConnection>((resolve, reject) => {
@@ -117,7 +130,7 @@ export class LibSqlConnectionPool {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) {
       if (waiter.timer) clearTimeout(waiter.timer);
-      waiter.reject(new LibSqlError("LIBSQL_POOL_CLOSED", "the data source has been destroyed"));
+      waiter.reject(poolClosed());
     }
     const members = this.members.splice(0);
     await Promise.all(members.map((m) => m.connection.close().catch(() => undefined)));

@@ -6,14 +6,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type {
-  ColumnType,
-  DataSource,
-  EntityMetadata,
-  ObjectLiteral,
-  QueryRunner,
-  ReplicationMode,
-  TableColumn,
+import {
+  CannotConnectAlreadyConnectedError,
+  type ColumnType,
+  type DataSource,
+  type EntityMetadata,
+  type ObjectLiteral,
+  type QueryRunner,
+  type ReplicationMode,
+  type TableColumn,
 } from "typeorm";
 import { LibSqlConnection, LibSqlError } from "../native";
 import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
@@ -26,10 +27,20 @@ import {
   dataSourceOf,
   declareIsolationLevels,
   installInsertReturning,
+  type IsolationLevel,
   OrmUtils,
 } from "../typeorm";
+import {
+  attachDatabaseFiles,
+  createDirectories,
+  type DatabaseFile,
+  type MainDatabase,
+  resolveDatabaseFile,
+  setJournalMode,
+} from "./databaseFiles";
 import { markLibSqlDriver } from "./driverMark";
-import { LibSqlConnectionPool } from "./LibSqlConnectionPool";
+import { checkIsolationLevel, SQLITE_ISOLATION_LEVELS } from "./isolationLevels";
+import { LibSqlConnectionPool, poolClosed } from "./LibSqlConnectionPool";
 import { ReplicaSync } from "./ReplicaSync";
 import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
 import {
@@ -38,6 +49,14 @@ import {
   isVectorColumn,
   persistVectorValue,
 } from "../vector/driverSupport";
+
+/**
+ * TypeORM's error for a second `initialize()` (its constructor takes the data source's name in
+ * 0.3.x and nothing in 1.x).
+ */
+function alreadyConnected(name: string | undefined): Error {
+  return Reflect.construct(CannotConnectAlreadyConnectedError, [name]) as Error;
+}
 
 /** The statement kinds TypeORM asks about RETURNING support for. */
 type ReturningType = "insert" | "update" | "delete";
@@ -54,6 +73,14 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   private readonly insertReturning: boolean;
 
+  /** Whether `connect()` is running. */
+  private connecting = false;
+  /** Whether `disconnect()` closed the pool (until the next `connect()`). */
+  private destroyed = false;
+
+  /** The other database files entities live in, by the path the entity gives. */
+  private readonly databaseFiles = new Map<string, DatabaseFile>();
+
   /** Replication calls and the periodic sync, on an embedded replica once connected. */
   private replicaSync: ReplicaSync | undefined;
 
@@ -65,8 +92,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     super(dataSource);
     bindDataSource(this, dataSource);
     markLibSqlDriver(this);
-    // SQLite transactions are serializable; other levels are refused rather than faked.
-    declareIsolationLevels(this, ["SERIALIZABLE"]);
+    // The levels TypeORM's SQLite drivers accept; all run as SQLite's serializable transactions.
+    declareIsolationLevels(this, SQLITE_ISOLATION_LEVELS);
     // libSQL's vector columns: F32_BLOB(n) and F64_BLOB(n) (see src/vector).
     installVectorColumnTypes(this);
     this.insertReturning = installInsertReturning();
@@ -74,9 +101,28 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** Validates the options, opens the first connection and prepares the pool. */
   async connect(): Promise<void> {
+    // TypeORM checks this too, but only once a first initialize() has finished: a second call made
+    // while the first is still connecting would open a second pool and leak the first.
+    if (this.connecting || this.pool) throw alreadyConnected((dataSourceOf(this) as { name?: string }).name);
+    this.connecting = true;
+    try {
+      await this.openPool();
+      this.destroyed = false;
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private async openPool(): Promise<void> {
+    // TypeORM 1.x checks this option in initialize(); 0.3.x does not, so check it here for both.
+    checkIsolationLevel((dataSourceOf(this).options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const resolved = resolveLibSqlOptions(this.libsqlOptions);
     this.resolvedOptions = resolved;
-    if (resolved.filePath) await fs.promises.mkdir(path.dirname(resolved.filePath), { recursive: true });
+    // Creates the file's directory. If that fails (a file in the way, no permission), opening
+    // fails next and the native core names the cause.
+    if (resolved.filePath) {
+      await fs.promises.mkdir(path.dirname(resolved.filePath), { recursive: true }).catch(() => undefined);
+    }
     const primary = await this.openConnection(resolved);
     try {
       await this.prepareConnection(primary, resolved, true);
@@ -90,7 +136,10 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       acquireTimeout: resolved.acquireTimeoutMs,
       describe: resolved.description,
       create: async () => {
-        const connection = primary.connectShared();
+        // Another connection to the same database, from any open member (the first one may have
+        // been replaced after a failed reset); a new database handle only when none is left.
+        const open = this.pool?.connections().find((member) => !member.isClosed);
+        const connection = open ? open.connectShared() : await this.openConnection(resolved);
         try {
           await this.prepareConnection(connection, resolved, false);
         } catch (error) {
@@ -113,8 +162,37 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     }
   }
 
+  /**
+   * Attaches the database files of entities in other files (found while TypeORM built the
+   * metadata) to the connections open so far; connections opened later attach them as they open.
+   */
   async afterConnect(): Promise<void> {
-    // Nothing to attach: entities naming another database file are not supported.
+    const files = [...this.databaseFiles.values()];
+    if (files.length === 0) return;
+    await createDirectories(files);
+    const pool = this.requirePool();
+    for (const connection of pool.connections()) await attachDatabaseFiles(connection, files);
+    const journalMode = this.resolvedOptions?.journalMode;
+    if (journalMode) await setJournalMode(pool.primary, files, journalMode);
+  }
+
+  /**
+   * The table's name as SQL addresses it: `"<schema>"."<table>"` for an entity in another database
+   * file, which is then attached (see databaseFiles.ts); as TypeORM's better-sqlite3 driver does.
+   */
+  buildTableName(tableName: string, schema?: string, database?: string): string {
+    if (!database) return tableName;
+    const known = this.getAttachedDatabaseHandleByRelativePath(database);
+    if (known) return `${known}.${tableName}`;
+    const file = resolveDatabaseFile(database, this.mainDatabase());
+    if (!file) return tableName;
+    this.databaseFiles.set(database, file);
+    this.attachedDatabases[database] = {
+      attachFilepathAbsolute: file.file,
+      attachFilepathRelative: file.name,
+      attachHandle: file.handle,
+    };
+    return `${file.handle}.${tableName}`;
   }
 
   /** Closes every pooled connection; open transactions roll back. */
@@ -124,6 +202,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     await replicaSync?.stop();
     const pool = this.pool;
     this.pool = undefined;
+    this.destroyed = true;
     this.databaseConnection = undefined;
     this.queryRunner = undefined;
     await pool?.close();
@@ -134,11 +213,16 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     return new LibSqlQueryRunner(this);
   }
 
-  /** The pool, or an error explaining that the data source is not initialised. */
+  /** The pool, or an error explaining that the data source is not initialised, or destroyed. */
   requirePool(): LibSqlConnectionPool {
-    if (!this.pool)
-      throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
-    return this.pool;
+    if (this.pool) return this.pool;
+    if (this.destroyed) throw poolClosed();
+    throw new LibSqlError("LIBSQL_NOT_CONNECTED", "the data source is not initialised (call initialize() first)");
+  }
+
+  /** Whether `destroy()` closed the pool (and no `initialize()` has opened another since). */
+  get wasDestroyed(): boolean {
+    return this.destroyed;
   }
 
   /**
@@ -241,6 +325,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     // The native core applies the busy timeout as it opens each connection.
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
     await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (!first && this.databaseFiles.size > 0) await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
     if (first && resolved.journalMode) {
       const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
       const mode = rows[0]?.journal_mode;
@@ -259,7 +344,16 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     sessionChanged: boolean,
   ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
-    if (sessionChanged) await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (!sessionChanged) return;
+    await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    // The same database files as every other pooled connection, whatever the runner attached.
+    await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
+  }
+
+  /** The main database, from the validated options once connected. */
+  private mainDatabase(): MainDatabase {
+    const resolved = this.resolvedOptions ?? resolveLibSqlOptions(this.libsqlOptions);
+    return { kind: resolved.kind, filePath: resolved.filePath, description: resolved.description };
   }
 
   private redact(error: unknown): unknown {

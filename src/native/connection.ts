@@ -4,6 +4,7 @@
  * runs off the JavaScript thread and every failure is a `LibSqlError`.
  */
 import { classifyLocation, intModeOption, resolveOpen } from "../options/open";
+import { checkOptionNames } from "../options/names";
 import { integerOption } from "../options/values";
 import {
   binding,
@@ -77,6 +78,27 @@ export interface OpenOptions {
   intMode?: IntMode;
 }
 
+/** The names `LibSqlConnection.open` takes; any other is refused. */
+const OPEN_OPTION_KEYS = [
+  "url",
+  "authToken",
+  "syncUrl",
+  "syncIntervalMs",
+  "readYourWrites",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
+  "encryptionKey",
+  "busyTimeoutMs",
+  "busyTimeout",
+  "statementCacheSize",
+  "intMode",
+] as const satisfies readonly (keyof OpenOptions)[];
+
+type MissingOpenOption = Exclude<keyof OpenOptions, (typeof OPEN_OPTION_KEYS)[number]>;
+/** Compiles only while every option of `OpenOptions` is listed above. */
+const everyOpenOptionListed: [MissingOpenOption] extends [never] ? true : MissingOpenOption = true;
+void everyOpenOptionListed;
+
 /** Older name of `OpenOptions` without `intMode`. */
 export type RawOpenOptions = Omit<OpenOptions, "intMode">;
 
@@ -114,6 +136,7 @@ export class LibSqlConnection {
    * Invalid options are refused with a `LibSqlOptionsError` (a `LibSqlError` naming the option).
    */
   static async open(options: OpenOptions): Promise<LibSqlConnection> {
+    checkOptionNames(options ?? {}, OPEN_OPTION_KEYS);
     const target = classifyLocation("url", options.url);
     const syncIntervalMs = integerOption("syncIntervalMs", options.syncIntervalMs, 1);
     const { config } = resolveOpen(

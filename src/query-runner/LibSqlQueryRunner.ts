@@ -28,11 +28,31 @@ import {
   type IsolationLevel,
   Query,
 } from "../typeorm";
+import { checkIsolationLevel } from "../driver/isolationLevels";
 import { ConnectionLease, type StreamCursor } from "./ConnectionLease";
 import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
 import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
 import type { VectorIndexInfo } from "../vector/schema";
+
+/**
+ * A foreign key always references a table of its own database file, but SQLite reports the bare
+ * name ("author"). In an attached file, name it as the entity metadata does ("<schema>.author"),
+ * so that synchronize does not take it for a different key and rebuild the table every time
+ * (TypeORM's better-sqlite3 driver does).
+ */
+function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
+  for (const table of tables) {
+    const dot = table.name.indexOf(".");
+    if (dot < 0) continue;
+    const schema = table.name.slice(0, dot);
+    for (const foreignKey of table.foreignKeys) {
+      if (!foreignKey.referencedTableName.includes(".")) {
+        foreignKey.referencedTableName = `${schema}.${foreignKey.referencedTableName}`;
+      }
+    }
+  }
+}
 
 /** Savepoint names of nested transactions: typeorm_1, typeorm_2, … (as TypeORM's SQLite runners). */
 function savepointName(depth: number): string {
@@ -81,12 +101,8 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
     this.assertNotReleased();
-    const level = isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel;
-    if (level !== undefined && level !== "SERIALIZABLE") {
-      throw new TypeORMError(
-        `typeorm-libsql: isolation level "${level}" is not supported; libSQL (SQLite) transactions are always SERIALIZABLE`,
-      );
-    }
+    // Every accepted level runs as SQLite's serializable transaction (see isolationLevels.ts).
+    checkIsolationLevel(isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel);
     const wasActive = this.isTransactionActive;
     this.isTransactionActive = true;
     try {
@@ -241,6 +257,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   protected async loadTables(tableNames?: string[]): Promise<Table[]> {
     const tables = await super.loadTables(tableNames);
+    qualifyForeignKeysInDatabaseFiles(tables);
     for (const [name, info] of await findVectorIndexes(tables, (sql) => this.query(sql))) {
       this.vectorIndexes.set(name, info);
     }

@@ -13,6 +13,7 @@
  * - `isolationLevels`   the driver's `supportedIsolationLevels` field (TypeORM 1.x)
  * - `dataSourceBinding` `dataSource` (1.x) versus `connection` (0.3.x)
  * - `insertReturning`   the `InsertQueryBuilder.createInsertExpression` wrapper for INSERT … RETURNING
+ * - `databaseFiles`     `filepathToName` / `isAbsolute`: the schema names of entities in other files
  */
 export { AbstractSqliteDriver, AbstractSqliteQueryRunner, Query } from "./sqliteBase";
 export { Broadcaster, BroadcasterResult } from "./queryEvents";
@@ -22,3 +23,4 @@ export { poseAsBetterSqlite3, replaceDriver } from "./driverSwap";
 export { declareIsolationLevels } from "./isolationLevels";
 export { bindDataSource, dataSourceOf } from "./dataSourceBinding";
 export { installInsertReturning } from "./insertReturning";
+export { filepathToName, isAbsolute } from "./databaseFiles";

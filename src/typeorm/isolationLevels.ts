@@ -3,13 +3,11 @@
  *
  * Why: TypeORM 1.x checks the `isolationLevel` option against this list in `initialize()`, and a
  * transaction's level in `AbstractSqliteQueryRunner.startTransaction`, which ours replaces. The
- * SQLite list includes READ UNCOMMITTED (a shared-cache setting that does not apply here); libSQL
- * transactions are always SERIALIZABLE, so the driver declares only that and refuses the others
- * rather than fake them. On 0.3.x the field is inert and the query runner refuses instead.
+ * driver declares the list its query runner accepts (src/driver/isolationLevels.ts), so both
+ * checks agree; on 0.3.x the field is inert and the driver and query runner check instead.
  *
- * Verified by: typeorm-seam.test.ts "declares SERIALIZABLE as the only isolation level, so others
- * fail before any work"; transactions.test.ts "accepts SERIALIZABLE and refuses other isolation
- * levels clearly".
+ * Verified by: typeorm-seam.test.ts "declares the SQLite isolation levels, so TypeORM refuses
+ * others before any work"; transactions.test.ts "accepts READ UNCOMMITTED and SERIALIZABLE …".
  */
 import type { Driver } from "typeorm";
 

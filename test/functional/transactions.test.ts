@@ -3,9 +3,10 @@
  * savepoints nested three deep, isolation levels, writers waiting on the busy timeout, and the
  * connection pool giving each transaction its own connection.
  */
+import * as fs from "fs";
 import { expect } from "chai";
 import { setTimeout as sleep } from "timers/promises";
-import { QueryFailedError, type EntityManager } from "typeorm";
+import { QueryFailedError, TypeORMError, type EntityManager, type Logger } from "typeorm";
 import { LibSqlDataSource, LibSqlQueryRunner, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
 import { openDataSource, tempDatabase, TARGETS } from "./support/databases";
@@ -14,6 +15,48 @@ async function owners(dataSource: LibSqlDataSource): Promise<string[]> {
   const rows = await dataSource.getRepository(Entry).find({ order: { owner: "ASC", amount: "ASC" } });
   return rows.map((r) => `${r.owner}:${r.amount}`);
 }
+
+/** A logger that records every query's SQL. */
+function queryLogger(logged: string[]): Logger {
+  return {
+    logQuery: (q: string) => void logged.push(q),
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
+}
+
+describe("the isolationLevel option", () => {
+  it("accepts READ UNCOMMITTED as the default level of every transaction", async () => {
+    const dataSource = await new LibSqlDataSource({
+      url: tempDatabase(),
+      entities: [Entry],
+      synchronize: true,
+      isolationLevel: "READ UNCOMMITTED",
+    }).initialize();
+    try {
+      await dataSource.transaction((m) => m.getRepository(Entry).insert({ owner: "a", amount: 1 }));
+      expect(await owners(dataSource)).to.deep.equal(["a:1"]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("refuses READ COMMITTED in initialize() with a TypeORMError, opening nothing", async () => {
+    const file = tempDatabase();
+    const dataSource = new LibSqlDataSource({ url: file, entities: [Entry], isolationLevel: "READ COMMITTED" });
+    const failure = await dataSource.initialize().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).to.be.instanceOf(TypeORMError);
+    expect((failure as Error).message).to.match(/^READ COMMITTED isolation level is not supported/);
+    expect(dataSource.isInitialized).to.equal(false);
+    expect(fs.existsSync(file)).to.equal(false);
+  });
+});
 
 for (const target of TARGETS) {
   describe(`transactions (${target})`, () => {
@@ -145,18 +188,72 @@ for (const target of TARGETS) {
       ]);
     });
 
-    it("accepts SERIALIZABLE and refuses other isolation levels clearly", async () => {
-      await dataSource.transaction("SERIALIZABLE", async (manager) => {
-        await manager.getRepository(Entry).insert({ owner: "s", amount: 1 });
-      });
-      let failure: Error | undefined;
-      await dataSource
-        .transaction("READ COMMITTED", async () => undefined)
-        .catch((error: Error) => {
-          failure = error;
+    it("accepts READ UNCOMMITTED and SERIALIZABLE, as TypeORM's SQLite drivers do, and runs both as BEGIN IMMEDIATE", async () => {
+      const logged: string[] = [];
+      dataSource.setOptions({ logger: queryLogger(logged) });
+      for (const level of ["READ UNCOMMITTED", "SERIALIZABLE"] as const) {
+        await dataSource.transaction(level, async (manager) => {
+          await manager.getRepository(Entry).insert({ owner: level, amount: 1 });
+          // A nested transaction with a level is a savepoint, as on TypeORM's SQLite drivers.
+          await manager.transaction(level, (inner) => inner.getRepository(Entry).insert({ owner: level, amount: 2 }));
         });
-      expect(failure?.message).to.match(/isolation level "READ COMMITTED" is not supported.*SERIALIZABLE/);
-      expect(await owners(dataSource)).to.deep.equal(["s:1"]);
+      }
+      expect(await owners(dataSource)).to.deep.equal([
+        "READ UNCOMMITTED:1",
+        "READ UNCOMMITTED:2",
+        "SERIALIZABLE:1",
+        "SERIALIZABLE:2",
+      ]);
+      expect(logged.filter((q) => /^(BEGIN|SAVEPOINT|COMMIT|PRAGMA)/.test(q))).to.deep.equal([
+        "BEGIN IMMEDIATE TRANSACTION",
+        "SAVEPOINT typeorm_1",
+        "COMMIT",
+        "BEGIN IMMEDIATE TRANSACTION",
+        "SAVEPOINT typeorm_1",
+        "COMMIT",
+      ]);
+    });
+
+    it("never lets a READ UNCOMMITTED transaction see another transaction's uncommitted row", async () => {
+      const writer = dataSource.createQueryRunner();
+      await writer.startTransaction();
+      await writer.manager.getRepository(Entry).insert({ owner: "uncommitted", amount: 1 });
+      // Serializable: the reader's transaction waits for the writer's to end, then reads.
+      const read = dataSource.transaction("READ UNCOMMITTED", (manager) => manager.getRepository(Entry).count());
+      await sleep(20);
+      await writer.rollbackTransaction();
+      await writer.release();
+      expect(await read).to.equal(0);
+    });
+
+    it("refuses READ COMMITTED and REPEATABLE READ with TypeORM's TypeORMError, before any work", async () => {
+      for (const level of ["READ COMMITTED", "REPEATABLE READ"] as const) {
+        let ran = false;
+        const failure = await dataSource
+          .transaction(level, async () => {
+            ran = true;
+          })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(failure).to.be.instanceOf(TypeORMError);
+        expect((failure as Error).message).to.match(
+          new RegExp(`^${level} isolation level is not supported: SQLite supports READ UNCOMMITTED and SERIALIZABLE`),
+        );
+        expect(ran).to.equal(false);
+        const runner = dataSource.createQueryRunner();
+        const refused = await runner.startTransaction(level).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refused).to.be.instanceOf(TypeORMError);
+        expect(runner.isTransactionActive).to.equal(false);
+        await runner.release();
+      }
+      // Nothing was written, and the pool still serves transactions.
+      await dataSource.transaction((m) => m.getRepository(Entry).insert({ owner: "after", amount: 1 }));
+      expect(await owners(dataSource)).to.deep.equal(["after:1"]);
     });
 
     it("rolls back an open transaction when its runner is released", async () => {
