@@ -37,6 +37,8 @@ export interface MainDatabase {
  * for a relative path when the main database is `:memory:` (it has no directory to be relative to).
  */
 export function resolveDatabaseFile(database: string, main: MainDatabase): DatabaseFile | undefined {
+  // TypeORM names the main database too (its `database`, the description), on every kind.
+  if (database === main.description) return undefined;
   if (main.kind === "remote" || main.kind === "replica") {
     const what = main.kind === "remote" ? "a remote database" : "an embedded replica";
     throw new LibSqlError(
@@ -45,7 +47,6 @@ export function resolveDatabaseFile(database: string, main: MainDatabase): Datab
         `to local connections with ATTACH, which ${what} cannot do; keep these entities in the main database`,
     );
   }
-  if (database === main.description) return undefined;
   let file: string;
   if (isAbsolute(database)) {
     file = database;
