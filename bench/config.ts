@@ -25,6 +25,9 @@ export interface BenchConfig {
   /** Raw driver calls (no TypeORM). */
   rawSelect: number;
   rawInsert: number;
+  /** Operations per remote row (round trips through a delaying proxy), and the proxy's delay each way in ms. */
+  remoteOps: number;
+  remoteDelayMs: number;
   /** Rows seeded before the workloads run. */
   seedAuthors: number;
   seedPosts: number;
@@ -60,6 +63,8 @@ const DEFAULTS: BenchConfig = {
   concurrencySeconds: 5,
   rawSelect: 20_000,
   rawInsert: 10_000,
+  remoteOps: 30,
+  remoteDelayMs: 10,
   seedAuthors: 2000,
   seedPosts: 10_000,
   rounds: 3,

@@ -13,6 +13,7 @@ import { firstLine, loadLibSqlDataSource, openOrmTarget } from "./drivers";
 import { loadAverage, machineInfo } from "./machine";
 import { combineRounds, DISTURBED_OVER, Sample } from "./measure";
 import { openRawClient } from "./raw-clients";
+import { remoteMarkdown, runRemoteBench, writeRemote } from "./remote";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
 import {
@@ -173,10 +174,20 @@ async function main(): Promise<void> {
     for (const c of clients) await c.close();
   }
 
+  // The remote rows: round trips through a delaying proxy to an sqld the bench starts.
+  const remote = selected(config.only, "remote")
+    ? await runRemoteBench(config.remoteDelayMs, config.remoteOps)
+    : undefined;
+
   report.workloads = [...results.values()];
   report.machine.loadAverage.end = loadAverage();
   const out = resultsDir(config, process.argv.slice(2));
   fs.mkdirSync(out, { recursive: true });
+  if (remote) {
+    writeRemote(out, remote);
+    log("");
+    log(remoteMarkdown(remote));
+  }
   fs.writeFileSync(path.join(out, "latest.md"), markdown(report));
   fs.writeFileSync(path.join(out, "latest.json"), json(report));
   fs.writeFileSync(path.join(out, "chart.svg"), chart(report));

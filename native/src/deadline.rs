@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use crate::connection::Conn;
 use crate::errors::{codes, LibError, Result};
 use crate::network;
-use crate::transaction_state::TRANSACTIONS;
+use crate::transaction_state::{settle_deferred, TRANSACTIONS};
 
 /// The code of an error that means the server could not be reached or the connection broke.
 pub const NETWORK: &str = "LIBSQL_NETWORK";
@@ -52,21 +52,32 @@ pub async fn bounded<T>(conn: &Conn, work: impl Future<Output = Result<T>>) -> R
         },
     };
     // `work` has been dropped here: whatever it left half done is recovered before returning.
+    let succeeded = matches!(outcome, Outcome::Done(Ok(_)));
+    if !succeeded {
+        // Statements waiting to travel with one that was not sent are dropped with it.
+        conn.conn.discard_deferred();
+    }
     match outcome {
-        Outcome::Done(Ok(value)) => Ok(value),
+        Outcome::Done(Ok(value)) => {
+            settle_deferred(conn, true);
+            Ok(value)
+        }
         Outcome::Done(Err(err)) => {
             let err = network::classify(err);
             if stream_lost(&err) {
                 recover(conn).await;
             }
+            settle_deferred(conn, false);
             Err(err)
         }
         Outcome::TimedOut(limit) => {
             recover(conn).await;
+            settle_deferred(conn, false);
             Err(network::request_timed_out(limit))
         }
         Outcome::Cancelled => {
             recover(conn).await;
+            settle_deferred(conn, false);
             Err(LibError::new(
                 codes::TIMEOUT,
                 "the request was cancelled before the server answered (interrupt or \
@@ -93,9 +104,10 @@ async fn recover(conn: &Conn) {
     let Some(tx_id) = *conn.transaction.lock() else {
         return;
     };
-    // A transaction whose BEGIN has not run yet begins on the new stream as it would have.
+    // A transaction whose BEGIN has not run yet, or was lost with this very request, begins on
+    // the new stream as it would have (see `settle_deferred`).
     if let Ok(tx) = TRANSACTIONS.get(tx_id) {
-        if tx.started.load(Ordering::Acquire) {
+        if tx.started.load(Ordering::Acquire) && !tx.begin_in_flight.load(Ordering::Acquire) {
             tx.abandoned.store(true, Ordering::Release);
         }
     }

@@ -28,11 +28,13 @@ pub struct Timeouts {
 
 impl Timeouts {
     pub fn request(&self) -> Option<Duration> {
-        self.request_ms.map(|ms| Duration::from_millis(u64::from(ms)))
+        self.request_ms
+            .map(|ms| Duration::from_millis(u64::from(ms)))
     }
 
     pub fn connect(&self) -> Option<Duration> {
-        self.connect_ms.map(|ms| Duration::from_millis(u64::from(ms)))
+        self.connect_ms
+            .map(|ms| Duration::from_millis(u64::from(ms)))
     }
 }
 
@@ -145,10 +147,7 @@ pub fn classify(mut err: LibError) -> LibError {
 
 /// Runs one request-like piece of network work (a replica's sync, opening a replica) within the
 /// request timeout. Dropping it on timeout is safe: it holds no state of a connection's stream.
-pub async fn bounded_request<T>(
-    timeouts: &Timeouts,
-    work: impl Future<Output = T>,
-) -> Result<T> {
+pub async fn bounded_request<T>(timeouts: &Timeouts, work: impl Future<Output = T>) -> Result<T> {
     match timeouts.request() {
         None => Ok(work.await),
         Some(limit) => tokio::time::timeout(limit, work)
@@ -192,7 +191,10 @@ mod tests {
     fn recognises_its_own_connect_timeout() {
         let err = LibError::new(
             codes::REMOTE,
-            format!("http error: error trying to connect: {}", ConnectTimedOut(250)),
+            format!(
+                "http error: error trying to connect: {}",
+                ConnectTimedOut(250)
+            ),
         );
         let err = classify(err);
         assert_eq!(err.code, codes::TIMEOUT);

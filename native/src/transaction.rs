@@ -67,6 +67,7 @@ fn register(conn: &Conn, conn_id: u32, behaviour: Behaviour) -> Result<(u32, Arc
         started: AtomicBool::new(false),
         savepoints: Mutex::new(Vec::new()),
         writer: Mutex::new(None),
+        begin_in_flight: AtomicBool::new(false),
         abandoned: AtomicBool::new(false),
     })?;
     *held = Some(id);
@@ -213,10 +214,15 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
                 SavepointOp::RollbackTo => {
                     execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await
                 }
-                SavepointOp::RollbackAndRelease => {
-                    execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await?;
-                    execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await
-                }
+                // Both in one call (one request to a remote server).
+                SavepointOp::RollbackAndRelease => conn
+                    .conn
+                    .execute_batch(&format!(
+                        "ROLLBACK TO SAVEPOINT {quoted}; RELEASE SAVEPOINT {quoted}"
+                    ))
+                    .await
+                    .map(drop)
+                    .map_err(LibError::from),
                 SavepointOp::Create => Ok(()),
             }
         })

@@ -15,7 +15,7 @@ class RequestCounter {
   /** Bytes of body still to skip, or "chunked" while reading a chunked body. */
   private body: number | "chunked" = 0;
 
-  constructor(private readonly onRequest: () => void) {}
+  constructor(private readonly onRequest: (line: string, rest: Buffer) => void) {}
 
   push(chunk: Buffer): void {
     this.buffer = Buffer.concat([this.buffer, chunk]);
@@ -47,7 +47,7 @@ class RequestCounter {
       if (headerEnd < 0) return;
       const head = this.buffer.subarray(0, headerEnd).toString("latin1");
       this.buffer = this.buffer.subarray(headerEnd + 4);
-      this.onRequest();
+      this.onRequest(head.split("\r\n")[0], this.buffer);
       const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) this.body = "chunked";
       else this.body = length ? Number(length[1]) : 0;
@@ -66,6 +66,8 @@ export interface ProxyOptions {
 export class TcpProxy {
   /** HTTP requests forwarded so far (see `resetCount`). */
   requests = 0;
+  /** When set, the request line and the start of the body of each request are added to it. */
+  trace: string[] | undefined;
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private swallowing: boolean;
@@ -159,8 +161,9 @@ export class TcpProxy {
     });
     upstream.on("error", () => upstream.destroy());
     client.on("close", () => upstream.destroy());
-    const counter = new RequestCounter(() => {
+    const counter = new RequestCounter((line, rest) => {
       this.requests += 1;
+      if (this.trace) this.trace.push(`${line} ${rest.subarray(0, 300).toString("latin1")}`);
     });
     client.on("data", (chunk: Buffer) => {
       if (this.swallowing) return;

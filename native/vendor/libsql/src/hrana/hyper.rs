@@ -249,6 +249,15 @@ impl Conn for HttpConnection<HttpSender> {
     async fn reset(&self) {
         self.current_stream().reset().await;
     }
+
+    fn defer_to_next_request(&self, sql: &str) -> bool {
+        self.current_stream().defer(sql);
+        true
+    }
+
+    fn discard_deferred(&self) {
+        self.current_stream().discard_deferred();
+    }
 }
 
 #[async_trait::async_trait]
