@@ -125,6 +125,22 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
         }
         return tx.check_not_abandoned(tx_id);
     }
+    if conn.conn.is_autocommit() {
+        // The database ended it already: SQLite after some errors, or a replica's primary that
+        // restarted. Nothing of it is left to commit; rolling it back just forgets it.
+        if sql == "ROLLBACK" {
+            release(&conn, tx_id);
+            end_read_only(&conn, tx.behaviour).await;
+            return Ok(());
+        }
+        return Err(LibError::new(
+            codes::TRANSACTION_STATE,
+            format!(
+                "transaction {tx_id} is no longer open on the database (it was rolled back \
+                 there), so it cannot be committed; roll it back"
+            ),
+        ));
+    }
     let outcome = deadline::bounded(&conn, execute_control(&conn, sql)).await;
     if tx.abandoned.load(Ordering::Acquire) {
         // This very request was given up on: kept registered for the caller's ROLLBACK.
