@@ -188,6 +188,13 @@ async function main(): Promise<void> {
     log("");
     log(remoteMarkdown(remote));
   }
+  if (chosen.length === 0) {
+    // Only the remote rows ran (`--only=remote`): the local results are left as they are.
+    log(
+      `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}/remote.md`,
+    );
+    return;
+  }
   fs.writeFileSync(path.join(out, "latest.md"), markdown(report));
   fs.writeFileSync(path.join(out, "latest.json"), json(report));
   fs.writeFileSync(path.join(out, "chart.svg"), chart(report));
