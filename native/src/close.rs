@@ -4,7 +4,7 @@
 
 use crate::connection::CONNECTIONS;
 use crate::deadline;
-use crate::errors::{LibError, Result};
+use crate::errors::{located, Result};
 use crate::{cursor, statement, transaction_state};
 
 /// Closes a connection: rolls back its open transaction and frees its statements and cursors.
@@ -19,11 +19,12 @@ pub async fn close(conn_id: u32) -> Result<()> {
     let mut state = conn.ops.lock().await;
     state.cache.clear();
     if !conn.conn.is_autocommit() {
+        let origin = conn.database.origin.as_deref();
         deadline::bounded(&conn, async {
             conn.conn
                 .execute("ROLLBACK", ())
                 .await
-                .map_err(LibError::from)
+                .map_err(located(origin))
         })
         .await?;
     }

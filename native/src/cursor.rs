@@ -10,7 +10,7 @@ use libsql::Value;
 
 use crate::connection::CONNECTIONS;
 use crate::deadline;
-use crate::errors::{codes, LibError, Result};
+use crate::errors::{codes, located, LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
 use crate::session;
@@ -97,11 +97,12 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
         });
     };
     let count = cursor.columns.len() as i32;
+    let origin = conn.database.origin.as_deref();
     // A remote cursor reads its rows from the server's reply as they arrive.
     let read = deadline::bounded(&conn, async {
         let mut page = Vec::with_capacity(max_rows.min(4096) as usize);
         while page.len() < max_rows as usize {
-            match rows.next().await.map_err(LibError::from)? {
+            match rows.next().await.map_err(located(origin))? {
                 Some(row) => {
                     let mut values = Vec::with_capacity(count as usize);
                     for i in 0..count {

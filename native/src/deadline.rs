@@ -23,9 +23,6 @@ use crate::errors::{codes, LibError, Result};
 use crate::network;
 use crate::transaction_state::{settle_deferred, TRANSACTIONS};
 
-/// The code of an error that means the server could not be reached or the connection broke.
-pub const NETWORK: &str = "LIBSQL_NETWORK";
-
 enum Outcome<T> {
     Done(Result<T>),
     TimedOut(std::time::Duration),
@@ -82,7 +79,8 @@ pub async fn bounded<T>(conn: &Conn, work: impl Future<Output = Result<T>>) -> R
                 codes::TIMEOUT,
                 "the request was cancelled before the server answered (interrupt or \
                  queryTimeoutMs); the server may still have run it",
-            ))
+            )
+            .from_server())
         }
     }
 }
@@ -91,7 +89,7 @@ pub async fn bounded<T>(conn: &Conn, work: impl Future<Output = Result<T>>) -> R
 /// or the connection broke (the stream may be gone with a restarted server), or the server no
 /// longer knows the stream (it expired, or the server restarted).
 fn stream_lost(err: &LibError) -> bool {
-    err.code == NETWORK
+    err.code == codes::NETWORK
         || err.code == codes::TIMEOUT
         || err.message.contains("invalid baton")
         || err.message.contains("STREAM_EXPIRED")

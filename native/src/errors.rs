@@ -7,8 +7,18 @@
 //! TypeScript binding in `src/native/` parses it back into `code`, `rawCode` and `message`, so users
 //! only ever see a clean `LibSqlError`. Secrets (auth tokens, encryption keys) are never put in a
 //! message: errors from the libsql crate that might echo configuration are replaced by our own text.
+//!
+//! Errors that come from a server (a remote database, or the primary of an embedded replica) are
+//! classified in `errors/remote.rs` (with `errors/text.rs`) and name the server's URL once the
+//! connection `locate`s them.
+
+mod remote;
+mod text;
 
 use std::fmt;
+
+pub use remote::refine_remote_unique;
+pub use text::redact_url;
 
 /// Our own error codes, for failures that have no SQLite result code.
 pub mod codes {
@@ -26,6 +36,12 @@ pub mod codes {
     /// A server did not answer in time (`requestTimeoutMs`, `connectTimeoutMs`), or a request to
     /// it was cancelled (`queryTimeoutMs`, `interrupt`).
     pub const TIMEOUT: &str = "LIBSQL_TIMEOUT";
+    /// The server refused the credentials: no token, a wrong or expired one, or one without the
+    /// permission the statement needs (a read-only token writing).
+    pub const AUTH: &str = "LIBSQL_AUTH";
+    /// The server could not be reached, or the connection to it broke.
+    pub const NETWORK: &str = "LIBSQL_NETWORK";
+    /// Any other failure reported by the server or its protocol.
     pub const REMOTE: &str = "LIBSQL_REMOTE_ERROR";
     pub const SYNC: &str = "LIBSQL_SYNC_ERROR";
     pub const MISUSE: &str = "LIBSQL_MISUSE";
@@ -40,6 +56,9 @@ pub struct LibError {
     pub code: String,
     pub raw_code: Option<i32>,
     pub message: String,
+    /// Whether a server reported it (remote databases, a replica's primary); `locate` then names
+    /// the server in the message.
+    pub remote: bool,
 }
 
 pub type Result<T> = std::result::Result<T, LibError>;
@@ -50,6 +69,7 @@ impl LibError {
             code: code.to_owned(),
             raw_code: None,
             message: message.into(),
+            remote: false,
         }
     }
 
@@ -59,6 +79,7 @@ impl LibError {
             code: sqlite_code_name(raw).to_owned(),
             raw_code: Some(raw),
             message: message.into(),
+            remote: false,
         }
     }
 
@@ -77,6 +98,12 @@ impl LibError {
         Self::new(codes::UNSUPPORTED, message)
     }
 
+    /// Marks the error as reported by a server.
+    pub fn from_server(mut self) -> Self {
+        self.remote = true;
+        self
+    }
+
     /// The reason string handed to napi-rs: `CODE[raw]: message`.
     pub fn encode(&self) -> String {
         match self.raw_code {
@@ -90,6 +117,24 @@ impl LibError {
         self.message = format!("{context}: {}", self.message);
         self
     }
+
+    /// Names the server an error came from: `origin` is the URL of the connection's remote
+    /// database or replica primary, already stripped of credentials (`redact_url`). Errors that
+    /// did not come from a server, and errors already located, are returned unchanged.
+    pub fn locate(mut self, origin: Option<&str>) -> Self {
+        if let Some(origin) = origin {
+            let suffix = format!(" (at {origin})");
+            if self.remote && !self.message.ends_with(&suffix) {
+                self.message.push_str(&suffix);
+            }
+        }
+        self
+    }
+}
+
+/// `LibError::from` followed by `locate(origin)`, for `map_err` on a connection's libsql calls.
+pub fn located(origin: Option<&str>) -> impl Fn(libsql::Error) -> LibError + '_ {
+    move |err| LibError::from(err).locate(origin)
 }
 
 impl fmt::Display for LibError {
@@ -112,11 +157,16 @@ impl From<libsql::Error> for LibError {
         use libsql::Error as E;
         match err {
             E::SqliteFailure(raw, message) => LibError::sqlite(raw, message),
-            E::RemoteSqliteFailure(_, extended, message) => LibError::sqlite(extended, message),
+            // Only write delegation (embedded replicas) reports these; the primary sends the
+            // extended code itself.
+            E::RemoteSqliteFailure(_, extended, message) => {
+                LibError::sqlite(extended, redact(&message)).from_server()
+            }
             E::ConnectionFailed(message) => LibError::new(
                 codes::CONNECTION_FAILED,
                 format!("failed to connect: {}", redact(&message)),
-            ),
+            )
+            .from_server(),
             E::Misuse(message) => LibError::new(codes::MISUSE, message),
             E::SyncNotSupported(_) => {
                 LibError::unsupported("sync is only supported on embedded-replica connections")
@@ -130,19 +180,15 @@ impl From<libsql::Error> for LibError {
             E::ReservedBytesNotSupported => {
                 LibError::unsupported("reserved bytes are not supported on this connection")
             }
-            E::Hrana(inner) => remote_error(&inner.to_string()),
-            E::WriteDelegation(inner) => remote_error(&inner.to_string()),
-            E::Replication(inner) => LibError::new(
-                codes::SYNC,
-                format!("replication: {}", redact(&inner.to_string())),
-            ),
-            E::Sync(inner) => {
-                LibError::new(codes::SYNC, format!("sync: {}", redact(&inner.to_string())))
-            }
+            E::Hrana(inner) => remote::hrana(&inner.to_string()),
+            E::WriteDelegation(inner) => remote::write_delegation(&inner.to_string()),
+            E::Replication(inner) => remote::replication(&inner.to_string()),
+            E::Sync(inner) => remote::sync(&inner.to_string()),
             E::Sqlite3SyntaxError(line, col, message) => LibError {
                 code: "SQLITE_ERROR".to_owned(),
                 raw_code: Some(1),
                 message: format!("syntax error at line {line}, column {col}: {message}"),
+                remote: false,
             },
             E::Sqlite3UnsupportedStatement => {
                 LibError::unsupported("this statement is not supported on this connection")
@@ -154,26 +200,6 @@ impl From<libsql::Error> for LibError {
             other => LibError::new(codes::INTERNAL, redact(&other.to_string())),
         }
     }
-}
-
-/// An error from a remote server. sqld reports SQLite failures as `SQLITE_*` names inside the
-/// message; where one is present we lift it into `code`.
-fn remote_error(message: &str) -> LibError {
-    let message = redact(message);
-    if let Some(start) = message.find("SQLITE_") {
-        let name: String = message[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-            .collect();
-        if let Some(raw) = sqlite_code_from_name(&name) {
-            return LibError {
-                code: name,
-                raw_code: Some(raw),
-                message,
-            };
-        }
-    }
-    LibError::new(codes::REMOTE, message)
 }
 
 /// Removes anything that looks like a bearer token or an `authToken=` query parameter from text
@@ -349,11 +375,22 @@ mod tests {
     }
 
     #[test]
-    fn lifts_sqlite_names_from_remote_messages() {
-        let err = remote_error("SQLITE_CONSTRAINT_UNIQUE: UNIQUE constraint failed");
-        assert_eq!(err.code, "SQLITE_CONSTRAINT_UNIQUE");
-        assert_eq!(err.raw_code, Some(2067));
-        assert_eq!(remote_error("connection reset").code, codes::REMOTE);
+    fn locates_only_server_errors_once() {
+        let origin = Some("http://127.0.0.1:8080");
+        let err = LibError::sqlite(2067, "UNIQUE constraint failed: t.a").from_server();
+        let located = err.locate(origin).locate(origin);
+        assert_eq!(
+            located.message,
+            "UNIQUE constraint failed: t.a (at http://127.0.0.1:8080)"
+        );
+        let local = LibError::sqlite(2067, "UNIQUE constraint failed: t.a").locate(origin);
+        assert_eq!(local.message, "UNIQUE constraint failed: t.a");
+        assert_eq!(
+            LibError::from(libsql::Error::SqliteFailure(19, "x".into()))
+                .locate(origin)
+                .message,
+            "x"
+        );
     }
 
     #[test]

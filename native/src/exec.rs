@@ -5,7 +5,7 @@
 use libsql::Value;
 
 use crate::connection::Conn;
-use crate::errors::{LibError, Result};
+use crate::errors::{located, refine_remote_unique, LibError, Result};
 use crate::values::{
     check_int_mode, into_libsql_params, read_value, resolve_params, IntMode, ParamSlots, Params,
     QueryResult,
@@ -62,7 +62,14 @@ pub async fn run_statement(
     let before = conn.conn.total_changes();
     let outcome = read_all(stmt, bound).await;
     stmt.reset();
-    let (columns, rows) = outcome?;
+    let (columns, rows) = match outcome {
+        Ok(read) => read,
+        // The server sends one code for UNIQUE and PRIMARY KEY failures; ask which it was.
+        Err(err) if conn.database.mode.is_remote() => {
+            return Err(refine_remote_unique(&conn.conn, err).await)
+        }
+        Err(err) => return Err(err),
+    };
     let column_types = decl_types(stmt, columns.len());
     check_int_mode(&columns, &rows, options.int_mode)?;
     let changed = conn.conn.total_changes() != before;
@@ -112,5 +119,5 @@ pub async fn execute_control(conn: &Conn, sql: &str) -> Result<()> {
         .execute(sql, ())
         .await
         .map(|_| ())
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }

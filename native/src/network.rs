@@ -165,6 +165,7 @@ pub fn request_timed_out(limit: Duration) -> LibError {
             limit.as_millis()
         ),
     )
+    .from_server()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use libsql::Builder;
 
-use crate::errors::{LibError, Result};
+use crate::errors::{redact_url, LibError, Result};
 use crate::network::{self, Timeouts};
 
 /// The libSQL mode a database was opened in.
@@ -72,6 +72,18 @@ pub struct ReplicaTarget {
     pub encryption_key: Option<String>,
     /// Timeouts of the requests to the primary (writes, sync).
     pub timeouts: Timeouts,
+}
+
+impl Target {
+    /// The server this database talks to (a remote URL, or a replica's primary) without
+    /// credentials, for error messages; none for local databases.
+    pub fn origin(&self) -> Option<String> {
+        match self {
+            Target::Remote { url, .. } => Some(redact_url(url)),
+            Target::Replica(replica) => Some(redact_url(&replica.sync_url)),
+            Target::Memory | Target::File { .. } => None,
+        }
+    }
 }
 
 /// What `open` needs. Secrets are held here only until the database is built.
@@ -141,6 +153,8 @@ pub struct DatabaseHandle {
     /// Held by the write transaction (immediate or exclusive) of any connection of this database,
     /// so that this process's writers queue in order instead of sleeping in SQLite's busy handler.
     pub writer: Arc<tokio::sync::Mutex<()>>,
+    /// The server (remote URL, or a replica's primary) without credentials, named by its errors.
+    pub origin: Option<String>,
     pub(crate) busy_timeout_ms: u32,
     pub(crate) statement_cache_size: usize,
     /// How long one request to the server may take (remote databases; a replica's sync).
@@ -217,7 +231,15 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             // Building a replica asks the primary which protocol it speaks: bound that request.
             let db = network::bounded_request(&replica.timeouts, builder.build())
                 .await?
-                .map_err(|err| open_failure(target, err.into()))?;
+                .map_err(|err| {
+                    // A primary that cannot be reached is not a problem of the local file.
+                    let err = LibError::from(err);
+                    if err.remote {
+                        err
+                    } else {
+                        open_failure(target, err)
+                    }
+                })?;
             Ok((db, Mode::Replica))
         }
     }
@@ -344,11 +366,15 @@ pub fn read_failure(target: &Target, err: LibError) -> LibError {
 
 /// Builds the database `config` names and the handle its connections share.
 pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
-    let (db, mode) = build_database(&config.target).await?;
+    let origin = config.target.origin();
+    let (db, mode) = build_database(&config.target)
+        .await
+        .map_err(|err| err.locate(origin.as_deref()))?;
     Ok(Arc::new(DatabaseHandle {
         db,
         mode,
         writer: Arc::new(tokio::sync::Mutex::new(())),
+        origin,
         busy_timeout_ms: config.busy_timeout_ms,
         statement_cache_size: config.statement_cache_size as usize,
         request_timeout: match &config.target {

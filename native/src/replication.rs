@@ -3,7 +3,7 @@
 //! sync is one request to the primary, bounded by the request timeout (`requestTimeoutMs`).
 
 use crate::connection::{Conn, CONNECTIONS};
-use crate::errors::{LibError, Result};
+use crate::errors::{codes, located, LibError, Result};
 use crate::network;
 use crate::open::Mode;
 
@@ -37,12 +37,13 @@ async fn bounded<T>(
             Err(err) => Err(failure(conn, err).await),
         }
     };
-    match conn.database.request_timeout {
+    let outcome = match conn.database.request_timeout {
         None => work.await,
         Some(limit) => tokio::time::timeout(limit, work)
             .await
             .map_err(|_| network::request_timed_out(limit))?,
-    }
+    };
+    outcome.map_err(|err| err.locate(conn.database.origin.as_deref()))
 }
 
 /// The error of a failed sync. libsql reports a primary it could not reach only as a failed
@@ -61,9 +62,10 @@ async fn failure(conn: &Conn, err: libsql::Error) -> LibError {
     match network::probe(address, *limit).await {
         Ok(()) => err,
         Err(cause) => LibError::new(
-            crate::deadline::NETWORK,
+            codes::NETWORK,
             format!("cannot reach the primary: {cause}"),
-        ),
+        )
+        .from_server(),
     }
 }
 
@@ -91,7 +93,7 @@ pub async fn flush_replicator(conn_id: u32) -> Result<Option<u64>> {
         .db
         .flush_replicator()
         .await
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 pub async fn replication_index(conn_id: u32) -> Result<Option<u64>> {
@@ -100,7 +102,7 @@ pub async fn replication_index(conn_id: u32) -> Result<Option<u64>> {
         .db
         .replication_index()
         .await
-        .map_err(LibError::from)
+        .map_err(located(conn.database.origin.as_deref()))
 }
 
 pub fn max_write_replication_index(conn_id: u32) -> Result<Option<u64>> {

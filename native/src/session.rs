@@ -45,11 +45,13 @@ pub async fn with<T>(
 ) -> Result<T> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
-    deadline::bounded(&conn, async {
+    let outcome = deadline::bounded(&conn, async {
         let mut session = prologue(&conn, &mut state, work).await?;
         body(&mut session).await
     })
-    .await
+    .await;
+    // An error a server reported names that server.
+    outcome.map_err(|err| err.locate(conn.database.origin.as_deref()))
 }
 
 /// Steps 3 and 4 of the prologue, for a caller that holds the connection's operation lock.

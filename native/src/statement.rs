@@ -50,7 +50,10 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
             if let Some(scope) = &introspects {
                 schema::refresh(&conn, scope).await?;
             }
-            conn.conn.prepare(&sql).await.map_err(LibError::from)
+            conn.conn
+                .prepare(&sql)
+                .await
+                .map_err(crate::errors::located(conn.database.origin.as_deref()))
         })
         .await?
     };

@@ -121,7 +121,7 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     intMode,
     prepareDatabase: options.prepareDatabase,
     journalMode: journalModeOption(options, opened.kind),
-    foreignKeys: booleanOption("foreignKeys", options.foreignKeys) ?? true,
+    foreignKeys: foreignKeysOption(options, opened.kind),
     poolSize: poolSizeOption(options, opened.kind),
     acquireTimeoutMs:
       millisecondsOption(options, "acquireTimeoutMs", "acquireTimeout", 0) ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
@@ -129,6 +129,18 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     streamBatchSize: integerOption("streamBatchSize", options.streamBatchSize, 1) ?? DEFAULT_STREAM_BATCH_SIZE,
     syncIntervalMs: syncInterval?.value,
   };
+}
+
+/** `foreignKeys` (default on); a server enforces foreign keys itself, so it cannot be turned off there. */
+function foreignKeysOption(options: LibSqlConnectionOptions, kind: LibSqlDatabaseKind): boolean {
+  const value = booleanOption("foreignKeys", options.foreignKeys) ?? true;
+  if (!value && (kind === "remote" || kind === "replica")) {
+    throw new LibSqlOptionsError(
+      "foreignKeys",
+      "cannot be turned off for a remote database or an embedded replica: the server enforces foreign keys on every connection it serves",
+    );
+  }
+  return value;
 }
 
 /**

@@ -324,7 +324,13 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   ): Promise<void> {
     // The native core applies the busy timeout as it opens each connection.
     if (resolved.prepareDatabase) await resolved.prepareDatabase(connection);
-    await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (resolved.kind === "remote" || resolved.kind === "replica") {
+      // The server enforces foreign keys itself (and refuses the PRAGMA to a read-only token);
+      // one read checks that a remote server answers and accepts the token.
+      if (first && resolved.kind === "remote") await connection.execute("SELECT 1");
+    } else {
+      await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    }
     if (!first && this.databaseFiles.size > 0) await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
     if (first && resolved.journalMode) {
       const rows = await connection.pragma<{ journal_mode?: string }>("journal_mode", resolved.journalMode);
@@ -345,7 +351,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
     if (!sessionChanged) return;
-    await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    if (resolved.kind !== "remote" && resolved.kind !== "replica") {
+      await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+    }
     // The same database files as every other pooled connection, whatever the runner attached.
     await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
   }

@@ -37,8 +37,9 @@ export interface MainDatabase {
  * for a relative path when the main database is `:memory:` (it has no directory to be relative to).
  */
 export function resolveDatabaseFile(database: string, main: MainDatabase): DatabaseFile | undefined {
-  // TypeORM names the main database too (its `database`, the description), on every kind.
+  // Every entity names the main database unless it says otherwise (TypeORM copies `database`).
   if (database === main.description) return undefined;
+  if (main.filePath !== undefined && isAbsolute(database) && path.resolve(database) === main.filePath) return undefined;
   if (main.kind === "remote" || main.kind === "replica") {
     const what = main.kind === "remote" ? "a remote database" : "an embedded replica";
     throw new LibSqlError(

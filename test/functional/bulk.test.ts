@@ -7,12 +7,16 @@ import { expect } from "chai";
 import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { Event, Wide } from "./entity/bulk";
-import { openDataSource, TARGETS } from "./support/databases";
+import { openDataSource, TARGETS, skipUnavailable } from "./support/databases";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 for (const target of TARGETS) {
   describe(`bulk insert (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {

@@ -1,6 +1,7 @@
 /**
  * Repository and query builder CRUD, relations (one-to-one, one-to-many, many-to-many, eager,
- * lazy), upsert, soft delete and restore, and RETURNING, on a database file and on `:memory:`.
+ * lazy), upsert, soft delete and restore, RETURNING, result column names and the query result
+ * cache, on every mode: a file, `:memory:`, a remote database and an embedded replica.
  */
 import { expect } from "chai";
 import {
@@ -14,10 +15,14 @@ import {
 } from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { Author, BLOG_ENTITIES, Comment, Post, Profile, Tag } from "./entity/blog";
-import { openDataSource, TARGETS } from "./support/databases";
+import { openDataSource, skipUnavailable, TARGETS } from "./support/databases";
 
 for (const target of TARGETS) {
   describe(`CRUD and relations (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {
@@ -186,6 +191,32 @@ for (const target of TARGETS) {
       expect(await dataSource.getRepository(Profile).count()).to.equal(1);
     });
 
+    it("returns result columns named exactly as written", async () => {
+      expect(await dataSource.query(`select 1 as query, 2 as key, 3 as "Order"`)).to.deep.equal([
+        { query: 1, key: 2, Order: 3 },
+      ]);
+      await dataSource.getRepository(Tag).save([{ label: "a" }, { label: "b" }]);
+      expect(await dataSource.query(`SELECT count(*), max(label) AS "value" FROM tag`)).to.deep.equal([
+        { "count(*)": 2, value: "b" },
+      ]);
+      const returned = await dataSource.query(
+        `INSERT INTO tag (label) VALUES ('c') RETURNING id AS key, label AS query`,
+      );
+      expect(returned).to.deep.equal([{ key: 3, query: "c" }]);
+      const raw = await dataSource
+        .createQueryBuilder()
+        .select("tag.label", "label")
+        .addSelect("tag.id", "key")
+        .from(Tag, "tag")
+        .orderBy("tag.id")
+        .getRawMany();
+      expect(raw.map((row) => Object.keys(row))).to.deep.equal([
+        ["label", "key"],
+        ["label", "key"],
+        ["label", "key"],
+      ]);
+    });
+
     it("upserts on a unique column", async () => {
       const tags = dataSource.getRepository(Tag);
       await tags.upsert([{ label: "x" }, { label: "y" }], ["label"]);
@@ -238,23 +269,31 @@ for (const target of TARGETS) {
   });
 }
 
-describe("query result cache and subscribers", () => {
-  it("caches find results in the query-result-cache table", async () => {
-    const dataSource = await openDataSource("file", { entities: BLOG_ENTITIES, cache: true });
-    try {
-      const tags = dataSource.getRepository(Tag);
-      await tags.save({ label: "cached" });
-      expect(await tags.find({ cache: 60_000 })).to.have.length(1);
-      await dataSource.query(`INSERT INTO "tag"("label") VALUES ('uncached')`);
-      expect(await tags.find({ cache: 60_000 }), "served from the cache").to.have.length(1);
-      expect(await tags.find()).to.have.length(2);
-      const [{ n }] = await dataSource.query(`SELECT count(*) AS n FROM "query-result-cache"`);
-      expect(n).to.be.greaterThan(0);
-    } finally {
-      await dataSource.destroy();
-    }
-  });
+for (const target of TARGETS) {
+  describe(`the query result cache (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
 
+    it("caches find results in the query-result-cache table", async () => {
+      const dataSource = await openDataSource(target, { entities: BLOG_ENTITIES, cache: true });
+      try {
+        const tags = dataSource.getRepository(Tag);
+        await tags.save({ label: "cached" });
+        expect(await tags.find({ cache: 60_000 })).to.have.length(1);
+        await dataSource.query(`INSERT INTO "tag"("label") VALUES ('uncached')`);
+        expect(await tags.find({ cache: 60_000 }), "served from the cache").to.have.length(1);
+        expect(await tags.find()).to.have.length(2);
+        const [{ n }] = await dataSource.query(`SELECT count(*) AS n FROM "query-result-cache"`);
+        expect(n).to.be.greaterThan(0);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+  });
+}
+
+describe("subscribers", () => {
   it("calls entity subscribers and transaction events", async () => {
     const seen: string[] = [];
     @EventSubscriber()

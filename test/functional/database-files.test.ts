@@ -10,7 +10,8 @@ import { expect } from "chai";
 import { Column, DataSource, Entity, ManyToOne, PrimaryGeneratedColumn, type MigrationInterface } from "typeorm";
 import { LibSqlDataSource } from "../../src";
 import { LibSqlConnection, LibSqlError } from "../../src/native";
-import { tempDir } from "./support/databases";
+import { skipWithoutSqld } from "../support/sqld";
+import { freshDatabase, tempDir } from "./support/databases";
 
 @Entity({ name: "author", database: "library/other.db" })
 class Author {
@@ -333,13 +334,10 @@ describe("entities in other database files", () => {
     });
   }
 
-  it("refuses them on a remote database in initialize(), with a libSQL server (LIBSQL_TEST_URL)", async function () {
-    const url = process.env.LIBSQL_TEST_URL;
-    if (!url) {
-      console.log("      [skipped] needs a libSQL server (sqld): set LIBSQL_TEST_URL (and LIBSQL_TEST_AUTH_TOKEN)");
-      this.skip();
-    }
-    const dataSource = new LibSqlDataSource({ url, authToken: process.env.LIBSQL_TEST_AUTH_TOKEN, entities: ENTITIES });
+  it("refuses them on a remote database in initialize() (sqld)", async function () {
+    skipWithoutSqld(this, "entities in other files on a remote database");
+    const location = await freshDatabase("remote");
+    const dataSource = new LibSqlDataSource({ ...location, entities: ENTITIES });
     const failure = await failureOf(dataSource.initialize());
     expect((failure as LibSqlError).code).to.equal("LIBSQL_UNSUPPORTED");
     expect(dataSource.isInitialized).to.equal(false);

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource, LibSqlError } from "../../src";
 import { Author, BLOG_ENTITIES, Post } from "./entity/blog";
-import { openDataSource, RecordingLogger, TARGETS } from "./support/databases";
+import { openDataSource, RecordingLogger, TARGETS, skipUnavailable } from "./support/databases";
 
 type Failed = QueryFailedError & { driverError: LibSqlError; code?: string };
 
@@ -25,6 +25,10 @@ const SLOW_SQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
 
 for (const target of TARGETS) {
   describe(`errors and logging (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
     let logger: RecordingLogger;
 
@@ -128,7 +132,13 @@ for (const target of TARGETS) {
       }
     });
 
-    it("interrupts a runaway query after queryTimeout", async () => {
+    it("interrupts a runaway query after queryTimeout", async function () {
+      if (target === "remote") {
+        // A remote statement cannot be interrupted (interrupt() is LIBSQL_UNSUPPORTED there);
+        // cancelling remote requests comes with the remote timeouts (issue #9, item 3).
+        console.log("      [skipped] queryTimeout on a remote database: remote requests cannot be cancelled yet");
+        this.skip();
+      }
       const limited = await openDataSource(target, { entities: [], queryTimeout: 100 });
       try {
         const started = Date.now();

@@ -1,7 +1,7 @@
 /**
  * Migrations through the real TypeORM CLI (`typeorm-ts-node-commonjs`) in a child process:
- * generate, run, schema:log and revert against a libSQL file, and the repository's own
- * `ormconfig.ts` example migration.
+ * generate, run, schema:log and revert against a libSQL file, a remote database and an embedded
+ * replica, and the repository's own `ormconfig.ts` example migration.
  */
 import { expect } from "chai";
 import { execFile } from "child_process";
@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { LibSqlDataSource } from "../../src";
+import { freshDatabase, skipUnavailable, TARGETS, type DatabaseLocation } from "./support/databases";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -54,16 +55,19 @@ const DATA_SOURCE = `
 import "reflect-metadata";
 import * as path from "path";
 import { LibSqlDataSource } from "../../src";
+import { freshDatabase, skipUnavailable, TARGETS, type DatabaseLocation } from "./support/databases";
 import { Note } from "./entity";
 export default new LibSqlDataSource({
-  url: "file:" + path.join(__dirname, "data", "cli.db"),
+  url: process.env.CLI_TEST_URL,
+  syncUrl: process.env.CLI_TEST_SYNC_URL || undefined,
   entities: [Note],
   migrations: [path.join(__dirname, "migrations", "*.ts")],
 });
 `;
 
-async function inspectDatabase(file: string): Promise<{ columns: string[]; migrations: string[] }> {
-  const dataSource = await new LibSqlDataSource({ url: file }).initialize();
+/** The note table's columns and the migrations recorded, read from the database (a replica's primary). */
+async function inspectDatabase(location: DatabaseLocation): Promise<{ columns: string[]; migrations: string[] }> {
+  const dataSource = await new LibSqlDataSource({ url: location.syncUrl ?? location.url }).initialize();
   try {
     const columns = ((await dataSource.query(`PRAGMA table_info("note")`)) as { name: string }[]).map((c) => c.name);
     const hasMigrations =
@@ -77,69 +81,86 @@ async function inspectDatabase(file: string): Promise<{ columns: string[]; migra
   }
 }
 
-describe("migrations through the TypeORM CLI", function () {
-  this.timeout(240_000);
-  let dir: string;
+for (const target of TARGETS.filter((t) => t !== "memory")) {
+  describe(`migrations through the TypeORM CLI (${target})`, function () {
+    this.timeout(240_000);
+    let dir: string;
+    let location: DatabaseLocation;
+    let env: Record<string, string>;
 
-  before(() => {
-    dir = path.join(ROOT, ".tmp", `cli-${process.pid}-${Date.now()}`);
-    fs.mkdirSync(path.join(dir, "migrations"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "datasource.ts"), DATA_SOURCE);
-  });
-
-  after(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("generates, runs, logs and reverts migrations", async () => {
-    const dataSourceFile = path.relative(ROOT, path.join(dir, "datasource.ts"));
-    const databaseFile = path.join(dir, "data", "cli.db");
-
-    fs.writeFileSync(path.join(dir, "entity.ts"), ENTITY_V1);
-    let output = await cli(["migration:generate", "-d", dataSourceFile, path.join(dir, "migrations", "CreateNote")]);
-    expect(output).to.match(/has been\s+generated successfully/);
-    const [first] = fs.readdirSync(path.join(dir, "migrations"));
-    expect(fs.readFileSync(path.join(dir, "migrations", first), "utf8")).to.contain(`CREATE TABLE "note"`);
-
-    output = await cli(["migration:run", "-d", dataSourceFile]);
-    expect(output).to.match(/Migration CreateNote\d+ has been\s+executed successfully/);
-    expect(await inspectDatabase(databaseFile)).to.deep.equal({
-      columns: ["id", "text"],
-      migrations: [first.replace(/^(\d+)-(.*)\.ts$/, "$2$1")],
+    before(async function () {
+      skipUnavailable(this, target);
+      location = await freshDatabase(target);
+      env = { CLI_TEST_URL: location.url ?? "", CLI_TEST_SYNC_URL: location.syncUrl ?? "" };
+      dir = path.join(ROOT, ".tmp", `cli-${target}-${process.pid}-${Date.now()}`);
+      fs.mkdirSync(path.join(dir, "migrations"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "datasource.ts"), DATA_SOURCE);
     });
 
-    // Wait a millisecond so the second migration's timestamp differs.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    fs.writeFileSync(path.join(dir, "entity.ts"), ENTITY_V2);
-    output = await cli(["migration:generate", "-d", dataSourceFile, path.join(dir, "migrations", "AddDone")]);
-    expect(output).to.match(/has been\s+generated successfully/);
-    output = await cli(["migration:run", "-d", dataSourceFile]);
-    expect(output).to.match(/Migration AddDone\d+ has been\s+executed successfully/);
-    let state = await inspectDatabase(databaseFile);
-    expect(state.columns).to.deep.equal(["id", "text", "done", "createdAt"]);
-    expect(state.migrations).to.have.length(2);
+    after(() => {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
 
-    output = await cli(["schema:log", "-d", dataSourceFile]);
-    expect(output).to.match(/Your schema is up to date/);
+    it("generates, runs, logs and reverts migrations", async () => {
+      const dataSourceFile = path.relative(ROOT, path.join(dir, "datasource.ts"));
 
-    output = await cli(["migration:revert", "-d", dataSourceFile]);
-    expect(output).to.match(/Migration AddDone\d+ has been\s+reverted successfully/);
-    state = await inspectDatabase(databaseFile);
-    expect(state.columns).to.deep.equal(["id", "text"]);
-    expect(state.migrations).to.have.length(1);
+      fs.writeFileSync(path.join(dir, "entity.ts"), ENTITY_V1);
+      let output = await cli(
+        ["migration:generate", "-d", dataSourceFile, path.join(dir, "migrations", "CreateNote")],
+        env,
+      );
+      expect(output).to.match(/has been\s+generated successfully/);
+      const [first] = fs.readdirSync(path.join(dir, "migrations"));
+      expect(fs.readFileSync(path.join(dir, "migrations", first), "utf8")).to.contain(`CREATE TABLE "note"`);
+
+      output = await cli(["migration:run", "-d", dataSourceFile], env);
+      expect(output).to.match(/Migration CreateNote\d+ has been\s+executed successfully/);
+      expect(await inspectDatabase(location)).to.deep.equal({
+        columns: ["id", "text"],
+        migrations: [first.replace(/^(\d+)-(.*)\.ts$/, "$2$1")],
+      });
+
+      // Wait a millisecond so the second migration's timestamp differs.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      fs.writeFileSync(path.join(dir, "entity.ts"), ENTITY_V2);
+      output = await cli(["migration:generate", "-d", dataSourceFile, path.join(dir, "migrations", "AddDone")], env);
+      expect(output).to.match(/has been\s+generated successfully/);
+      output = await cli(["migration:run", "-d", dataSourceFile], env);
+      expect(output).to.match(/Migration AddDone\d+ has been\s+executed successfully/);
+      let state = await inspectDatabase(location);
+      expect(state.columns).to.deep.equal(["id", "text", "done", "createdAt"]);
+      expect(state.migrations).to.have.length(2);
+
+      output = await cli(["schema:log", "-d", dataSourceFile], env);
+      expect(output).to.match(/Your schema is up to date/);
+
+      output = await cli(["migration:revert", "-d", dataSourceFile], env);
+      expect(output).to.match(/Migration AddDone\d+ has been\s+reverted successfully/);
+      state = await inspectDatabase(location);
+      expect(state.columns).to.deep.equal(["id", "text"]);
+      expect(state.migrations).to.have.length(1);
+    });
   });
+}
 
-  it("applies and reverts the example migration of ormconfig.ts", async () => {
-    const databaseFile = path.join(dir, "example", "app.db");
+describe("the example migration of ormconfig.ts through the TypeORM CLI", function () {
+  this.timeout(240_000);
+
+  it("applies and reverts it", async () => {
+    const databaseFile = path.join(ROOT, ".tmp", `cli-example-${process.pid}-${Date.now()}`, "app.db");
     const env = { TYPEORM_LIBSQL_URL: `file:${databaseFile}` };
-    let output = await cli(["migration:run", "-d", "ormconfig.ts"], env);
-    expect(output).to.match(/Migration Init1764460800000 has been\s+executed successfully/);
-    expect(fs.existsSync(databaseFile)).to.equal(true);
+    try {
+      let output = await cli(["migration:run", "-d", "ormconfig.ts"], env);
+      expect(output).to.match(/Migration Init1764460800000 has been\s+executed successfully/);
+      expect(fs.existsSync(databaseFile)).to.equal(true);
 
-    output = await cli(["schema:log", "-d", "ormconfig.ts"], env);
-    expect(output).to.match(/Your schema is up to date/);
+      output = await cli(["schema:log", "-d", "ormconfig.ts"], env);
+      expect(output).to.match(/Your schema is up to date/);
 
-    output = await cli(["migration:revert", "-d", "ormconfig.ts"], env);
-    expect(output).to.match(/Migration Init1764460800000 has been\s+reverted successfully/);
+      output = await cli(["migration:revert", "-d", "ormconfig.ts"], env);
+      expect(output).to.match(/Migration Init1764460800000 has been\s+reverted successfully/);
+    } finally {
+      fs.rmSync(path.dirname(databaseFile), { recursive: true, force: true });
+    }
   });
 });

@@ -48,6 +48,8 @@ describe("options", () => {
     ["readYourWrites", { url: tempDatabase(), readYourWrites: true }],
     ["prepareDatabase", { url: ":memory:", prepareDatabase: "nope" as never }],
     ["foreignKeys", { url: ":memory:", foreignKeys: "yes" as never }],
+    ["foreignKeys", { url: "http://127.0.0.1:9", foreignKeys: false }],
+    ["foreignKeys", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", foreignKeys: false }],
     ["encryptionKey", { url: ":memory:", encryptionKey: SECRET }],
     ["authToken", { url: "libsql://example.turso.io", authToken: 42 as never }],
     ["queryTimeout", { url: ":memory:", queryTimeout: 0 }],

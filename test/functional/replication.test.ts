@@ -40,11 +40,16 @@ class LevelLogger extends RecordingLogger {
   }
 }
 
-/** Waits for `check` to hold, polling every 50 ms for at most 20 s. */
+/** Waits for `check` to hold (a failing check counts as not yet), polling every 50 ms for at most 20 s. */
 async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (let attempt = 0; attempt < 400; attempt += 1) {
-    if (await check()) return;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     if (Date.now() > deadline) break;
     await sleep(50);
   }
@@ -174,12 +179,14 @@ describe("replication on the data source (sqld primary)", function () {
 
   it("reads its own writes at once with readYourWrites (the default)", async () => {
     const dataSource = await replica({ readYourWrites: true });
+    await dataSource.sync();
     await dataSource.getRepository(Entry).insert({ owner: "mine", amount: 1 });
     expect(await owners(dataSource)).to.deep.equal(["mine"]);
   });
 
   it("sees its own writes only after a sync without readYourWrites", async () => {
     const dataSource = await replica({ readYourWrites: false });
+    await dataSource.sync();
     await dataSource.getRepository(Entry).insert({ owner: "mine", amount: 1 });
     // The write went to the primary; the local replica has not pulled it yet.
     expect(await owners(dataSource)).to.deep.equal([]);

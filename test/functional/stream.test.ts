@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "timers/promises";
 import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
-import { openDataSource, TARGETS } from "./support/databases";
+import { openDataSource, TARGETS, skipUnavailable } from "./support/databases";
 
 const ROWS = 100_000;
 
@@ -22,6 +22,10 @@ async function seed(dataSource: LibSqlDataSource): Promise<void> {
 
 for (const target of TARGETS) {
   describe(`streaming (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     before(async () => {
@@ -30,7 +34,7 @@ for (const target of TARGETS) {
     });
 
     after(async () => {
-      if (dataSource.isInitialized) await dataSource.destroy();
+      if (dataSource?.isInitialized) await dataSource.destroy();
     });
 
     it("streams 100,000 rows from queryRunner.stream() with bounded buffering", async () => {

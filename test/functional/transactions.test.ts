@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "timers/promises";
 import { QueryFailedError, TypeORMError, type EntityManager, type Logger } from "typeorm";
 import { LibSqlDataSource, LibSqlQueryRunner, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
-import { openDataSource, tempDatabase, TARGETS } from "./support/databases";
+import { openDataSource, skipUnavailable, tempDatabase, TARGETS } from "./support/databases";
 
 async function owners(dataSource: LibSqlDataSource): Promise<string[]> {
   const rows = await dataSource.getRepository(Entry).find({ order: { owner: "ASC", amount: "ASC" } });
@@ -60,6 +60,10 @@ describe("the isolationLevel option", () => {
 
 for (const target of TARGETS) {
   describe(`transactions (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {
@@ -302,39 +306,47 @@ for (const target of TARGETS) {
   });
 }
 
-describe("the connection pool", () => {
-  it("runs 10 concurrent transactions through a pool of 2 connections", async () => {
-    const dataSource = await openDataSource("file", { entities: [Entry], poolSize: 2 });
-    try {
-      await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          dataSource.transaction(async (m) => {
-            await m.getRepository(Entry).insert({ owner: `p${i}`, amount: i });
-            await sleep(3);
-          }),
-        ),
-      );
-      expect(await dataSource.getRepository(Entry).count()).to.equal(10);
-      expect(dataSource.driver.pool?.size).to.equal(2);
-    } finally {
-      await dataSource.destroy();
-    }
-  });
+for (const target of TARGETS.filter((t) => t !== "memory")) {
+  describe(`the connection pool (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
 
-  it("lets readers run during a write transaction on a file, without seeing its rows", async () => {
-    const dataSource = await openDataSource("file", { entities: [Entry] });
-    try {
-      await dataSource.transaction(async (m) => {
-        await m.getRepository(Entry).insert({ owner: "uncommitted", amount: 1 });
-        expect(await dataSource.getRepository(Entry).count()).to.equal(0);
-        expect(await m.getRepository(Entry).count()).to.equal(1);
-      });
-      expect(await dataSource.getRepository(Entry).count()).to.equal(1);
-    } finally {
-      await dataSource.destroy();
-    }
-  });
+    it("runs 10 concurrent transactions through a pool of 2 connections", async () => {
+      const dataSource = await openDataSource(target, { entities: [Entry], poolSize: 2 });
+      try {
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            dataSource.transaction(async (m) => {
+              await m.getRepository(Entry).insert({ owner: `p${i}`, amount: i });
+              await sleep(3);
+            }),
+          ),
+        );
+        expect(await dataSource.getRepository(Entry).count()).to.equal(10);
+        expect(dataSource.driver.pool?.size).to.equal(2);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
 
+    it("lets readers run during a write transaction, without seeing its rows", async () => {
+      const dataSource = await openDataSource(target, { entities: [Entry] });
+      try {
+        await dataSource.transaction(async (m) => {
+          await m.getRepository(Entry).insert({ owner: "uncommitted", amount: 1 });
+          expect(await dataSource.getRepository(Entry).count()).to.equal(0);
+          expect(await m.getRepository(Entry).count()).to.equal(1);
+        });
+        expect(await dataSource.getRepository(Entry).count()).to.equal(1);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+  });
+}
+
+describe("the connection pool (memory)", () => {
   it("explains a query through the data source that waits for a :memory: transaction", async () => {
     const dataSource = await openDataSource("memory", { entities: [Entry], acquireTimeout: 200 });
     try {

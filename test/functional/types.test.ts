@@ -5,12 +5,16 @@
 import { expect } from "chai";
 import { LibSqlDataSource } from "../../src";
 import { Colour, Everything } from "./entity/types";
-import { openDataSource, TARGETS } from "./support/databases";
+import { isServerTarget, openDataSource, TARGETS, skipUnavailable } from "./support/databases";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 for (const target of TARGETS) {
   describe(`column types (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {
@@ -56,7 +60,13 @@ for (const target of TARGETS) {
       expect(loaded.int).to.equal(2147483647);
       expect(String(loaded.bigint)).to.equal("9007199254740991");
       expect(loaded.real).to.equal(3.25);
-      expect(loaded.double).to.equal(-1.5e300);
+      if (isServerTarget(target)) {
+        // TypeORM writes this number into the INSERT as an SQL literal, which the server's SQLite
+        // (sqld 0.24) reads one unit in the last place off; bound parameters arrive exact.
+        expect(loaded.double).to.be.closeTo(-1.5e300, 1.5e300 * Number.EPSILON);
+      } else {
+        expect(loaded.double).to.equal(-1.5e300);
+      }
       expect(Number(loaded.decimal)).to.equal(1234.56);
       expect(loaded.varchar).to.equal("héllo 🌍");
       expect(loaded.text).to.equal("line1\nline2 ' \" \\");

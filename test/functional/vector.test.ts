@@ -18,7 +18,15 @@ import {
   vectorTopK,
 } from "../../src";
 import { codeOf } from "../support/errors";
-import { openDataSource, RecordingLogger, tempDatabase, TARGETS } from "./support/databases";
+import {
+  freshDatabase,
+  openDataSource,
+  RecordingLogger,
+  skipUnavailable,
+  tempDatabase,
+  TARGETS,
+  type DatabaseLocation,
+} from "./support/databases";
 
 @Entity("vec_doc")
 @Index("vec_doc_embedding_idx", { synchronize: false })
@@ -98,6 +106,10 @@ async function seed(dataSource: LibSqlDataSource, count: number): Promise<VecDoc
 
 for (const target of TARGETS) {
   describe(`vector columns and indexes (${target})`, () => {
+    before(function () {
+      skipUnavailable(this, target);
+    });
+
     let dataSource: LibSqlDataSource;
 
     beforeEach(async () => {
@@ -304,78 +316,88 @@ for (const target of TARGETS) {
   });
 }
 
-describe("vector indexes across data sources on one file", () => {
-  const open = (entities: Array<typeof VecDoc>, options: { synchronize?: boolean; dropSchema?: boolean } = {}) =>
-    new LibSqlDataSource({ url: `file:${file}`, entities, synchronize: true, ...options }).initialize();
-  let file: string;
+for (const target of TARGETS.filter((t) => t !== "memory")) {
+  describe(`vector indexes across data sources on one database (${target})`, () => {
+    const open = (entities: Array<typeof VecDoc>, options: { synchronize?: boolean; dropSchema?: boolean } = {}) =>
+      new LibSqlDataSource({ ...location, entities, synchronize: true, ...options }).initialize();
+    let location: DatabaseLocation;
 
-  beforeEach(async () => {
-    file = tempDatabase();
-    const first = await open([VecDoc]);
-    await seed(first, 12);
-    await createVectorIndex(first, { name: "vec_doc_embedding_idx", table: VecDoc, column: "embedding" });
-    await createVectorIndex(first, { name: "vec_doc_l2_idx", table: VecDoc, column: "embedding", metric: "l2" });
-    await first.destroy();
-  });
+    before(function () {
+      skipUnavailable(this, target);
+    });
 
-  it("a second synchronize generates no queries and keeps the indexes", async () => {
-    const logger = new RecordingLogger();
-    const second = await new LibSqlDataSource({
-      url: `file:${file}`,
-      entities: [VecDoc],
-      synchronize: true,
-      logging: "all",
-      logger,
-    }).initialize();
-    try {
-      const changes = logger.queries().filter((sql) => !/^(SELECT|PRAGMA|BEGIN|COMMIT)/i.test(sql));
-      expect(changes).to.deep.equal([]);
-      expect(await vectorIndexNames(second)).to.deep.equal(["vec_doc_embedding_idx", "vec_doc_l2_idx"]);
-    } finally {
-      await second.destroy();
-    }
-  });
+    beforeEach(async () => {
+      location = await freshDatabase(target);
+      const first = await open([VecDoc]);
+      await seed(first, 12);
+      await createVectorIndex(first, { name: "vec_doc_embedding_idx", table: VecDoc, column: "embedding" });
+      await createVectorIndex(first, { name: "vec_doc_l2_idx", table: VecDoc, column: "embedding", metric: "l2" });
+      await first.destroy();
+    });
 
-  it("synchronize drops vector indexes the entity does not declare (hence @Index(name, { synchronize: false }))", async () => {
-    const undeclared = await open([VecDocUndeclared as typeof VecDoc]);
-    try {
-      expect(await vectorIndexNames(undeclared)).to.deep.equal([]);
-    } finally {
-      await undeclared.destroy();
-    }
-  });
+    it("a second synchronize generates no queries and keeps the indexes", async () => {
+      const logger = new RecordingLogger();
+      const second = await new LibSqlDataSource({
+        ...location,
+        entities: [VecDoc],
+        synchronize: true,
+        logging: "all",
+        logger,
+      }).initialize();
+      try {
+        const changes = logger.queries().filter((sql) => !/^(SELECT|PRAGMA|BEGIN|COMMIT)/i.test(sql));
+        expect(changes).to.deep.equal([]);
+        expect(await vectorIndexNames(second)).to.deep.equal(["vec_doc_embedding_idx", "vec_doc_l2_idx"]);
+      } finally {
+        await second.destroy();
+      }
+    });
 
-  it("rebuilding the table (a changed column) recreates the vector indexes with their settings", async () => {
-    const unsynced = await open([VecDocChanged as typeof VecDoc], { synchronize: false });
-    try {
-      const { upQueries, downQueries } = await unsynced.driver.createSchemaBuilder().log();
-      const up = upQueries.map((query) => query.query);
-      expect(up).to.include(`CREATE INDEX "vec_doc_embedding_idx" ON "vec_doc" (libsql_vector_idx("embedding"))`);
-      expect(up).to.include(`CREATE INDEX "vec_doc_l2_idx" ON "vec_doc" (libsql_vector_idx("embedding", 'metric=l2'))`);
-      expect(up.some((sql) => sql.includes('"null"'))).to.equal(false);
-      expect(downQueries.some((query) => query.query.includes('"null"'))).to.equal(false);
-      await unsynced.synchronize();
-      expect(await vectorIndexNames(unsynced)).to.deep.equal(["vec_doc_embedding_idx", "vec_doc_l2_idx"]);
-      const matches = await vectorTopK(unsynced, { index: "vec_doc_l2_idx", vector: [0, 0, 1], k: 12 });
-      expect(matches).to.have.length(12);
-    } finally {
-      await unsynced.destroy();
-    }
-  });
+    it("synchronize drops vector indexes the entity does not declare (hence @Index(name, { synchronize: false }))", async () => {
+      const undeclared = await open([VecDocUndeclared as typeof VecDoc]);
+      try {
+        expect(await vectorIndexNames(undeclared)).to.deep.equal([]);
+      } finally {
+        await undeclared.destroy();
+      }
+    });
 
-  it("dropSchema drops tables with vector indexes", async () => {
-    const dropped = await open([VecDoc], { dropSchema: true });
-    try {
-      expect(await vectorIndexNames(dropped)).to.deep.equal([]);
-      expect(await dropped.getRepository(VecDoc).count()).to.equal(0);
-      await createVectorIndex(dropped, { name: "vec_doc_embedding_idx", table: VecDoc, column: "embedding" });
-      await seed(dropped, 3);
-      expect(await vectorTopK(dropped, { index: "vec_doc_embedding_idx", vector: [1, 1, 1], k: 3 })).to.have.length(3);
-    } finally {
-      await dropped.destroy();
-    }
+    it("rebuilding the table (a changed column) recreates the vector indexes with their settings", async () => {
+      const unsynced = await open([VecDocChanged as typeof VecDoc], { synchronize: false });
+      try {
+        const { upQueries, downQueries } = await unsynced.driver.createSchemaBuilder().log();
+        const up = upQueries.map((query) => query.query);
+        expect(up).to.include(`CREATE INDEX "vec_doc_embedding_idx" ON "vec_doc" (libsql_vector_idx("embedding"))`);
+        expect(up).to.include(
+          `CREATE INDEX "vec_doc_l2_idx" ON "vec_doc" (libsql_vector_idx("embedding", 'metric=l2'))`,
+        );
+        expect(up.some((sql) => sql.includes('"null"'))).to.equal(false);
+        expect(downQueries.some((query) => query.query.includes('"null"'))).to.equal(false);
+        await unsynced.synchronize();
+        expect(await vectorIndexNames(unsynced)).to.deep.equal(["vec_doc_embedding_idx", "vec_doc_l2_idx"]);
+        const matches = await vectorTopK(unsynced, { index: "vec_doc_l2_idx", vector: [0, 0, 1], k: 12 });
+        expect(matches).to.have.length(12);
+      } finally {
+        await unsynced.destroy();
+      }
+    });
+
+    it("dropSchema drops tables with vector indexes", async () => {
+      const dropped = await open([VecDoc], { dropSchema: true });
+      try {
+        expect(await vectorIndexNames(dropped)).to.deep.equal([]);
+        expect(await dropped.getRepository(VecDoc).count()).to.equal(0);
+        await createVectorIndex(dropped, { name: "vec_doc_embedding_idx", table: VecDoc, column: "embedding" });
+        await seed(dropped, 3);
+        expect(await vectorTopK(dropped, { index: "vec_doc_embedding_idx", vector: [1, 1, 1], k: 3 })).to.have.length(
+          3,
+        );
+      } finally {
+        await dropped.destroy();
+      }
+    });
   });
-});
+}
 
 class AddVectorIndex1700000000000 implements MigrationInterface {
   name = "AddVectorIndex1700000000000";

@@ -14,6 +14,7 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
+import { LibSqlConnection } from "../../src/native";
 import { tempDir } from "./tmp";
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -114,7 +115,8 @@ export class JwtKeys {
   }
 
   /**
-   * A token with access `"rw"` or `"ro"`, valid for `ttlSeconds` (negative: already expired).
+   * A token with access `"rw"` or `"ro"`, valid for `ttlSeconds` (negative: already expired; the
+   * server allows a minute of clock skew, so expire it well before that).
    * `otherKey` signs it with a key the server does not know.
    */
   token(access: "rw" | "ro" = "rw", ttlSeconds = 3_600, otherKey = false): string {
@@ -257,6 +259,31 @@ export class SqldServer {
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();
+  }
+}
+
+/**
+ * Empties a server's database: drops every view, trigger and table (indexes, vector
+ * indexes and AUTOINCREMENT counters go with their tables), in one script so that the foreign
+ * keys it turns off stay off for all of it.
+ */
+export async function emptyDatabase(url: string, authToken?: string): Promise<void> {
+  const connection = await LibSqlConnection.open({ url, authToken });
+  try {
+    const objects = await connection.query<{ type: string; name: string }>(
+      `SELECT type, name FROM sqlite_schema
+       WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+         AND name NOT LIKE 'libsql\\_%' ESCAPE '\\' AND name NOT LIKE '%\\_shadow' ESCAPE '\\'`,
+    );
+    if (objects.rows.length === 0) return;
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const order = ["trigger", "view", "table"];
+    const drops = [...objects.rows]
+      .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))
+      .map((o) => `DROP ${o.type.toUpperCase()} IF EXISTS ${quote(o.name)};`);
+    await connection.executeScript(["PRAGMA foreign_keys = OFF;", ...drops].join("\n"));
+  } finally {
+    await connection.close();
   }
 }
 

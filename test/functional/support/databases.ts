@@ -1,9 +1,15 @@
 /**
- * Helpers for the functional tests: temporary database files, data sources on a file and on
- * `:memory:`, and a logger that records what TypeORM logs.
+ * Helpers for the functional tests: fresh databases in every mode the suites run on (a file,
+ * `:memory:`, a remote sqld database and an embedded replica of one), data sources on them, and a
+ * logger that records what TypeORM logs.
+ *
+ * Remote and replica databases live on the sqld server the whole mocha run shares (see
+ * `test/support/sqld.ts`); each fresh one starts from an empty server database, so suites never
+ * see each other's tables. Without sqld those modes are skipped with the reason printed.
  */
 import type { Logger, QueryRunner } from "typeorm";
 import { LibSqlDataSource, type LibSqlDataSourceOptions } from "../../../src";
+import { emptyDatabase, sharedSqld, sqldUnavailable } from "../../support/sqld";
 import { tempDbPath, tempDir } from "../../support/tmp";
 
 export { tempDir };
@@ -11,16 +17,60 @@ export { tempDir };
 /** A path for a database file that does not exist yet. */
 export const tempDatabase = tempDbPath;
 
-export type Target = "file" | "memory";
-export const TARGETS: readonly Target[] = ["file", "memory"];
+export type Target = "file" | "memory" | "remote" | "replica";
+export const TARGETS: readonly Target[] = ["file", "memory", "remote", "replica"];
 
-/** Creates and initialises a data source on a new temporary file or on `:memory:`. */
+/** Modes on a server: their databases outlive a data source, as a file's do. */
+export function isServerTarget(target: Target): target is "remote" | "replica" {
+  return target === "remote" || target === "replica";
+}
+
+/** Why `target` cannot run here, or undefined when it can. */
+export function targetUnavailable(target: Target): string | undefined {
+  return isServerTarget(target) ? sqldUnavailable() : undefined;
+}
+
+/** Skips the current suite (call from `before`) when `target` cannot run here, printing why. */
+export function skipUnavailable(context: Mocha.Context, target: Target): void {
+  const reason = targetUnavailable(target);
+  if (reason === undefined) return;
+  console.log(`      [skipped] ${target} mode: ${reason}`);
+  context.skip();
+}
+
+/** Where a database is: what a data source needs to open it. */
+export type DatabaseLocation = Pick<LibSqlDataSourceOptions, "url" | "syncUrl">;
+
+/**
+ * A new, empty database for `target`: a new temporary file, `:memory:`, the shared sqld database
+ * (emptied), or a new replica file of it.
+ */
+export async function freshDatabase(target: Target): Promise<DatabaseLocation> {
+  switch (target) {
+    case "file":
+      return { url: `file:${tempDatabase()}` };
+    case "memory":
+      return { url: ":memory:" };
+    case "remote": {
+      const server = await sharedSqld();
+      await emptyDatabase(server.url);
+      return { url: server.url };
+    }
+    case "replica": {
+      const server = await sharedSqld();
+      await emptyDatabase(server.url);
+      return { url: `file:${tempDatabase("replica.db")}`, syncUrl: server.url };
+    }
+  }
+}
+
+/** Creates and initialises a data source (with `synchronize`) on a fresh database of `target`. */
 export async function openDataSource(
   target: Target,
-  options: Omit<LibSqlDataSourceOptions, "url" | "database"> = {},
+  options: Omit<LibSqlDataSourceOptions, "url" | "database" | "syncUrl"> = {},
 ): Promise<LibSqlDataSource> {
   const dataSource = new LibSqlDataSource({
-    url: target === "memory" ? ":memory:" : `file:${tempDatabase()}`,
+    ...(await freshDatabase(target)),
     synchronize: true,
     ...options,
   });

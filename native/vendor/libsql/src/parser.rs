@@ -2,7 +2,7 @@
 
 use crate::{Error, Result};
 use fallible_iterator::FallibleIterator;
-use sqlite3_parser::ast::{Cmd, PragmaBody, QualifiedName, Stmt, TransactionType};
+use sqlite3_parser::ast::{Cmd, Expr, PragmaBody, QualifiedName, Stmt, TransactionType};
 use sqlite3_parser::lexer::sql::{Parser, ParserError};
 
 /// A group of statements to be executed together.
@@ -10,6 +10,31 @@ use sqlite3_parser::lexer::sql::{Parser, ParserError};
 pub struct Statement {
     pub stmt: String,
     pub kind: StmtKind,
+    /// Patched for typeorm-libsql: the name of the vector index the statement creates
+    /// (`CREATE INDEX name ON t (libsql_vector_idx(col))`), as written.
+    pub vector_index: Option<String>,
+}
+
+/// The name of the vector index `cmd` creates, if it creates one.
+fn vector_index(cmd: &Cmd) -> Option<String> {
+    let Cmd::Stmt(Stmt::CreateIndex {
+        idx_name, columns, ..
+    }) = cmd
+    else {
+        return None;
+    };
+    columns
+        .iter()
+        .any(|column| {
+            matches!(&column.expr, Expr::FunctionCall { name, .. }
+                if name.0.eq_ignore_ascii_case("libsql_vector_idx"))
+        })
+        .then(|| {
+            match &idx_name.db_name {
+                Some(db) => format!("{}.{}", db, idx_name.name),
+                None => idx_name.name.to_string(),
+            }
+        })
 }
 
 impl Default for Statement {
@@ -129,14 +154,16 @@ impl StmtKind {
         let name = name.name.0.as_str();
         match name {
             // always ok to be served by primary or replicas - pure readonly pragmas
+            // (Patched for typeorm-libsql: `foreign_key_list` too, which upstream sent to the
+            // primary, where the replica's connection could answer from a stale schema)
             "table_list" | "index_list" | "table_info" | "table_xinfo" | "index_info" | "index_xinfo"
-            | "pragma_list" | "compile_options" | "database_list" | "function_list"
-            | "module_list" => Some(Self::Read),
+            | "foreign_key_list" | "pragma_list" | "compile_options" | "database_list"
+            | "function_list" | "module_list" => Some(Self::Read),
             // special case for `encoding` - it's effectively readonly for connections
             // that already created a database, which is always the case for sqld
             "encoding" => Some(Self::Read),
             // always ok to be served by primary
-            "defer_foreign_keys" | "foreign_keys" | "foreign_key_list" | "foreign_key_check" | "collation_list"
+            "defer_foreign_keys" | "foreign_keys" | "foreign_key_check" | "collation_list"
             | "data_version" | "freelist_count" | "integrity_check" | "legacy_file_format"
             | "page_count" | "quick_check" | "stats" | "user_version" => Some(Self::Write),
             // ok to be served by primary without args
@@ -196,59 +223,51 @@ impl Statement {
             stmt: String::new(),
             // empty statement is arbitrarely made of the read kind so it is not send to a writer
             kind: StmtKind::Read,
+            vector_index: None,
         }
     }
 
+    /// Splits `s` into its statements and classifies each one.
+    ///
+    /// Patched for typeorm-libsql (see native/vendor/PATCHES.md): each statement's `stmt` is its
+    /// text exactly as written in `s` (from the end of the previous statement to the end of this
+    /// one, its `;` included). Upstream sent `Cmd::to_string()`, the parsed statement printed back
+    /// from its syntax tree, which upper-cases keywords used as identifiers (`select 1 as query`
+    /// came back as column `QUERY`), respaces expressions (`count(*)` became `count (*)`) and may
+    /// lose what the printer does not know.
     pub fn parse(s: &str) -> impl Iterator<Item = Result<Self>> + '_ {
-        fn parse_inner(
-            original: &str,
-            stmt_count: u64,
-            has_more_stmts: bool,
-            c: Cmd,
-        ) -> Result<Statement> {
-            let kind = StmtKind::kind(&c).ok_or_else(|| Error::Sqlite3UnsupportedStatement)?;
-
-            if stmt_count == 1 && !has_more_stmts {
-                // XXX: Temporary workaround for integration with Atlas
-                if let Cmd::Stmt(Stmt::CreateTable { .. }) = &c {
-                    return Ok(Statement {
-                        stmt: original.to_string(),
-                        kind,
-                    });
-                }
-            }
-
-            Ok(Statement {
-                stmt: c.to_string(),
-                kind,
-            })
-        }
         // The parser needs to be boxed because it's large, and you don't want it on the stack.
         // There's upstream work to make it smaller, but in the meantime the parser should remain
         // on the heap:
         // - https://github.com/gwenn/lemon-rs/issues/8
         // - https://github.com/gwenn/lemon-rs/pull/19
-        let mut parser = Box::new(Parser::new(s.as_bytes()).peekable());
-        let mut stmt_count = 0;
-        std::iter::from_fn(move || {
-            stmt_count += 1;
-            match parser.next() {
-                Ok(Some(cmd)) => Some(parse_inner(
-                    s,
-                    stmt_count,
-                    parser.peek().map_or(true, |o| o.is_some()),
-                    cmd,
-                )),
-                Ok(None) => None,
-                Err(sqlite3_parser::lexer::sql::Error::ParserError(
-                    ParserError::SyntaxError {
-                        token_type: _,
-                        found: Some(found),
-                    },
-                    Some((line, col)),
-                )) => Some(Err(crate::Error::Sqlite3SyntaxError(line, col, found))),
-                Err(e) => Some(Err(Error::Sqlite3ParserError(e.into()))),
+        let mut parser = Box::new(Parser::new(s.as_bytes()));
+        let mut start = 0;
+        std::iter::from_fn(move || match parser.next() {
+            Ok(Some(cmd)) => {
+                // The scanner stops right after the statement's `;` (or at the end of input).
+                let end = parser.offset().clamp(start, s.len());
+                let text = s.get(start..end).unwrap_or_default();
+                start = end;
+                Some(
+                    StmtKind::kind(&cmd)
+                        .ok_or(Error::Sqlite3UnsupportedStatement)
+                        .map(|kind| Statement {
+                            stmt: text.to_owned(),
+                            kind,
+                            vector_index: vector_index(&cmd),
+                        }),
+                )
             }
+            Ok(None) => None,
+            Err(sqlite3_parser::lexer::sql::Error::ParserError(
+                ParserError::SyntaxError {
+                    token_type: _,
+                    found: Some(found),
+                },
+                Some((line, col)),
+            )) => Some(Err(crate::Error::Sqlite3SyntaxError(line, col, found))),
+            Err(e) => Some(Err(Error::Sqlite3ParserError(e.into()))),
         })
     }
 

@@ -117,9 +117,13 @@ where
     T: HttpSend,
 {
     stream: HranaStream<T>,
-    close_stream: bool,
+    /// Patched for typeorm-libsql: the statement's kind, so that whether a run ends the stream is
+    /// decided when it runs (see `close_stream`).
+    kind: StmtKind,
     inner: Stmt,
     cols: Vec<String>,
+    /// Patched for typeorm-libsql: whether the server described the statement as read-only.
+    is_readonly: bool,
 }
 
 impl<T> Statement<T>
@@ -131,42 +135,60 @@ where
         sql: String,
         want_rows: bool,
     ) -> crate::Result<Self> {
-        let desc = stream.describe(&sql).await?;
-
-        let cols: Vec<_> = desc.cols.into_iter().map(|col| col.name).collect();
-
         // in SQLite when a multiple statements are glued together into one string, only the first one is
         // executed and then a handle to continue execution is returned. However Hrana API doesn't allow
         // passing multi-statement strings, so we just pick first one.
-        let mut parse = crate::parser::Statement::parse(&sql);
-        match parse.next() {
-            None => Err(crate::Error::Misuse(
-                "no SQL statement provided".to_string(),
-            )),
-            Some(Err(e)) => Err(e),
-            Some(Ok(stmt)) => {
-                // if we're already in transaction scope (non-autocommit) or we're starting
-                // a transaction, we DON'T want to close the stream
-                let in_tx_scope = !stream.is_autocommit()
-                    || matches!(stmt.kind, StmtKind::TxnBegin | StmtKind::TxnBeginReadOnly);
-                // if we're at COMMIT/ROLLBACK statement, we DO want to close the stream
-                let close_stream = !in_tx_scope || matches!(stmt.kind, StmtKind::TxnEnd);
-                let inner = Stmt::new(stmt.stmt, want_rows);
-                Ok(Statement {
-                    stream,
-                    close_stream,
-                    inner,
-                    cols,
-                })
+        let stmt = match crate::parser::Statement::parse(&sql).next() {
+            None => {
+                return Err(crate::Error::Misuse(
+                    "no SQL statement provided".to_string(),
+                ))
             }
-        }
+            Some(Err(e)) => {
+                // Let the server explain the error in SQLite's words where it can.
+                stream.describe(&sql).await?;
+                return Err(e);
+            }
+            Some(Ok(stmt)) => stmt,
+        };
+        // Patched for typeorm-libsql (see native/vendor/PATCHES.md): only a plain read is
+        // described beforehand (for its column names). Describing prepares the statement on the
+        // server once more before it runs, which costs a round trip and, for
+        // `CREATE INDEX … (libsql_vector_idx(…))` on a table with rows, left the new vector
+        // index empty on sqld.
+        let (cols, is_readonly) = if stmt.kind == StmtKind::Read {
+            let desc = stream.describe(&sql).await?;
+            let cols: Vec<_> = desc.cols.into_iter().map(|col| col.name).collect();
+            (cols, desc.is_readonly)
+        } else {
+            (Vec::new(), false)
+        };
+        let inner = Stmt::new(stmt.stmt, want_rows);
+        Ok(Statement {
+            stream,
+            kind: stmt.kind,
+            inner,
+            cols,
+            is_readonly,
+        })
+    }
+
+    /// Whether running the statement now ends the stream: it does outside a transaction (unless
+    /// the statement begins one), and at the COMMIT or ROLLBACK that ends one. Patched for
+    /// typeorm-libsql: upstream decided this once, when the statement was prepared, so a cached
+    /// statement prepared outside a transaction ended the stream (and with it the transaction)
+    /// when it later ran inside one.
+    fn close_stream(&self) -> bool {
+        let in_tx_scope = !self.stream.is_autocommit()
+            || matches!(self.kind, StmtKind::TxnBegin | StmtKind::TxnBeginReadOnly);
+        !in_tx_scope || matches!(self.kind, StmtKind::TxnEnd)
     }
 
     pub async fn execute(&self, params: &Params) -> crate::Result<usize> {
         let mut stmt = self.inner.clone();
         bind_params(params.clone(), &mut stmt);
 
-        let result = self.stream.execute_inner(stmt, self.close_stream).await?;
+        let result = self.stream.execute_inner(stmt, self.close_stream()).await?;
         Ok(result.affected_row_count as usize)
     }
 
@@ -174,7 +196,7 @@ where
         let mut stmt = self.inner.clone();
         bind_params(params.clone(), &mut stmt);
 
-        let _ = self.stream.execute_inner(stmt, self.close_stream).await?;
+        let _ = self.stream.execute_inner(stmt, self.close_stream()).await?;
         Ok(())
     }
 
@@ -198,6 +220,23 @@ where
     <T as HttpSend>::Stream: Send + Sync + 'static,
 {
     pub async fn query(&self, params: &Params) -> crate::Result<super::Rows> {
+        // Patched for typeorm-libsql (see native/vendor/PATCHES.md): only a plain read streams
+        // through the cursor endpoint. Anything else (a write, BEGIN, COMMIT, a savepoint) runs
+        // through the pipeline endpoint, as `execute` does, and its rows come back in the reply.
+        // Through the cursor endpoint a write left the connection's change counters and last
+        // insert rowid untouched, a BEGIN or COMMIT left its transaction state stale (so the next
+        // statement ended the stream, and the transaction), and a refused write (a read-only
+        // token) surfaced as a response cut short instead of the server's 403.
+        if !self.is_readonly || self.kind != StmtKind::Read {
+            let mut stmt = self.inner.clone();
+            bind_params(params.clone(), &mut stmt);
+            let result = self
+                .stream
+                .execute_inner(stmt, self.close_stream())
+                .await
+                .map_err(|e| crate::Error::Hrana(Box::new(e)))?;
+            return Ok(super::Rows::new(StmtResultRows::new(result)));
+        }
         let rows = self.query_raw(params).await?;
         Ok(super::Rows::new(rows))
     }
@@ -232,6 +271,9 @@ where
                     .inner
                     .affected_row_count
                     .store(self.cursor_step.affected_rows().into(), Ordering::SeqCst);
+                // Patched for typeorm-libsql: a read outside a transaction ends its stream once
+                // its rows are in (see `HranaStream::close_if_autocommit`).
+                self.stream.close_if_autocommit();
                 return Ok(None);
             }
         };
@@ -270,6 +312,13 @@ where
             .get(idx as usize)
             .and_then(|c| c.name.as_ref())
             .map(|s| s.as_str())
+    }
+}
+
+/// Patched for typeorm-libsql: rows dropped before their end also end an autocommit stream.
+impl<S, T: HttpSend> Drop for HranaRows<S, T> {
+    fn drop(&mut self) {
+        self.stream.close_if_autocommit();
     }
 }
 

@@ -335,10 +335,36 @@ where
                 replication_index: None,
             },
         };
-        let resp = client.send(StreamRequest::Describe(req)).await?;
+        // Patched for typeorm-libsql: outside a transaction, the describe ends the stream it
+        // opened (upstream left it open, and a connection idle for longer than the server keeps
+        // streams then failed its next request with STREAM_EXPIRED).
+        let resp = if self.is_autocommit() {
+            let [resp, _] = client
+                .send_requests([
+                    StreamRequest::Describe(req),
+                    StreamRequest::Close(CloseStreamReq {}),
+                ])
+                .await?;
+            client.reset();
+            resp
+        } else {
+            client.send(StreamRequest::Describe(req)).await?
+        };
         match resp {
             StreamResponse::Describe(resp) => Ok(resp.result),
             other => unexpected!(other),
+        }
+    }
+
+    /// Patched for typeorm-libsql: ends the stream if the connection is outside a transaction
+    /// (called once a cursor is done with it). The server is told in the background; a stream
+    /// busy with another request is left alone.
+    pub(super) fn close_if_autocommit(&self) {
+        if !self.is_autocommit() {
+            return;
+        }
+        if let Ok(mut client) = self.inner.stream.try_lock() {
+            client.close_in_background();
         }
     }
 
@@ -442,11 +468,27 @@ where
             batch,
         };
         let body = serde_json::to_string(&msg).map_err(HranaError::Json)?;
-        let stream = self
+        // Patched for typeorm-libsql: a request that failed (no reply, an HTTP error status, a
+        // reply cut short) leaves the server's stream closed or unknown, so its baton is dropped
+        // and the next request opens a new stream instead of failing with "invalid baton".
+        let stream = match self
             .client
             .http_send(self.cursor_url.clone(), self.auth_token.clone(), body)
-            .await?;
-        let (cursor, mut response) = Cursor::open(stream).await?;
+            .await
+        {
+            Ok(stream) => stream,
+            Err(err) => {
+                self.reset();
+                return Err(err);
+            }
+        };
+        let (cursor, mut response) = match Cursor::open(stream).await {
+            Ok(opened) => opened,
+            Err(err) => {
+                self.reset();
+                return Err(err);
+            }
+        };
         if let Some(base_url) = response.base_url.take() {
             self.pipeline_url = Arc::from(format!("{base_url}/v3/pipeline"));
             self.cursor_url = Arc::from(format!("{base_url}/v3/cursor"));
@@ -479,12 +521,22 @@ where
             requests: Vec::from(requests),
         };
         let body = serde_json::to_string(&msg).map_err(HranaError::Json)?;
-        let body = self
-            .client
-            .http_send(self.pipeline_url.clone(), self.auth_token.clone(), body)
-            .await?;
-        let body = stream_to_bytes(body).await?;
-        let mut response: PipelineRespBody = serde_json::from_slice(&body)?;
+        // Patched for typeorm-libsql: see `open_cursor`.
+        let exchange = async {
+            let body = self
+                .client
+                .http_send(self.pipeline_url.clone(), self.auth_token.clone(), body)
+                .await?;
+            let body = stream_to_bytes(body).await?;
+            Ok::<PipelineRespBody, HranaError>(serde_json::from_slice(&body)?)
+        };
+        let mut response = match exchange.await {
+            Ok(response) => response,
+            Err(err) => {
+                self.reset();
+                return Err(err);
+            }
+        };
         if let Some(base_url) = response.base_url.take() {
             let (pipeline_url, cursor_url) = parse_hrana_urls(&base_url);
             self.pipeline_url = pipeline_url;
@@ -544,6 +596,22 @@ where
         };
         self.reset();
         Ok((resp, is_autocommit))
+    }
+
+    /// Forgets the stream and tells the server to close it, without waiting for the reply.
+    fn close_in_background(&mut self) {
+        let baton = self.baton.get_mut().take();
+        if let Some(baton) = baton {
+            if let Ok(req) = serde_json::to_string(&PipelineReqBody {
+                baton: Some(baton),
+                requests: vec![StreamRequest::Close(CloseStreamReq {})],
+            }) {
+                self.client
+                    .clone()
+                    .oneshot(self.pipeline_url.clone(), self.auth_token.clone(), req);
+            }
+        }
+        self.reset();
     }
 
     fn reset(&self) {

@@ -535,13 +535,15 @@ impl Conn for RemoteConnection {
     }
 
     fn interrupt(&self) -> Result<()> {
-        // Interrupt is a no-op for remote connections.
-        Ok(())
+        // Patched for typeorm-libsql: reads run on the local replica, so interrupt that
+        // connection (upstream did nothing and reported success). A write delegated to the
+        // primary cannot be interrupted.
+        self.local.interrupt()
     }
 
-    fn busy_timeout(&self, _timeout: Duration) -> Result<()> {
-        // Busy timeout is a no-op for remote connections.
-        Ok(())
+    fn busy_timeout(&self, timeout: Duration) -> Result<()> {
+        // Patched for typeorm-libsql: applies to the local replica file (upstream did nothing).
+        self.local.busy_timeout(timeout)
     }
 
     fn is_autocommit(&self) -> bool {
@@ -679,7 +681,13 @@ async fn fetch_metas(
 
 #[async_trait::async_trait]
 impl Stmt for RemoteStatement {
-    fn finalize(&mut self) {}
+    fn finalize(&mut self) {
+        // Patched for typeorm-libsql: finalize the local statement of a read (upstream did
+        // nothing, so its read lock lasted until the statement was dropped).
+        if let Some(stmt) = self.local_statement.as_mut() {
+            stmt.finalize();
+        }
+    }
 
     async fn execute(&self, params: &Params) -> Result<usize> {
         if let Some(stmt) = &self.local_statement {
@@ -782,7 +790,13 @@ impl Stmt for RemoteStatement {
         ))
     }
 
-    fn reset(&self) {}
+    fn reset(&self) {
+        // Patched for typeorm-libsql: reset the local statement of a read (upstream did nothing,
+        // so a statement run again kept the parameters of its first run).
+        if let Some(stmt) = self.local_statement.as_ref() {
+            stmt.reset();
+        }
+    }
 
     fn parameter_count(&self) -> usize {
         if let Some(stmt) = self.local_statement.as_ref() {

@@ -11,8 +11,8 @@ use libsql_replication::replicator::{Either, Replicator};
 pub use libsql_replication::snapshot::SnapshotFile;
 
 use libsql_replication::rpc::proxy::{
-    query::Params, DescribeRequest, DescribeResult, ExecuteResults, Positional, Program,
-    ProgramReq, Query, Step,
+    cond, query::Params, Cond, DescribeRequest, DescribeResult, ExecuteResults, OkCond,
+    Positional, Program, ProgramReq, Query, Step,
 };
 use tokio::sync::Mutex;
 use tokio::task::AbortHandle;
@@ -114,7 +114,16 @@ impl Writer {
     ) -> anyhow::Result<ExecuteResults> {
         let mut params = Some(params.into());
 
-        let steps = steps
+        // Patched for typeorm-libsql: the primary prepares a delegated statement more than once
+        // (it is described first), and libSQL then skips filling a new vector index with the
+        // rows already in its table. A REINDEX of that index, run only if the CREATE INDEX
+        // succeeded, fills it. Its results come after those of the statements given.
+        let reindex: Vec<(i64, String)> = steps
+            .iter()
+            .enumerate()
+            .filter_map(|(at, stmt)| Some((at as i64, stmt.vector_index.clone()?)))
+            .collect();
+        let mut steps: Vec<Step> = steps
             .into_iter()
             .map(|stmt| Step {
                 query: Some(Query {
@@ -130,6 +139,18 @@ impl Writer {
                 ..Default::default()
             })
             .collect();
+        for (step, index) in reindex {
+            steps.push(Step {
+                cond: Some(Cond {
+                    cond: Some(cond::Cond::Ok(OkCond { step })),
+                }),
+                query: Some(Query {
+                    stmt: format!("REINDEX {index}"),
+                    params: Some(Params::Positional(Positional::default())),
+                    ..Default::default()
+                }),
+            });
+        }
 
         self.execute_steps(steps).await
     }
