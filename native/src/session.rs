@@ -21,7 +21,7 @@
 
 use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
-use crate::errors::{LibError, Result};
+use crate::errors::Result;
 use crate::exec::{self, ExecOptions};
 use crate::schema;
 use crate::transaction_state::flush_pending;
@@ -90,7 +90,7 @@ impl Session<'_> {
         self.freshen_schema_for(sql).await?;
         let stmt = match self.state.cache.take(sql) {
             Some(stmt) => stmt,
-            None => self.conn.conn.prepare(sql).await.map_err(LibError::from)?,
+            None => exec::prepare(self.conn, sql).await?,
         };
         let result = exec::run_statement(self.conn, &stmt, params, options).await;
         if !options.no_cache {

@@ -58,6 +58,12 @@ pub(crate) trait Conn {
     /// Patched for typeorm-libsql: forgets statements queued by `defer_to_next_request`.
     fn discard_deferred(&self) {}
 
+    /// Patched for typeorm-libsql: `prepare` without asking a remote server to describe the
+    /// statement first (see `Connection::prepare_undescribed`).
+    async fn prepare_undescribed(&self, sql: &str) -> Result<Statement> {
+        self.prepare(sql).await
+    }
+
     fn set_reserved_bytes(&self, _reserved_bytes: i32) -> Result<()> {
         Err(crate::Error::ReservedBytesNotSupported)
     }
@@ -272,6 +278,14 @@ impl Connection {
     /// Patched for typeorm-libsql: forgets what `defer_to_next_request` queued and did not send.
     pub fn discard_deferred(&self) {
         self.conn.discard_deferred()
+    }
+
+    /// Patched for typeorm-libsql: prepares a statement that, on a remote connection, is not
+    /// described by the server before it runs (one round trip fewer the first time a connection
+    /// sees the SQL text): its `columns()` are empty, its rows and their names come with the run,
+    /// in one reply. Other connections prepare as `prepare` does.
+    pub async fn prepare_undescribed(&self, sql: &str) -> Result<Statement> {
+        self.conn.prepare_undescribed(sql).await
     }
 
     pub fn set_reserved_bytes(&self, reserved_bytes: i32) -> Result<()> {

@@ -258,6 +258,14 @@ impl Conn for HttpConnection<HttpSender> {
     fn discard_deferred(&self) {
         self.current_stream().discard_deferred();
     }
+
+    async fn prepare_undescribed(&self, sql: &str) -> crate::Result<Statement> {
+        let stream = self.current_stream().clone();
+        let stmt = crate::hrana::Statement::new_undescribed(stream, sql.to_string(), true).await?;
+        Ok(Statement {
+            inner: Box::new(stmt),
+        })
+    }
 }
 
 #[async_trait::async_trait]
