@@ -61,11 +61,8 @@ async fn failure(conn: &Conn, err: libsql::Error) -> LibError {
     };
     match network::probe(address, *limit).await {
         Ok(()) => err,
-        Err(cause) => LibError::new(
-            codes::NETWORK,
-            format!("cannot reach the primary: {cause}"),
-        )
-        .from_server(),
+        Err(cause) => LibError::new(codes::NETWORK, format!("cannot reach the primary: {cause}"))
+            .from_server(),
     }
 }
 
