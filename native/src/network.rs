@@ -50,6 +50,11 @@ pub fn host_and_port(url: &str) -> Option<String> {
     Some(format!("{host}:{port}"))
 }
 
+/// A replica's primary as `host:port` with the time connecting to it may take (see `probe`).
+pub fn primary(sync_url: &str, timeouts: &Timeouts) -> Option<(String, Option<Duration>)> {
+    host_and_port(sync_url).map(|address| (address, timeouts.connect()))
+}
+
 /// Whether a TCP connection to `address` can be opened within `limit`; the error says why not.
 pub async fn probe(address: &str, limit: Option<Duration>) -> std::result::Result<(), String> {
     let connect = TcpStream::connect(address);
