@@ -26,6 +26,9 @@ export interface BenchConfig {
   rawSelect: number;
   rawInsert: number;
   replicaSelect: number;
+  /** Operations per remote row (round trips through a delaying proxy), and the proxy's delay each way in ms. */
+  remoteOps: number;
+  remoteDelayMs: number;
   /** Rows seeded before the workloads run. */
   seedAuthors: number;
   seedPosts: number;
@@ -66,6 +69,8 @@ const DEFAULTS: BenchConfig = {
   rawSelect: 20_000,
   rawInsert: 10_000,
   replicaSelect: 20_000,
+  remoteOps: 30,
+  remoteDelayMs: 10,
   seedAuthors: 2000,
   seedPosts: 10_000,
   rounds: 3,

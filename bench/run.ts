@@ -18,6 +18,7 @@ import { firstLine, loadLibSqlDataSource, openOrmTarget, setInlineBudget } from 
 import { loadAverage, machineInfo } from "./machine";
 import { combineRounds, DISTURBED_OVER, Sample, setDriverProbe } from "./measure";
 import { openRawClient, openReplicaClient, seedPrimary } from "./raw-clients";
+import { remoteMarkdown, runRemoteBench, writeRemote } from "./remote";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
 import {
@@ -297,11 +298,30 @@ async function main(): Promise<void> {
   };
   log(`typeorm-libsql bench — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`);
   const started = Date.now();
-  for (const settings of settingsList) report.configurations.push(await runConfiguration(config, settings, chosen));
+  if (chosen.length > 0) {
+    for (const settings of settingsList) report.configurations.push(await runConfiguration(config, settings, chosen));
+  }
+
+  // The remote rows: round trips through a delaying proxy to an sqld the bench starts.
+  const remote = selected(config.only, "remote")
+    ? await runRemoteBench(config.remoteDelayMs, config.remoteOps)
+    : undefined;
 
   report.machine.loadAverage.end = loadAverage();
   const out = resultsDir(config, process.argv.slice(2));
   fs.mkdirSync(out, { recursive: true });
+  if (remote) {
+    writeRemote(out, remote);
+    log("");
+    log(remoteMarkdown(remote));
+  }
+  if (chosen.length === 0) {
+    // Only the remote rows ran (`--only=remote`): the local results are left as they are.
+    log(
+      `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}/remote.md`,
+    );
+    return;
+  }
   fs.writeFileSync(path.join(out, "latest.md"), markdown(report));
   fs.writeFileSync(path.join(out, "latest.json"), json(report));
   for (const configuration of report.configurations) {

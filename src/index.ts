@@ -12,6 +12,7 @@ export { LibSqlOptionsError } from "./data-source/resolveOptions";
 export type { ResolvedLibSqlOptions, LibSqlDatabaseKind } from "./data-source/resolveOptions";
 export { LibSqlDriver } from "./driver/LibSqlDriver";
 export { LibSqlConnectionPool } from "./driver/LibSqlConnectionPool";
+export type { LibSqlSyncResult } from "./driver/ReplicaSync";
 export type { LeaseMode } from "./driver/LibSqlConnectionPool";
 export { LibSqlQueryRunner } from "./query-runner/LibSqlQueryRunner";
 export * from "./native";

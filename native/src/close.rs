@@ -3,6 +3,7 @@
 //! per-connection handles, so that none of them has to call back into another.
 
 use crate::connection::CONNECTIONS;
+use crate::deadline;
 use crate::errors::{located, Result};
 use crate::{cursor, statement, transaction_state};
 
@@ -18,10 +19,14 @@ pub async fn close(conn_id: u32) -> Result<()> {
     let mut state = conn.ops.lock().await;
     state.cache.clear();
     if !conn.conn.is_autocommit() {
-        conn.conn
-            .execute("ROLLBACK", ())
-            .await
-            .map_err(located(conn.database.origin.as_deref()))?;
+        let origin = conn.database.origin.as_deref();
+        deadline::bounded(&conn, async {
+            conn.conn
+                .execute("ROLLBACK", ())
+                .await
+                .map_err(located(origin))
+        })
+        .await?;
     }
     Ok(())
 }

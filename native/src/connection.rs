@@ -37,6 +37,9 @@ pub struct Conn {
     pub raw: Option<RawDb>,
     /// The inline path's budget, counters and WAL hook for this connection.
     pub inline: InlineState,
+    /// Wakes the call running on a remote connection to cancel its request (`interrupt`; see
+    /// `deadline`).
+    pub cancel: tokio::sync::Notify,
 }
 
 impl Conn {
@@ -110,6 +113,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
         writer: WriterCounts::default(),
         raw,
         inline,
+        cancel: tokio::sync::Notify::new(),
     })?;
     // A replica's WAL belongs to its replicator, which checkpoints it; `:memory:` has none.
     if mode == Mode::Local {
@@ -187,13 +191,14 @@ pub fn info(conn_id: u32) -> Result<ConnInfo> {
 }
 
 /// Interrupts the statement running on the connection (from any thread); it fails with
-/// `SQLITE_INTERRUPT` and the connection stays usable.
+/// `SQLITE_INTERRUPT` and the connection stays usable. On a remote connection the request in
+/// flight is cancelled instead: it fails with `LIBSQL_TIMEOUT` (see `deadline`), and the server
+/// may still complete it.
 pub fn interrupt(conn_id: u32) -> Result<()> {
     let conn = CONNECTIONS.get(conn_id)?;
     if conn.database.mode.is_remote() {
-        return Err(LibError::unsupported(
-            "interrupt is not supported on remote connections",
-        ));
+        conn.cancel.notify_waiters();
+        return Ok(());
     }
     conn.conn.interrupt().map_err(LibError::from)
 }

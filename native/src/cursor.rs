@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 use libsql::Value;
 
 use crate::connection::CONNECTIONS;
-use crate::errors::{located, LibError, Result};
+use crate::deadline;
+use crate::errors::{codes, located, LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::registry::Registry;
 use crate::session;
@@ -96,27 +97,35 @@ pub async fn fetch(cursor_id: u32, max_rows: u32, options: ExecOptions) -> Resul
         });
     };
     let count = cursor.columns.len() as i32;
-    let mut page = Vec::with_capacity(max_rows.min(4096) as usize);
-    let mut done = false;
-    while page.len() < max_rows as usize {
-        match rows
-            .next()
-            .await
-            .map_err(located(conn.database.origin.as_deref()))?
-        {
-            Some(row) => {
-                let mut values = Vec::with_capacity(count as usize);
-                for i in 0..count {
-                    values.push(read_value(&row, i)?);
+    let origin = conn.database.origin.as_deref();
+    // A remote cursor reads its rows from the server's reply as they arrive.
+    let read = deadline::bounded(&conn, async {
+        let mut page = Vec::with_capacity(max_rows.min(4096) as usize);
+        while page.len() < max_rows as usize {
+            match rows.next().await.map_err(located(origin))? {
+                Some(row) => {
+                    let mut values = Vec::with_capacity(count as usize);
+                    for i in 0..count {
+                        values.push(read_value(&row, i)?);
+                    }
+                    page.push(values);
                 }
-                page.push(values);
-            }
-            None => {
-                done = true;
-                break;
+                None => return Ok((page, true)),
             }
         }
-    }
+        Ok((page, false))
+    })
+    .await;
+    let (page, done) = match read {
+        Ok(read) => read,
+        Err(err) => {
+            if err.code == codes::TIMEOUT {
+                // The rest of the reply is lost with the request.
+                state.finish();
+            }
+            return Err(err);
+        }
+    };
     if done {
         // Release the statement (and its locks) as soon as the result is exhausted.
         state.finish();

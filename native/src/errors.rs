@@ -33,6 +33,9 @@ pub mod codes {
     pub const INVALID_IDENTIFIER: &str = "LIBSQL_INVALID_IDENTIFIER";
     pub const UNSUPPORTED: &str = "LIBSQL_UNSUPPORTED";
     pub const CONNECTION_FAILED: &str = "LIBSQL_CONNECTION_FAILED";
+    /// A server did not answer in time (`requestTimeoutMs`, `connectTimeoutMs`), or a request to
+    /// it was cancelled (`queryTimeoutMs`, `interrupt`).
+    pub const TIMEOUT: &str = "LIBSQL_TIMEOUT";
     /// The server refused the credentials: no token, a wrong or expired one, or one without the
     /// permission the statement needs (a read-only token writing).
     pub const AUTH: &str = "LIBSQL_AUTH";

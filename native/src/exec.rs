@@ -19,6 +19,18 @@ pub struct ExecOptions {
     pub no_cache: bool,
 }
 
+/// Prepares a statement that is run and read whole here: on a remote connection without asking
+/// the server to describe it first (its rows and their names come with the run, so that costs a
+/// round trip for nothing).
+pub async fn prepare(conn: &Conn, sql: &str) -> Result<libsql::Statement> {
+    let prepared = if conn.database.mode.is_remote() {
+        conn.conn.prepare_undescribed(sql).await
+    } else {
+        conn.conn.prepare(sql).await
+    };
+    prepared.map_err(LibError::from)
+}
+
 /// The placeholders of a prepared statement.
 pub fn param_slots(stmt: &libsql::Statement) -> ParamSlots {
     let count = stmt.parameter_count();

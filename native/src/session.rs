@@ -16,13 +16,16 @@
 //! and BEGIN / SAVEPOINT run through the raw handle with a zero busy timeout. Whatever would have
 //! to wait sends the call off the thread instead (`Inline::Offload`), where `with` runs it.
 //!
-//! A per-call timeout or cancellation (for remote statements) would wrap `body(&mut session)` in
-//! `with`; dropping the body releases the writer turn and then the operation lock.
+//! The per-call timeout and cancellation of remote statements (`deadline::bounded`) wraps the
+//! prologue and `body(&mut session)` in `with`; dropping them releases the writer turn, and the
+//! connection is recovered before the operation lock goes. (The inline path never meets either:
+//! it runs only on local connections, within its budget.)
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::connection::{Conn, ConnState, CONNECTIONS};
+use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::inline::{self, Inline, InlineInfo, Kind, Stop};
@@ -51,10 +54,11 @@ pub async fn with<T>(
 ) -> Result<T> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
-    let outcome = match prologue(&conn, &mut state, work).await {
-        Ok(mut session) => body(&mut session).await,
-        Err(err) => Err(err),
-    };
+    let outcome = deadline::bounded(&conn, async {
+        let mut session = prologue(&conn, &mut state, work).await?;
+        body(&mut session).await
+    })
+    .await;
     // An error a server reported names that server.
     outcome.map_err(|err| err.locate(conn.database.origin.as_deref()))
 }
@@ -74,11 +78,7 @@ async fn prologue<'c>(conn: &'c Conn, state: &'c mut ConnState, work: Work) -> R
 /// raw statement for the inline path.
 pub async fn prepare(conn: &Conn, sql: &str) -> Result<(libsql::Statement, InlineInfo)> {
     let before = conn.raw.and_then(RawDb::newest_statement);
-    let stmt = conn
-        .conn
-        .prepare(sql)
-        .await
-        .map_err(crate::errors::located(conn.database.origin.as_deref()))?;
+    let stmt = exec::prepare(conn, sql).await?;
     let info = InlineInfo::identify(conn.raw, before, sql);
     Ok((stmt, info))
 }

@@ -8,9 +8,11 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use crate::connection::CONNECTIONS;
+use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::inline::{Inline, InlineInfo};
+use crate::raw::RawDb;
 use crate::registry::Registry;
 use crate::schema;
 use crate::session;
@@ -52,10 +54,20 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let introspects = schema::introspected_schema(&sql);
     let (stmt, inline) = {
         let _state = conn.ops.lock().await;
-        if let Some(scope) = &introspects {
-            schema::refresh(&conn, scope).await?;
-        }
-        session::prepare(&conn, &sql).await?
+        // Preparing asks a remote server to describe the statement.
+        deadline::bounded(&conn, async {
+            if let Some(scope) = &introspects {
+                schema::refresh(&conn, scope).await?;
+            }
+            let before = conn.raw.and_then(RawDb::newest_statement);
+            let stmt = conn
+                .conn
+                .prepare(&sql)
+                .await
+                .map_err(crate::errors::located(conn.database.origin.as_deref()))?;
+            Ok((stmt, InlineInfo::identify(conn.raw, before, &sql)))
+        })
+        .await?
     };
     let slots = exec::param_slots(&stmt);
     let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().to_owned()).collect();
@@ -86,9 +98,9 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
         if let Some(scope) = &prepared.introspects {
             schema::refresh(s.conn(), scope).await?;
         }
-        let mut guard = prepared.stmt.lock().await;
+        let guard = prepared.stmt.lock().await;
         let stmt = guard
-            .as_mut()
+            .as_ref()
             .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
         let outside = s.outside_transaction();
         let started = Instant::now();
@@ -98,7 +110,6 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
     })
     .await
 }
-
 /// Runs a prepared statement on the calling thread if the inline path allows it (see `inline`);
 /// otherwise hands the parameters back for `execute`.
 pub fn try_execute(

@@ -14,6 +14,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 
 use crate::connection::{Conn, ConnState, CONNECTIONS};
+use crate::deadline;
 use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
 use crate::inline::stmt::is_busy;
@@ -70,6 +71,8 @@ fn register(conn: &Conn, conn_id: u32, behaviour: Behaviour) -> Result<(u32, Arc
         started: AtomicBool::new(false),
         savepoints: Mutex::new(Vec::new()),
         writer: Mutex::new(None),
+        begin_in_flight: AtomicBool::new(false),
+        abandoned: AtomicBool::new(false),
     })?;
     *held = Some(id);
     Ok((id, TRANSACTIONS.get(id)?))
@@ -80,7 +83,7 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
     let (id, tx) = register(&conn, conn_id, behaviour)?;
-    if let Err(err) = start(&conn, &tx).await {
+    if let Err(err) = deadline::bounded(&conn, start(&conn, &tx)).await {
         release(&conn, id);
         return Err(err);
     }
@@ -133,6 +136,7 @@ impl End {
 }
 
 async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
+    let sql = end.sql();
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
@@ -141,9 +145,41 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
         release(&conn, tx_id);
         return Ok(());
     }
+    if tx.abandoned.load(Ordering::Acquire) {
+        // Lost with its stream (see `deadline`): the server rolls it back, a COMMIT cannot help.
+        if sql == "ROLLBACK" {
+            release(&conn, tx_id);
+            return Ok(());
+        }
+        return tx.check_not_abandoned(tx_id);
+    }
+    if conn.conn.is_autocommit() {
+        // The database ended it already: SQLite after some errors, or a replica's primary that
+        // restarted. Nothing of it is left to commit; rolling it back just forgets it.
+        if sql == "ROLLBACK" {
+            release(&conn, tx_id);
+            end_read_only(&conn, tx.behaviour).await;
+            return Ok(());
+        }
+        return Err(LibError::new(
+            codes::TRANSACTION_STATE,
+            format!(
+                "transaction {tx_id} is no longer open on the database (it was rolled back \
+                 there), so it cannot be committed; roll it back"
+            ),
+        ));
+    }
     let started = Instant::now();
-    let outcome = execute_control(&conn, end.sql()).await;
+    let outcome = deadline::bounded(&conn, execute_control(&conn, sql)).await;
     end.cost(&mut state).record(started.elapsed());
+    if tx.abandoned.load(Ordering::Acquire) {
+        // This very request was given up on: kept registered for the caller's ROLLBACK.
+        return outcome.map_err(|e| {
+            e.context(&format!(
+                "{sql} got no answer, so whether the server ran it is unknown"
+            ))
+        });
+    }
     // SQLite may have ended the transaction on its own (e.g. after some errors); either way, once
     // the connection is back in autocommit the transaction is over.
     if outcome.is_ok() || conn.conn.is_autocommit() {
@@ -177,7 +213,9 @@ fn rolled_back(conn_id: u32, tx_id: u32, result: Result<()>) -> Result<()> {
 }
 
 /// Commits or rolls back on the calling thread if the inline path allows it (the connection is
-/// idle and its history says the operation is short; see `inline`); `Offload` otherwise.
+/// idle and its history says the operation is short; see `inline`); `Offload` otherwise,
+/// including every case `finish` treats specially (an abandoned transaction, one the database
+/// already ended).
 pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
     let tx = match owned(conn_id, tx_id) {
         Ok(tx) => tx,
@@ -185,9 +223,13 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
     };
     session::try_with(conn_id, (), |s, ()| {
         if !tx.started.load(Ordering::Acquire) {
+            // BEGIN never ran: there is nothing to commit or roll back.
             release(s.conn, tx_id);
             inline::state::count(&s.conn.inline.stats.inline);
             return Inline::Done(Ok(()));
+        }
+        if tx.abandoned.load(Ordering::Acquire) || s.raw.is_autocommit() {
+            return Inline::Offload(());
         }
         if !end
             .cost(s.state)
@@ -252,48 +294,48 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
     }
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
-    let (at, statements) = savepoint_plan(&tx, tx_id, &name, op)?;
-    if !statements.is_empty() {
-        let started = Instant::now();
-        for sql in &statements {
-            execute_control(&conn, sql).await?;
-        }
+    tx.check_not_abandoned(tx_id)?;
+    let (at, ran) = find_savepoint(&tx, tx_id, &name)?;
+    let started = Instant::now();
+    // A savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it
+    // needs no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
+    if ran {
+        let quoted = format!("\"{name}\"");
+        deadline::bounded(&conn, async {
+            match op {
+                SavepointOp::Release => {
+                    execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await
+                }
+                SavepointOp::RollbackTo => {
+                    execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await
+                }
+                // Both in one call (one request to a remote server).
+                SavepointOp::RollbackAndRelease => conn
+                    .conn
+                    .execute_batch(&format!(
+                        "ROLLBACK TO SAVEPOINT {quoted}; RELEASE SAVEPOINT {quoted}"
+                    ))
+                    .await
+                    .map(drop)
+                    .map_err(LibError::from),
+                SavepointOp::Create => Ok(()),
+            }
+        })
+        .await?;
         state.control.savepoint.record(started.elapsed());
     }
     end_savepoints(&tx, at, op);
     Ok(())
 }
 
-/// Where savepoint `name` is on the transaction's stack, and the SQL that `op` on it needs. A
-/// savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it needs
-/// no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
-fn savepoint_plan(
-    tx: &Transaction,
-    tx_id: u32,
-    name: &str,
-    op: SavepointOp,
-) -> Result<(usize, Vec<String>)> {
-    let found = {
-        let stack = tx.savepoints.lock();
-        stack
-            .iter()
-            .rposition(|(n, _)| *n == name)
-            .map(|at| (at, stack[at].1))
-    };
-    let Some((at, ran)) = found else {
-        return Err(no_savepoint(tx_id, name));
-    };
-    let quoted = format!("\"{name}\"");
-    let statements = match (ran, op) {
-        (false, _) | (_, SavepointOp::Create) => Vec::new(),
-        (true, SavepointOp::Release) => vec![format!("RELEASE SAVEPOINT {quoted}")],
-        (true, SavepointOp::RollbackTo) => vec![format!("ROLLBACK TO SAVEPOINT {quoted}")],
-        (true, SavepointOp::RollbackAndRelease) => vec![
-            format!("ROLLBACK TO SAVEPOINT {quoted}"),
-            format!("RELEASE SAVEPOINT {quoted}"),
-        ],
-    };
-    Ok((at, statements))
+/// Where savepoint `name` is on the transaction's stack, and whether its SAVEPOINT has run.
+fn find_savepoint(tx: &Transaction, tx_id: u32, name: &str) -> Result<(usize, bool)> {
+    let stack = tx.savepoints.lock();
+    stack
+        .iter()
+        .rposition(|(n, _)| *n == name)
+        .map(|at| (at, stack[at].1))
+        .ok_or_else(|| no_savepoint(tx_id, name))
 }
 
 /// Ends the savepoints `op` on the one at `at` ends.
@@ -304,6 +346,19 @@ fn end_savepoints(tx: &Transaction, at: usize, op: SavepointOp) {
         SavepointOp::RollbackTo => stack.truncate(at + 1),
         // RELEASE ends the savepoint and every one opened after it.
         _ => stack.truncate(at),
+    }
+}
+
+/// The SQL of a savepoint operation (one call for both statements of `RollbackAndRelease`).
+fn savepoint_sql(op: SavepointOp, name: &str) -> Option<String> {
+    let quoted = format!("\"{name}\"");
+    match op {
+        SavepointOp::Create => None,
+        SavepointOp::Release => Some(format!("RELEASE SAVEPOINT {quoted}")),
+        SavepointOp::RollbackTo => Some(format!("ROLLBACK TO SAVEPOINT {quoted}")),
+        SavepointOp::RollbackAndRelease => Some(format!(
+            "ROLLBACK TO SAVEPOINT {quoted}; RELEASE SAVEPOINT {quoted}"
+        )),
     }
 }
 
@@ -318,11 +373,14 @@ pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> I
         Err(err) => return Inline::Done(Err(err)),
     };
     session::try_with(conn_id, (), |s, ()| {
-        let (at, statements) = match savepoint_plan(&tx, tx_id, name, op) {
-            Ok(plan) => plan,
+        if tx.abandoned.load(Ordering::Acquire) {
+            return Inline::Offload(());
+        }
+        let (at, ran) = match find_savepoint(&tx, tx_id, name) {
+            Ok(found) => found,
             Err(err) => return Inline::Done(Err(err)),
         };
-        if !statements.is_empty() {
+        if let (true, Some(sql)) = (ran, savepoint_sql(op, name)) {
             if !s
                 .state
                 .control
@@ -332,7 +390,7 @@ pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> I
                 return Inline::Offload(());
             }
             let started = Instant::now();
-            let outcome = s.raw.exec(&statements.join("; "));
+            let outcome = s.raw.exec(&sql);
             s.state.control.savepoint.record(started.elapsed());
             if let Err(err) = outcome {
                 inline::state::count(&s.conn.inline.stats.inline);

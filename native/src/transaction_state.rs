@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use parking_lot::Mutex;
 
 use crate::connection::Conn;
-use crate::errors::{LibError, Result};
+use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
 use crate::inline::stmt::is_busy;
 use crate::inline::Stop;
@@ -50,6 +50,28 @@ pub struct Transaction {
     /// The turn of the database's writer slot a write transaction holds until it ends (dropped
     /// with it).
     pub(crate) writer: Mutex<Option<WriterTurn>>,
+    /// Set while the BEGIN of this (remote) transaction travels with a statement, until that
+    /// statement's call has settled (see `defer_begin`).
+    pub(crate) begin_in_flight: AtomicBool,
+    /// Set when a request of this (remote) transaction was given up on or its server went away:
+    /// the transaction is lost with its stream, so it takes no more statements (see `deadline`).
+    pub(crate) abandoned: AtomicBool,
+}
+
+impl Transaction {
+    /// The error of any statement or COMMIT in an abandoned transaction.
+    pub(crate) fn check_not_abandoned(&self, tx_id: u32) -> Result<()> {
+        if !self.abandoned.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        Err(LibError::new(
+            codes::TRANSACTION_STATE,
+            format!(
+                "transaction {tx_id} was abandoned when one of its requests timed out or lost the \
+                 server; the server rolls it back, so roll it back here too"
+            ),
+        ))
+    }
 }
 
 pub static TRANSACTIONS: LazyLock<Registry<Transaction>> =
@@ -64,7 +86,15 @@ pub fn forget(tx_id: u32) {
 /// file database), makes a read-only one `query_only`, then begins.
 pub(crate) async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
     let behaviour = tx.behaviour;
-    let (sql, work) = begin_of(behaviour);
+    let sql = match behaviour {
+        Behaviour::Deferred | Behaviour::ReadOnly => "BEGIN DEFERRED",
+        Behaviour::Immediate => "BEGIN IMMEDIATE",
+        Behaviour::Exclusive => "BEGIN EXCLUSIVE",
+    };
+    let work = match behaviour {
+        Behaviour::Immediate | Behaviour::Exclusive => Work::BeginWrite,
+        Behaviour::Deferred | Behaviour::ReadOnly => Work::Read,
+    };
     let writer = writer::turn_for(conn, work).await?;
     // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
     // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
@@ -89,7 +119,8 @@ pub async fn flush_pending(conn: &Conn) -> Result<()> {
     let Ok(tx) = TRANSACTIONS.get(tx_id) else {
         return Ok(());
     };
-    if !tx.started.load(Ordering::Acquire) {
+    tx.check_not_abandoned(tx_id)?;
+    if !tx.started.load(Ordering::Acquire) && !defer_begin(conn, &tx) {
         start(conn, &tx)
             .await
             .map_err(|e| e.context("the transaction could not begin"))?;
@@ -104,7 +135,10 @@ pub async fn flush_pending(conn: &Conn) -> Result<()> {
         let Some(name) = next else {
             return Ok(());
         };
-        execute_control(conn, &format!("SAVEPOINT \"{name}\"")).await?;
+        let sql = format!("SAVEPOINT \"{name}\"");
+        if !conn.conn.defer_to_next_request(&sql) {
+            execute_control(conn, &sql).await?;
+        }
         if let Some(entry) = tx
             .savepoints
             .lock()
@@ -112,6 +146,50 @@ pub async fn flush_pending(conn: &Conn) -> Result<()> {
             .find(|(n, done)| !done && *n == name)
         {
             entry.1 = true;
+        }
+    }
+}
+
+/// On a remote connection, sends a write transaction's BEGIN in the same request as the statement
+/// it is flushed for (see `defer_to_next_request` in vendor/PATCHES.md) instead of a request of
+/// its own. The transaction counts as begun; `settle_deferred` undoes that if the BEGIN did not
+/// run. `false`: begin it now (other modes; a read-only transaction, whose `query_only` pragma
+/// goes first).
+fn defer_begin(conn: &Conn, tx: &Transaction) -> bool {
+    let sql = match tx.behaviour {
+        Behaviour::Deferred => "BEGIN DEFERRED",
+        Behaviour::Immediate => "BEGIN IMMEDIATE",
+        Behaviour::Exclusive => "BEGIN EXCLUSIVE",
+        Behaviour::ReadOnly => return false,
+    };
+    if !conn.conn.defer_to_next_request(sql) {
+        return false;
+    }
+    tx.started.store(true, Ordering::Release);
+    tx.begin_in_flight.store(true, Ordering::Release);
+    true
+}
+
+/// After a call on a remote connection: a BEGIN sent with it (`defer_begin`) that did not take
+/// (the call failed, or got no answer, and the connection is outside a transaction) leaves the
+/// transaction not begun, with its savepoints not run, so that the next statement begins it again.
+pub(crate) fn settle_deferred(conn: &Conn, succeeded: bool) {
+    if !succeeded {
+        conn.conn.discard_deferred();
+    }
+    let Some(tx_id) = *conn.transaction.lock() else {
+        return;
+    };
+    let Ok(tx) = TRANSACTIONS.get(tx_id) else {
+        return;
+    };
+    if !tx.begin_in_flight.swap(false, Ordering::AcqRel) || succeeded {
+        return;
+    }
+    if conn.conn.is_autocommit() {
+        tx.started.store(false, Ordering::Release);
+        for (_, done) in tx.savepoints.lock().iter_mut() {
+            *done = false;
         }
     }
 }
@@ -151,6 +229,7 @@ pub fn flush_pending_now(conn: &Conn, raw: RawDb) -> std::result::Result<(), Sto
     let Ok(tx) = TRANSACTIONS.get(tx_id) else {
         return Ok(());
     };
+    tx.check_not_abandoned(tx_id)?;
     if !tx.started.load(Ordering::Acquire) {
         start_now(conn, raw, &tx)?;
     }

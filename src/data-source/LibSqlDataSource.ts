@@ -23,6 +23,7 @@ import {
   type LibSqlDataSourceOptions,
 } from "./LibSqlDataSourceOptions";
 import { describeDatabase } from "./resolveOptions";
+import type { LibSqlSyncResult } from "../driver/ReplicaSync";
 
 function splitOptions(options: LibSqlDataSourceOptions): {
   typeorm: DataSourceOptions;
@@ -106,5 +107,24 @@ export class LibSqlDataSource extends DataSource {
       throw error;
     }
     await super.destroy();
+  }
+
+  /**
+   * Embedded replica: pulls the frames the primary has and this replica lacks. Rejects with
+   * `LIBSQL_UNSUPPORTED` on another kind of database, and with the network error (or
+   * `LIBSQL_TIMEOUT`) when the primary cannot be reached.
+   */
+  async sync(): Promise<LibSqlSyncResult> {
+    return this.driver.replication("sync()").sync();
+  }
+
+  /** Embedded replica: syncs until the replica has frame `frameNo` (from a write's replication index). */
+  async syncUntil(frameNo: number): Promise<LibSqlSyncResult> {
+    return this.driver.replication("syncUntil()").syncUntil(frameNo);
+  }
+
+  /** Embedded replica: the newest frame the replica has applied (null before the first). */
+  async replicationIndex(): Promise<number | null> {
+    return this.driver.replication("replicationIndex()").replicationIndex();
   }
 }

@@ -26,12 +26,25 @@ export interface LibSqlConnectionOptions {
   readonly authToken?: string;
   /** Embedded replica: the remote primary to sync from (`url` is then the local replica file). */
   readonly syncUrl?: string;
-  /** Embedded replica: seconds between automatic syncs. */
+  /**
+   * Embedded replica: seconds between automatic syncs, run by the data source in the background
+   * (queries never wait for one); a failed sync is logged as a warning, the next success as info.
+   */
   readonly syncIntervalSeconds?: number;
   /** Older name of `syncIntervalSeconds` (also seconds). Give one or the other. */
   readonly syncInterval?: number;
   /** Embedded replica: whether a connection sees its own writes before the next sync. */
   readonly readYourWrites?: boolean;
+  /**
+   * Remote database or replica primary: milliseconds to open a connection to the server (TCP and
+   * TLS) before `LIBSQL_TIMEOUT` (default 10000; 0: no limit).
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Remote database or replica primary: milliseconds one call may wait for the server's answer (a
+   * statement, a batch, a COMMIT, a sync) before `LIBSQL_TIMEOUT` (default 30000; 0: no limit).
+   */
+  readonly requestTimeoutMs?: number;
   /** Encryption-at-rest key for local files and replicas. Never logged. */
   readonly encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
@@ -67,7 +80,10 @@ export interface LibSqlConnectionOptions {
   readonly acquireTimeoutMs?: number;
   /** Older name of `acquireTimeoutMs` (also milliseconds). Give one or the other. */
   readonly acquireTimeout?: number;
-  /** Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default. */
+  /**
+   * Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default.
+   * On a remote database its request is cancelled instead (`LIBSQL_TIMEOUT`).
+   */
   readonly queryTimeoutMs?: number;
   /** Older name of `queryTimeoutMs` (also milliseconds). Give one or the other. */
   readonly queryTimeout?: number;
@@ -134,6 +150,8 @@ export const LIBSQL_OPTION_KEYS = [
   "syncIntervalSeconds",
   "syncInterval",
   "readYourWrites",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
   "encryptionKey",
   "busyTimeoutMs",
   "busyTimeout",

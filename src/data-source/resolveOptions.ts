@@ -39,6 +39,8 @@ export interface ResolvedLibSqlOptions {
   acquireTimeoutMs: number;
   queryTimeoutMs?: number;
   streamBatchSize: number;
+  /** Embedded replica: milliseconds between the syncs the driver runs (none: sync only when asked). */
+  syncIntervalMs?: number;
 }
 
 export const DEFAULT_POOL_SIZE = 4;
@@ -102,7 +104,8 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
   if (locationKey === "database" && target.kind === "remote") {
     throw new LibSqlOptionsError("database", 'names a local path; give remote databases as "url"');
   }
-  const opened = resolveOpen(target, locationKey, options, syncIntervalOption(options));
+  const syncInterval = syncIntervalOption(options);
+  const opened = resolveOpen(target, locationKey, options, syncInterval);
   const intMode = intModeOption(options.intMode);
   if (options.prepareDatabase !== undefined && typeof options.prepareDatabase !== "function") {
     throw new LibSqlOptionsError(
@@ -114,7 +117,7 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     kind: opened.kind,
     filePath: opened.filePath,
     description: opened.description,
-    open: opened.config,
+    open: withoutNativeSyncInterval(opened.config),
     intMode,
     prepareDatabase: options.prepareDatabase,
     journalMode: journalModeOption(options, opened.kind),
@@ -124,6 +127,7 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
       millisecondsOption(options, "acquireTimeoutMs", "acquireTimeout", 0) ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
     queryTimeoutMs: millisecondsOption(options, "queryTimeoutMs", "queryTimeout", 1),
     streamBatchSize: integerOption("streamBatchSize", options.streamBatchSize, 1) ?? DEFAULT_STREAM_BATCH_SIZE,
+    syncIntervalMs: syncInterval?.value,
   };
 }
 
@@ -137,6 +141,16 @@ function foreignKeysOption(options: LibSqlConnectionOptions, kind: LibSqlDatabas
     );
   }
   return value;
+}
+
+/**
+ * The data source runs a replica's periodic sync itself (see `src/driver/ReplicaSync.ts`), so
+ * that its failures reach the logger; libSQL's own background sync, which only traces them, stays
+ * off.
+ */
+function withoutNativeSyncInterval(config: NativeOpenConfig): NativeOpenConfig {
+  if (config.target.kind !== "replica") return config;
+  return { ...config, target: { ...config.target, syncIntervalMs: undefined } };
 }
 
 /** Replaces every occurrence of the given secrets in a message. */

@@ -41,6 +41,7 @@ import {
 import { markLibSqlDriver } from "./driverMark";
 import { checkIsolationLevel, SQLITE_ISOLATION_LEVELS } from "./isolationLevels";
 import { LibSqlConnectionPool, poolClosed } from "./LibSqlConnectionPool";
+import { ReplicaSync } from "./ReplicaSync";
 import { normaliseVectorType, vectorFullType } from "../vector/columnTypes";
 import {
   hydrateVectorValue,
@@ -79,6 +80,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** The other database files entities live in, by the path the entity gives. */
   private readonly databaseFiles = new Map<string, DatabaseFile>();
+
+  /** Replication calls and the periodic sync, on an embedded replica once connected. */
+  private replicaSync: ReplicaSync | undefined;
 
   constructor(
     dataSource: DataSource,
@@ -146,6 +150,16 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       },
       reset: (connection, sessionChanged) => this.resetConnection(connection, resolved, sessionChanged),
     });
+    if (resolved.kind === "replica") {
+      const logger = () => dataSourceOf(this).logger;
+      this.replicaSync = new ReplicaSync(
+        primary.connectShared(),
+        resolved.syncIntervalMs,
+        logger,
+        resolved.description,
+      );
+      this.replicaSync.start();
+    }
   }
 
   /**
@@ -183,6 +197,9 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   /** Closes every pooled connection; open transactions roll back. */
   async disconnect(): Promise<void> {
+    const replicaSync = this.replicaSync;
+    this.replicaSync = undefined;
+    await replicaSync?.stop();
     const pool = this.pool;
     this.pool = undefined;
     this.destroyed = true;
@@ -206,6 +223,21 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   /** Whether `destroy()` closed the pool (and no `initialize()` has opened another since). */
   get wasDestroyed(): boolean {
     return this.destroyed;
+  }
+
+  /**
+   * The replication calls of an embedded replica; a data source in another mode gets
+   * `LIBSQL_UNSUPPORTED`, one not initialised `LIBSQL_NOT_CONNECTED`.
+   */
+  replication(what: string): ReplicaSync {
+    this.requirePool();
+    if (!this.replicaSync) {
+      throw new LibSqlError(
+        "LIBSQL_UNSUPPORTED",
+        `${what} needs an embedded replica (give "syncUrl"); this data source is ${this.resolvedOptions?.kind ?? "not a replica"}`,
+      );
+    }
+    return this.replicaSync;
   }
 
   normalizeType(column: {

@@ -39,6 +39,10 @@ export interface OpenOptions {
   syncIntervalMs?: number;
   /** Embedded replica: whether a connection sees its own writes before the next sync. */
   readYourWrites?: boolean;
+  /** Remote database or replica primary: milliseconds to open a connection (default 10000; 0: no limit). */
+  connectTimeoutMs?: number;
+  /** Remote database or replica primary: milliseconds one call may wait (default 30000; 0: no limit). */
+  requestTimeoutMs?: number;
   /** Encryption at rest for local files and replicas. */
   encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before `SQLITE_BUSY` (default 5000; local only). */
@@ -63,6 +67,8 @@ const OPEN_OPTION_KEYS = [
   "syncUrl",
   "syncIntervalMs",
   "readYourWrites",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
   "encryptionKey",
   "busyTimeoutMs",
   "busyTimeout",
@@ -282,7 +288,11 @@ export class LibSqlConnection {
     await wrapAsync(() => binding().reset(this.id));
   }
 
-  /** Interrupts the statement running on this connection; it fails with `SQLITE_INTERRUPT`. */
+  /**
+   * Interrupts the statement running on this connection; it fails with `SQLITE_INTERRUPT`. On a
+   * remote database the request in flight is cancelled and fails with `LIBSQL_TIMEOUT` (the server
+   * may still complete it).
+   */
   interrupt(): void {
     wrapSync(() => binding().interrupt(this.id));
   }

@@ -188,7 +188,13 @@ export declare function openCursor(
 export type OpenTarget =
   | { kind: "memory" }
   | { kind: "file"; path: string; encryptionKey?: string }
-  | { kind: "remote"; url: string; authToken?: string }
+  | {
+      kind: "remote";
+      url: string;
+      authToken?: string; /** Milliseconds to open a connection to the server (none: no limit). */
+      connectTimeoutMs?: number; /** Milliseconds one call may wait for the server's answer (none: no limit). */
+      requestTimeoutMs?: number;
+    }
   | {
       kind: "replica";
       path: string;
@@ -196,7 +202,9 @@ export type OpenTarget =
       authToken?: string; /** Milliseconds between automatic syncs (at least 1). */
       syncIntervalMs?: number;
       readYourWrites?: boolean;
-      encryptionKey?: string;
+      encryptionKey?: string; /** Milliseconds to open a connection to the primary (none: no limit). */
+      connectTimeoutMs?: number; /** Milliseconds one sync may wait for the primary (none: no limit). */
+      requestTimeoutMs?: number;
     };
 
 export declare function pragma(

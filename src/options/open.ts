@@ -7,6 +7,7 @@
  */
 import type { IntMode, NativeOpenConfig } from "../native/binding";
 import { LibSqlOptionsError } from "./errors";
+import { networkTimeouts, type NetworkOptionValues } from "./network";
 import { classifyTarget, type Target } from "./target";
 import { aliasedOption, booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
 
@@ -28,7 +29,7 @@ export const MAX_INLINE_BUDGET_MS = 1000;
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
 
 /** The options of opening a database that both entry points spell the same way. */
-export interface OpenOptionValues {
+export interface OpenOptionValues extends NetworkOptionValues {
   readonly authToken?: unknown;
   readonly syncUrl?: unknown;
   readonly readYourWrites?: unknown;
@@ -134,6 +135,7 @@ export function resolveOpen(
 
   const inlineBudgetMs =
     integerOption("inlineBudgetMs", options.inlineBudgetMs, 0, MAX_INLINE_BUDGET_MS) ?? DEFAULT_INLINE_BUDGET_MS;
+  const timeouts = networkTimeouts(options, target.kind === "remote" || syncUrl !== undefined);
 
   const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs };
   switch (target.kind) {
@@ -143,7 +145,7 @@ export function resolveOpen(
       return {
         kind: "remote",
         description: target.description,
-        config: { target: { kind: "remote", url: target.location, authToken }, ...settings },
+        config: { target: { kind: "remote", url: target.location, authToken, ...timeouts }, ...settings },
       };
     case "file": {
       const path = target.location;
@@ -168,6 +170,7 @@ export function resolveOpen(
             syncIntervalMs: syncIntervalMs?.value,
             readYourWrites,
             encryptionKey,
+            ...timeouts,
           },
           ...settings,
         },

@@ -17,7 +17,14 @@ import {
   TypeORMError,
 } from "typeorm";
 import type { ReadStream } from "fs";
-import type { LibSqlConnection, LibSqlTransaction, MaybePromise, ObjectRow, Result } from "../native";
+import {
+  LibSqlError,
+  type LibSqlConnection,
+  type LibSqlTransaction,
+  type MaybePromise,
+  type ObjectRow,
+  type Result,
+} from "../native";
 import type { LibSqlDriver } from "../driver/LibSqlDriver";
 import {
   AbstractSqliteQueryRunner,
@@ -298,20 +305,34 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   /**
-   * Interrupts the statement if it runs past the `queryTimeoutMs` option. A statement that
-   * finished inline (no Promise) was within its budget and needs no timer.
+   * Interrupts the statement if it runs past the `queryTimeoutMs` option: a local one fails with
+   * `SQLITE_INTERRUPT`; on a remote database the request is cancelled and fails with
+   * `LIBSQL_TIMEOUT`, whose message then names the option. A statement that finished inline (no
+   * Promise) was within its budget and needs no timer.
    */
   private withQueryTimeout<T>(connection: LibSqlConnection, work: MaybePromise<T>): MaybePromise<T> {
     const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
     if (!timeout || !(work instanceof Promise)) return work;
+    let fired = false;
     const timer = setTimeout(() => {
+      fired = true;
       try {
         connection.interrupt();
       } catch {
         // The statement finished (or the connection closed) in the meantime.
       }
     }, timeout);
-    return work.finally(() => clearTimeout(timer));
+    return work
+      .catch((error: unknown) => {
+        if (fired && error instanceof LibSqlError && error.code === "LIBSQL_TIMEOUT") {
+          throw new LibSqlError(
+            "LIBSQL_TIMEOUT",
+            `the statement ran past queryTimeoutMs (${timeout} ms): ${error.message}`,
+          );
+        }
+        throw error;
+      })
+      .finally(() => clearTimeout(timer));
   }
 
   /**

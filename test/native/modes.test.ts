@@ -160,9 +160,8 @@ describe("native: connection modes", () => {
       expect((error as LibSqlError).message).not.to.contain("secret-token-value");
     }
     expect(await codeOf(conn.sync())).to.equal("LIBSQL_UNSUPPORTED");
-    expect(() => conn.interrupt())
-      .to.throw(LibSqlError)
-      .with.property("code", "LIBSQL_UNSUPPORTED");
+    // On a remote connection, interrupt cancels the request in flight (here there is none).
+    expect(() => conn.interrupt()).not.to.throw();
     await conn.close();
   });
 

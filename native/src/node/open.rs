@@ -4,6 +4,7 @@
 
 use napi_derive::napi;
 
+use crate::network::Timeouts;
 use crate::open::{OpenConfig, ReplicaTarget, Target};
 
 /// Where the database lives, as `src/options` classified it.
@@ -23,6 +24,10 @@ pub enum OpenTarget {
     Remote {
         url: String,
         auth_token: Option<String>,
+        /// Milliseconds to open a connection to the server (none: no limit).
+        connect_timeout_ms: Option<u32>,
+        /// Milliseconds one call may wait for the server's answer (none: no limit).
+        request_timeout_ms: Option<u32>,
     },
     /// A local file kept in sync with a remote primary.
     Replica {
@@ -33,6 +38,10 @@ pub enum OpenTarget {
         sync_interval_ms: Option<u32>,
         read_your_writes: Option<bool>,
         encryption_key: Option<String>,
+        /// Milliseconds to open a connection to the primary (none: no limit).
+        connect_timeout_ms: Option<u32>,
+        /// Milliseconds one sync may wait for the primary (none: no limit).
+        request_timeout_ms: Option<u32>,
     },
 }
 
@@ -59,7 +68,19 @@ impl From<JsOpenConfig> for OpenConfig {
                 path,
                 encryption_key,
             },
-            OpenTarget::Remote { url, auth_token } => Target::Remote { url, auth_token },
+            OpenTarget::Remote {
+                url,
+                auth_token,
+                connect_timeout_ms,
+                request_timeout_ms,
+            } => Target::Remote {
+                url,
+                auth_token,
+                timeouts: Timeouts {
+                    connect_ms: connect_timeout_ms,
+                    request_ms: request_timeout_ms,
+                },
+            },
             OpenTarget::Replica {
                 path,
                 sync_url,
@@ -67,6 +88,8 @@ impl From<JsOpenConfig> for OpenConfig {
                 sync_interval_ms,
                 read_your_writes,
                 encryption_key,
+                connect_timeout_ms,
+                request_timeout_ms,
             } => Target::Replica(ReplicaTarget {
                 path,
                 sync_url,
@@ -74,6 +97,10 @@ impl From<JsOpenConfig> for OpenConfig {
                 sync_interval_ms,
                 read_your_writes,
                 encryption_key,
+                timeouts: Timeouts {
+                    connect_ms: connect_timeout_ms,
+                    request_ms: request_timeout_ms,
+                },
             }),
         };
         OpenConfig {

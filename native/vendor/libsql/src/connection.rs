@@ -48,6 +48,22 @@ pub(crate) trait Conn {
 
     async fn reset(&self);
 
+    /// Patched for typeorm-libsql: queues a statement (no parameters, no rows: BEGIN, SAVEPOINT)
+    /// to travel in the same request as the next one. `false` when the connection cannot (it
+    /// is not remote): run the statement now instead.
+    fn defer_to_next_request(&self, _sql: &str) -> bool {
+        false
+    }
+
+    /// Patched for typeorm-libsql: forgets statements queued by `defer_to_next_request`.
+    fn discard_deferred(&self) {}
+
+    /// Patched for typeorm-libsql: `prepare` without asking a remote server to describe the
+    /// statement first (see `Connection::prepare_undescribed`).
+    async fn prepare_undescribed(&self, sql: &str) -> Result<Statement> {
+        self.prepare(sql).await
+    }
+
     fn set_reserved_bytes(&self, _reserved_bytes: i32) -> Result<()> {
         Err(crate::Error::ReservedBytesNotSupported)
     }
@@ -249,6 +265,27 @@ impl Connection {
 
     pub async fn reset(&self) {
         self.conn.reset().await
+    }
+
+    /// Patched for typeorm-libsql: on a remote connection, queues `sql` (a statement without
+    /// parameters or rows, such as BEGIN or SAVEPOINT) to be sent in the same request as the next
+    /// statement, which then runs only if it succeeds; its failure is that statement's error.
+    /// Returns `false`, queuing nothing, on other connections.
+    pub fn defer_to_next_request(&self, sql: &str) -> bool {
+        self.conn.defer_to_next_request(sql)
+    }
+
+    /// Patched for typeorm-libsql: forgets what `defer_to_next_request` queued and did not send.
+    pub fn discard_deferred(&self) {
+        self.conn.discard_deferred()
+    }
+
+    /// Patched for typeorm-libsql: prepares a statement that, on a remote connection, is not
+    /// described by the server before it runs (one round trip fewer the first time a connection
+    /// sees the SQL text): its `columns()` are empty, its rows and their names come with the run,
+    /// in one reply. Other connections prepare as `prepare` does.
+    pub async fn prepare_undescribed(&self, sql: &str) -> Result<Statement> {
+        self.conn.prepare_undescribed(sql).await
     }
 
     pub fn set_reserved_bytes(&self, reserved_bytes: i32) -> Result<()> {

@@ -61,25 +61,43 @@ impl HttpSender {
         auth: Arc<str>,
         body: String,
     ) -> Result<super::HttpBody<ByteStream>> {
-        let mut req_builder = hyper::Request::post(url.as_ref())
-            .header(AUTHORIZATION, auth.as_ref())
-            .header("x-libsql-client-version", self.version.clone());
+        // Patched for typeorm-libsql: a server at its limit of concurrent connections or requests
+        // answers 429 Too Many Requests without running the request. Wait and send it again, so
+        // that callers queue rather than fail (the caller's own timeout bounds the wait; after
+        // BUSY_RETRIES attempts, about two minutes, the 429 is returned).
+        const BUSY_RETRIES: u32 = 240;
+        let body = Bytes::from(body);
+        let mut delay = Duration::from_millis(10);
+        let mut attempts = 0;
+        let resp = loop {
+            let mut req_builder = hyper::Request::post(url.as_ref())
+                .header(AUTHORIZATION, auth.as_ref())
+                .header("x-libsql-client-version", self.version.clone());
 
-        if let Some(namespace) = self.namespace {
-            req_builder = req_builder.header("x-namespace", namespace);
-        }
+            if let Some(namespace) = &self.namespace {
+                req_builder = req_builder.header("x-namespace", namespace.clone());
+            }
 
-        #[cfg(any(feature = "remote", feature = "sync"))]
-        if let Some(remote_encryption) = &self.remote_encryption {
-            req_builder =
-                req_builder.header("x-turso-encryption-key", remote_encryption.key.as_string());
-        }
+            #[cfg(any(feature = "remote", feature = "sync"))]
+            if let Some(remote_encryption) = &self.remote_encryption {
+                req_builder = req_builder
+                    .header("x-turso-encryption-key", remote_encryption.key.as_string());
+            }
 
-        let req = req_builder
-            .body(hyper::Body::from(body))
-            .map_err(|err| HranaError::Http(format!("{:?}", err)))?;
+            let req = req_builder
+                .body(hyper::Body::from(body.clone()))
+                .map_err(|err| HranaError::Http(format!("{:?}", err)))?;
 
-        let resp = self.inner.request(req).await.map_err(HranaError::from)?;
+            let resp = self.inner.request(req).await.map_err(HranaError::from)?;
+            if resp.status() == StatusCode::TOO_MANY_REQUESTS && attempts < BUSY_RETRIES {
+                attempts += 1;
+                let _ = hyper::body::to_bytes(resp.into_body()).await;
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(500));
+                continue;
+            }
+            break resp;
+        };
 
         let status = resp.status();
         if status != StatusCode::OK {
@@ -230,6 +248,23 @@ impl Conn for HttpConnection<HttpSender> {
 
     async fn reset(&self) {
         self.current_stream().reset().await;
+    }
+
+    fn defer_to_next_request(&self, sql: &str) -> bool {
+        self.current_stream().defer(sql);
+        true
+    }
+
+    fn discard_deferred(&self) {
+        self.current_stream().discard_deferred();
+    }
+
+    async fn prepare_undescribed(&self, sql: &str) -> crate::Result<Statement> {
+        let stream = self.current_stream().clone();
+        let stmt = crate::hrana::Statement::new_undescribed(stream, sql.to_string(), true).await?;
+        Ok(Statement {
+            inner: Box::new(stmt),
+        })
     }
 }
 

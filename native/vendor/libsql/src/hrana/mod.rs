@@ -135,6 +135,27 @@ where
         sql: String,
         want_rows: bool,
     ) -> crate::Result<Self> {
+        Self::build(stream, sql, want_rows, true).await
+    }
+
+    /// Patched for typeorm-libsql: a statement that is not described beforehand, even a read (see
+    /// `Connection::prepare_undescribed`): its columns are known once it has run, it runs through
+    /// the pipeline endpoint (its rows in the reply; outside a transaction the same request ends
+    /// the stream), and preparing it costs no round trip.
+    pub(crate) async fn new_undescribed(
+        stream: HranaStream<T>,
+        sql: String,
+        want_rows: bool,
+    ) -> crate::Result<Self> {
+        Self::build(stream, sql, want_rows, false).await
+    }
+
+    async fn build(
+        stream: HranaStream<T>,
+        sql: String,
+        want_rows: bool,
+        describe_reads: bool,
+    ) -> crate::Result<Self> {
         // in SQLite when a multiple statements are glued together into one string, only the first one is
         // executed and then a handle to continue execution is returned. However Hrana API doesn't allow
         // passing multi-statement strings, so we just pick first one.
@@ -156,7 +177,7 @@ where
         // server once more before it runs, which costs a round trip and, for
         // `CREATE INDEX … (libsql_vector_idx(…))` on a table with rows, left the new vector
         // index empty on sqld.
-        let (cols, is_readonly) = if stmt.kind == StmtKind::Read {
+        let (cols, is_readonly) = if describe_reads && stmt.kind == StmtKind::Read {
             let desc = stream.describe(&sql).await?;
             let cols: Vec<_> = desc.cols.into_iter().map(|col| col.name).collect();
             (cols, desc.is_readonly)

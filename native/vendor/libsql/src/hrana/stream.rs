@@ -1,5 +1,7 @@
 use crate::hrana::cursor::{Cursor, CursorReq};
-use crate::hrana::proto::{Batch, BatchResult, DescribeResult, Stmt, StmtResult};
+use crate::hrana::proto::{
+    Batch, BatchCond, BatchCondList, BatchResult, BatchStep, DescribeResult, Stmt, StmtResult,
+};
 use crate::hrana::{CursorResponseError, HranaError, HttpSend, Result};
 use bytes::{Bytes, BytesMut};
 use futures::Stream;
@@ -62,6 +64,7 @@ where
                 total_changes: AtomicU64::new(0),
                 last_insert_rowid: AtomicI64::new(0),
                 is_autocommit: AtomicBool::new(true),
+                deferred: std::sync::Mutex::new(Deferred::default()),
                 stream: Mutex::new(RawStream {
                     client,
                     pipeline_url,
@@ -127,26 +130,37 @@ where
         close_stream: bool,
     ) -> Result<BatchResult> {
         let mut client = self.inner.stream.lock().await;
-        let (resp, get_autocommit) = if close_stream {
-            tracing::trace!("send Hrana SQL batch (with closing the stream)");
-            let [resp, get_autocommit, _] = client
-                .send_requests([
-                    StreamRequest::Batch(BatchStreamReq { batch }),
-                    StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
-                    StreamRequest::Close(CloseStreamReq {}),
-                ])
-                .await?;
-            client.reset();
-            (resp, get_autocommit)
-        } else {
-            tracing::trace!("send Hrana SQL batch (leave the stream open)");
-            let [resp, get_autocommit] = client
-                .send_requests([
-                    StreamRequest::Batch(BatchStreamReq { batch }),
-                    StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
-                ])
-                .await?;
-            (resp, get_autocommit)
+        let (batch, deferred, began) = self.with_deferred(batch);
+        let exchange = async {
+            if close_stream {
+                tracing::trace!("send Hrana SQL batch (with closing the stream)");
+                let [resp, get_autocommit, _] = client
+                    .send_requests([
+                        StreamRequest::Batch(BatchStreamReq { batch }),
+                        StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
+                        StreamRequest::Close(CloseStreamReq {}),
+                    ])
+                    .await?;
+                client.reset();
+                Ok((resp, get_autocommit))
+            } else {
+                tracing::trace!("send Hrana SQL batch (leave the stream open)");
+                let [resp, get_autocommit] = client
+                    .send_requests([
+                        StreamRequest::Batch(BatchStreamReq { batch }),
+                        StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
+                    ])
+                    .await?;
+                Ok((resp, get_autocommit))
+            }
+        };
+        // Patched for typeorm-libsql: a deferred BEGIN that was not answered did not begin.
+        let (resp, get_autocommit) = match exchange.await {
+            Ok(exchanged) => exchanged,
+            Err(err) => {
+                self.undo_deferred_begin(began);
+                return Err(err);
+            }
         };
         drop(client);
         match get_autocommit {
@@ -158,7 +172,16 @@ where
             other => unexpected!(other),
         };
         match resp {
-            StreamResponse::Batch(resp) => {
+            StreamResponse::Batch(mut resp) => {
+                // Patched for typeorm-libsql: the deferred statements' results are not the
+                // caller's; the first of their errors is.
+                if deferred > 0 {
+                    let errors: Vec<_> = resp.result.step_errors.drain(..deferred).collect();
+                    resp.result.step_results.drain(..deferred);
+                    if let Some(error) = errors.into_iter().flatten().next() {
+                        return Err(HranaError::StreamError(error));
+                    }
+                }
                 if let Some(Some(result)) = resp.result.step_results.last() {
                     self.inner
                         .affected_row_count
@@ -180,8 +203,96 @@ where
 
     pub async fn cursor(&self, batch: Batch) -> Result<Cursor<T::Stream>> {
         let mut client = self.inner.stream.lock().await;
-        let cursor = client.open_cursor(batch).await?;
+        let (batch, deferred, began) = self.with_deferred(batch);
+        let mut cursor = match client.open_cursor(batch).await {
+            Ok(cursor) => cursor,
+            Err(err) => {
+                self.undo_deferred_begin(began);
+                return Err(err);
+            }
+        };
+        // Patched for typeorm-libsql: the deferred statements come first; skip their steps (an
+        // error of one is the caller's, and the caller's steps did not run).
+        for _ in 0..deferred {
+            let skipped = match cursor.next_step().await {
+                Ok(mut step) => step.consume().await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = skipped {
+                self.undo_deferred_begin(began);
+                return Err(err);
+            }
+        }
         Ok(cursor)
+    }
+
+    /// Patched for typeorm-libsql: queues `sql` (a statement without parameters or rows, such as
+    /// BEGIN or SAVEPOINT) to be sent ahead of the next batch, in the same request, whose steps
+    /// then run only if it succeeds. It saves the round trip the statement would take alone. The
+    /// stream counts as inside a transaction from now on, so that the next request keeps it open.
+    pub fn defer(&self, sql: &str) {
+        let mut deferred = self.deferred_lock();
+        if deferred.statements.is_empty() {
+            deferred.began_in_autocommit = self.is_autocommit();
+        }
+        deferred.statements.push(sql.to_owned());
+        self.inner.is_autocommit.store(false, Ordering::SeqCst);
+    }
+
+    /// Patched for typeorm-libsql: forgets the deferred statements that were not sent.
+    pub fn discard_deferred(&self) {
+        let began = std::mem::take(&mut *self.deferred_lock()).began_in_autocommit;
+        self.undo_deferred_begin(began);
+    }
+
+    /// A deferred BEGIN that did not run leaves the stream outside a transaction, as it was.
+    fn undo_deferred_begin(&self, began_in_autocommit: bool) {
+        if began_in_autocommit {
+            self.inner.is_autocommit.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn deferred_lock(&self) -> std::sync::MutexGuard<'_, Deferred> {
+        self.inner
+            .deferred
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `batch` with the deferred statements in front (each runs only if the one before it
+    /// succeeded, and the batch's own steps only if the last did), and how many there are.
+    fn with_deferred(&self, mut batch: Batch) -> (Batch, usize, bool) {
+        let deferred = std::mem::take(&mut *self.deferred_lock());
+        let count = deferred.statements.len();
+        if count == 0 {
+            return (batch, 0, false);
+        }
+        let mut steps: Vec<BatchStep> = deferred
+            .statements
+            .into_iter()
+            .enumerate()
+            .map(|(at, sql)| BatchStep {
+                condition: (at > 0).then(|| BatchCond::Ok { step: at as u32 - 1 }),
+                stmt: Stmt::new(sql, false),
+            })
+            .collect();
+        let after = BatchCond::Ok {
+            step: count as u32 - 1,
+        };
+        for step in batch.steps.drain(..) {
+            let condition = match step.condition {
+                None | Some(BatchCond::None) => after.clone(),
+                Some(cond) => BatchCond::And(BatchCondList {
+                    conds: vec![after.clone(), shift_steps(cond, count as u32)],
+                }),
+            };
+            steps.push(BatchStep {
+                condition: Some(condition),
+                stmt: step.stmt,
+            });
+        }
+        batch.steps = steps;
+        (batch, count, deferred.began_in_autocommit)
     }
 
     pub async fn store_sql(&self, sql: String) -> Result<StoredSql<T>> {
@@ -307,6 +418,11 @@ where
 
     pub async fn reset(&self) {
         (*self.inner).stream.lock().await.reset();
+        self.discard_deferred();
+        // Patched for typeorm-libsql: the next request opens a new stream, which is outside any
+        // transaction; upstream kept the old stream's transaction state, so a connection reset
+        // inside a transaction still believed it was in one.
+        self.inner.is_autocommit.store(true, Ordering::SeqCst);
     }
 }
 
@@ -319,6 +435,8 @@ where
     total_changes: AtomicU64,
     last_insert_rowid: AtomicI64,
     is_autocommit: AtomicBool,
+    /// Patched for typeorm-libsql: statements sent ahead of the next batch (see `defer`).
+    deferred: std::sync::Mutex<Deferred>,
     stream: Mutex<RawStream<T>>,
 }
 
@@ -624,4 +742,32 @@ pub enum SqlDescription {
     /// Key identifier of a SQL statement cached by the server. Key is valid only in
     /// the scope of current transaction/prepared statement, which sent a store SQL request.
     SqlId(SqlId),
+}
+
+/// Patched for typeorm-libsql: the statements `HranaStream::defer` queued, and whether the stream
+/// was outside a transaction before the first of them (a deferred BEGIN).
+#[derive(Debug, Default)]
+struct Deferred {
+    statements: Vec<String>,
+    began_in_autocommit: bool,
+}
+
+/// Patched for typeorm-libsql: a batch condition with every step it names moved `by` steps on
+/// (for steps put in front of a batch).
+fn shift_steps(cond: BatchCond, by: u32) -> BatchCond {
+    match cond {
+        BatchCond::None => BatchCond::None,
+        BatchCond::Ok { step } => BatchCond::Ok { step: step + by },
+        BatchCond::Error { step } => BatchCond::Error { step: step + by },
+        BatchCond::Not { cond } => BatchCond::Not {
+            cond: Box::new(shift_steps(*cond, by)),
+        },
+        BatchCond::And(list) => BatchCond::And(BatchCondList {
+            conds: list.conds.into_iter().map(|c| shift_steps(c, by)).collect(),
+        }),
+        BatchCond::Or(list) => BatchCond::Or(BatchCondList {
+            conds: list.conds.into_iter().map(|c| shift_steps(c, by)).collect(),
+        }),
+        BatchCond::IsAutocommit {} => BatchCond::IsAutocommit {},
+    }
 }

@@ -215,8 +215,8 @@ impl RemoteConnection {
                 "Cannot delegate write in local replica mode.".into(),
             ));
         };
-        let res = writer
-            .execute_program(stmts, params)
+        let res = self
+            .guarded(writer.execute_program(stmts, params))
             .await
             .map_err(|e| Error::WriteDelegation(e.into()))?;
 
@@ -236,14 +236,33 @@ impl RemoteConnection {
         Ok(res)
     }
 
+    /// Patched for typeorm-libsql: runs a delegation that, inside a transaction, the primary
+    /// carries out only inside that transaction (see `txn_guard`); if the primary has lost it,
+    /// the connection is back in autocommit mode, as the primary's side of it is.
+    async fn guarded(
+        &self,
+        delegation: impl std::future::Future<Output = anyhow::Result<ExecuteResults>>,
+    ) -> anyhow::Result<ExecuteResults> {
+        let inside = matches!(self.inner.lock().state, State::Txn | State::TxnReadOnly);
+        let outcome = super::txn_guard::IN_TRANSACTION
+            .scope(inside, delegation)
+            .await;
+        if let Err(err) = &outcome {
+            if err.is::<super::txn_guard::TransactionLost>() {
+                self.inner.lock().state = State::Init;
+            }
+        }
+        outcome
+    }
+
     pub(self) async fn execute_steps_remote(&self, steps: Vec<Step>) -> Result<ExecuteResults> {
         let Some(ref writer) = self.writer else {
             return Err(Error::Misuse(
                 "Cannot delegate write in local replica mode.".into(),
             ));
         };
-        let res = writer
-            .execute_steps(steps)
+        let res = self
+            .guarded(writer.execute_steps(steps))
             .await
             .map_err(|e| Error::WriteDelegation(e.into()))?;
 

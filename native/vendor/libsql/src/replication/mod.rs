@@ -33,6 +33,7 @@ pub(crate) mod client;
 pub(crate) mod connection;
 pub(crate) mod local_client;
 pub(crate) mod remote_client;
+pub(crate) mod txn_guard;
 
 pub use crate::database::Replicated;
 
@@ -155,12 +156,21 @@ impl Writer {
     }
 
     pub(crate) async fn execute_steps(&self, steps: Vec<Step>) -> anyhow::Result<ExecuteResults> {
-        self.client
+        // Patched for typeorm-libsql: see `txn_guard`.
+        let guarded = txn_guard::guarding();
+        let steps = if guarded { txn_guard::guard(steps) } else { steps };
+        let results = self
+            .client
             .execute_program(ProgramReq {
                 client_id: self.client.client_id(),
                 pgm: Some(Program { steps }),
             })
-            .await
+            .await?;
+        if guarded {
+            txn_guard::unguard(results)
+        } else {
+            Ok(results)
+        }
     }
 
     pub(crate) async fn describe(&self, stmt: impl Into<String>) -> anyhow::Result<DescribeResult> {
@@ -211,7 +221,10 @@ impl EmbeddedReplicator {
                 auto_checkpoint,
                 encryption_config,
             ).await?;
-        replicator.set_primary_handshake_retries(3);
+        // Patched for typeorm-libsql: one handshake attempt per sync, so that a sync fails fast
+        // when the primary is down (upstream tried three times, a second apart); the caller (a
+        // periodic sync, or the application) tries again.
+        replicator.set_primary_handshake_retries(1);
         let replicator = Arc::new(Mutex::new(replicator));
 
         let mut replicator = Self {
