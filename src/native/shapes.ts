@@ -2,10 +2,12 @@
  * Result shapes: the functions the native addon calls to build result objects and rows (see
  * native/src/node/convert/shapes.rs). Setting properties one by one through Node-API costs a trip
  * through V8's generic property code for every column of every row; a function compiled for the
- * result's columns builds each row with one object literal instead. The addon asks for the
- * functions of a shape once, with its column names and declared types, and keeps them.
+ * result's columns builds each row with one object literal instead, and takes many rows per call
+ * (their values one after another, as arguments). The addon asks for the functions of a shape
+ * once, with its column names and declared types, and keeps them.
  */
 
+/** `(rows, ...values)`: appends one row per column count of `values` to `rows`. */
 type Append = (rows: unknown[], ...values: unknown[]) => void;
 type MakeResult = (
   rows: unknown[],
@@ -24,13 +26,20 @@ function property(name: string): string {
  * result object (with copies of the column names and types, so that results never share arrays).
  */
 export function makeShape(columns: string[], columnTypes: (string | null)[]): [Append, Append, MakeResult] {
-  const values = columns.map((_, i) => `v${i}`);
-  const params = ["rows", ...values];
+  const width = columns.length;
+  const value = (i: number): string => `v[i + ${i}]`;
   // A later column of the same name wins, as when properties are set one by one.
-  const fields = columns.map((name, i) => `${property(name)}: v${i}`);
+  const fields = columns.map((name, i) => `${property(name)}: ${value(i)}`);
+  const loop = (row: string): string => `for (let i = 0; i < v.length; i += ${width}) rows.push(${row});`;
   // Generated code, from column names only, each written as a JSON string literal.
-  const objectRow = new Function(...params, `rows.push({ ${fields.join(", ")} });`) as Append;
-  const arrayRow = new Function(...params, `rows.push([${values.join(", ")}]);`) as Append;
+  const objectRow =
+    columns.length === 0
+      ? (rows: unknown[]) => void rows.push({})
+      : (new Function("rows", "...v", loop(`{ ${fields.join(", ")} }`)) as Append);
+  const arrayRow =
+    columns.length === 0
+      ? (rows: unknown[]) => void rows.push([])
+      : (new Function("rows", "...v", loop(`[${columns.map((_, i) => value(i)).join(", ")}]`)) as Append);
   const names = columns.slice();
   const types = columnTypes.slice();
   const result: MakeResult = (rows, rowsAffected, lastInsertRowid, more) =>

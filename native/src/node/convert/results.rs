@@ -129,7 +129,11 @@ pub(super) unsafe fn strings<'a>(
     Ok(out)
 }
 
-/// Rows made by a shape's functions: one call per row, appending to the array it returns.
+/// Values passed to one call of a shape's append function (many rows per call).
+const VALUES_PER_CALL: usize = 4096;
+
+/// Rows made by a shape's functions, which append many rows per call (their values one after
+/// another as arguments) to the array this returns.
 unsafe fn shaped_rows(
     env: sys::napi_env,
     shape: Shape,
@@ -143,12 +147,23 @@ unsafe fn shaped_rows(
         RowMode::Object => shape.object_row,
         RowMode::Array => shape.array_row,
     };
-    let mut args = Vec::with_capacity(rows.first().map_or(0, Vec::len) + 1);
-    for row in rows {
+    let width = rows.first().map_or(0, Vec::len);
+    if width == 0 {
+        // Rows without columns: one empty row each.
+        for _ in rows {
+            shapes::call(env, append, &[out])?;
+        }
+        return Ok(out);
+    }
+    let per_call = (VALUES_PER_CALL / width).max(1);
+    let mut args = Vec::with_capacity(per_call.min(rows.len()) * width + 1);
+    for chunk in rows.chunks(per_call) {
         args.clear();
         args.push(out);
-        for v in row {
-            args.push(value(env, v, int_mode)?);
+        for row in chunk {
+            for v in row {
+                args.push(value(env, v, int_mode)?);
+            }
         }
         shapes::call(env, append, &args)?;
     }
