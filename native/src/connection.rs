@@ -54,6 +54,8 @@ impl Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
+        // Statements of this connection go before it does.
+        self.inline.control.lock().clear();
         // The hook's state lives in this `Conn`; the SQLite connection may outlive it (libsql
         // closes it with its last statement), so the hook goes first.
         if let (Some(raw), Mode::Local) = (self.raw, self.database.mode) {
@@ -270,6 +272,7 @@ pub async fn reset(conn_id: u32) -> Result<()> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
     state.cache.clear();
+    conn.inline.control.lock().clear();
     conn.conn.reset().await;
     Ok(())
 }

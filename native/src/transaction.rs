@@ -238,7 +238,7 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
             return Inline::Offload(());
         }
         let started = Instant::now();
-        let outcome = s.raw.exec(end.sql());
+        let outcome = s.conn.inline.control.lock().exec(s.raw, end.sql());
         end.cost(s.state).record(started.elapsed());
         if outcome.as_ref().is_err_and(is_busy) {
             // COMMIT met a lock: the transaction is still open; try again off the thread.
@@ -248,7 +248,7 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
         inline::state::count(&s.conn.inline.stats.inline);
         if outcome.is_ok() || s.raw.is_autocommit() {
             release(s.conn, tx_id);
-            end_read_only_now(s.raw, tx.behaviour);
+            end_read_only_now(s.conn, s.raw, tx.behaviour);
         }
         match end {
             End::Commit => Inline::Done(outcome),
@@ -257,10 +257,14 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
     })
 }
 
-fn end_read_only_now(raw: RawDb, behaviour: Behaviour) {
+fn end_read_only_now(conn: &Conn, raw: RawDb, behaviour: Behaviour) {
     if behaviour == Behaviour::ReadOnly {
         // Best effort, as `end_read_only`.
-        let _ = raw.exec("PRAGMA query_only = OFF");
+        let _ = conn
+            .inline
+            .control
+            .lock()
+            .exec(raw, "PRAGMA query_only = OFF");
     }
 }
 
@@ -390,7 +394,7 @@ pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> I
                 return Inline::Offload(());
             }
             let started = Instant::now();
-            let outcome = s.raw.exec(&sql);
+            let outcome = s.conn.inline.control.lock().exec(s.raw, &sql);
             s.state.control.savepoint.record(started.elapsed());
             if let Err(err) = outcome {
                 inline::state::count(&s.conn.inline.stats.inline);

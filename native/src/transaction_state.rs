@@ -207,12 +207,15 @@ fn start_now(conn: &Conn, raw: RawDb, tx: &Transaction) -> std::result::Result<(
             Stop::Failed(err.context("the transaction could not begin"))
         }
     };
+    let mut control = conn.inline.control.lock();
     if behaviour == Behaviour::ReadOnly {
-        raw.exec("PRAGMA query_only = ON").map_err(failed)?;
+        control
+            .exec(raw, "PRAGMA query_only = ON")
+            .map_err(failed)?;
     }
-    if let Err(err) = raw.exec(sql) {
+    if let Err(err) = control.exec(raw, sql) {
         if behaviour == Behaviour::ReadOnly {
-            let _ = raw.exec("PRAGMA query_only = OFF");
+            let _ = control.exec(raw, "PRAGMA query_only = OFF");
         }
         return Err(failed(err));
     }
@@ -243,7 +246,10 @@ pub fn flush_pending_now(conn: &Conn, raw: RawDb) -> std::result::Result<(), Sto
         let Some(name) = next else {
             return Ok(());
         };
-        raw.exec(&format!("SAVEPOINT \"{name}\""))?;
+        conn.inline
+            .control
+            .lock()
+            .exec(raw, &format!("SAVEPOINT \"{name}\""))?;
         if let Some(entry) = tx
             .savepoints
             .lock()

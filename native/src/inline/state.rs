@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::raw::WalHook;
+use parking_lot::Mutex;
+
+use crate::raw::{ControlStatements, WalHook};
 
 /// The default inline budget, in milliseconds.
 pub const DEFAULT_BUDGET_MS: u32 = 1;
@@ -21,6 +23,9 @@ pub struct InlineState {
     off_thread: AtomicU32,
     pub wal: WalHook,
     pub stats: Stats,
+    /// The transaction-control statements the inline path runs, kept prepared (used only by the
+    /// holder of the connection's operation lock; finalized when the connection goes).
+    pub control: Mutex<ControlStatements>,
 }
 
 /// How a connection's calls ran (for tests, diagnostics and the benchmark).
@@ -55,6 +60,7 @@ impl InlineState {
             off_thread: AtomicU32::new(0),
             wal: WalHook::default(),
             stats: Stats::default(),
+            control: Mutex::new(ControlStatements::default()),
         }
     }
 
