@@ -283,20 +283,12 @@ unsafe extern "C" fn on_wal_commit(
 }
 
 impl RawStmt {
-    /// The statement's SQL text, as SQLite keeps it.
-    pub fn sql(self) -> Option<String> {
-        // SAFETY: a valid statement; SQLite owns the returned text.
+    /// The statement's SQL text as bytes (no copy), `None` if SQLite has none.
+    pub fn sql_bytes<'a>(self) -> Option<&'a [u8]> {
+        // SAFETY: a valid statement; SQLite owns the text for the statement's life, which the
+        // caller does not outlive (it holds the statement's owner).
         let text = unsafe { ffi::sqlite3_sql(self.0) };
-        if text.is_null() {
-            None
-        } else {
-            // SAFETY: NUL-terminated text owned by SQLite for the statement's life.
-            Some(
-                unsafe { CStr::from_ptr(text) }
-                    .to_string_lossy()
-                    .into_owned(),
-            )
-        }
+        (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_bytes())
     }
 
     /// Whether the statement leaves the database unchanged (SQLite's own judgement).

@@ -3,6 +3,12 @@
 /// The first keyword of SQL text in upper case (at most 8 letters), leading whitespace and
 /// comments skipped.
 pub fn first_keyword(sql: &str) -> String {
+    let (bytes, len) = first_keyword_bytes(sql);
+    String::from_utf8_lossy(&bytes[..len]).into_owned()
+}
+
+/// `first_keyword` without an allocation: up to 8 upper-case ASCII letters and their count.
+pub fn first_keyword_bytes(sql: &str) -> ([u8; 8], usize) {
     let mut rest = sql;
     loop {
         rest = rest.trim_start();
@@ -14,11 +20,13 @@ pub fn first_keyword(sql: &str) -> String {
             break;
         }
     }
-    rest.chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .take(8)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    let mut out = [0u8; 8];
+    let mut len = 0;
+    for b in rest.bytes().take_while(u8::is_ascii_alphabetic).take(8) {
+        out[len] = b.to_ascii_uppercase();
+        len += 1;
+    }
+    (out, len)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::ffi::{c_int, CStr};
 use super::cost::{fingerprint, MAX_FINGERPRINT_LEN};
 use crate::errors::{LibError, Result};
 use crate::raw::{RawDb, RawStmt};
-use crate::sql::first_keyword;
+use crate::sql::first_keyword_bytes;
 use crate::values::{check_int_mode, resolve_params, IntMode, ParamSlots, Params, QueryResult};
 
 /// What a statement does, as far as running it inline is concerned.
@@ -26,9 +26,10 @@ pub enum Kind {
 impl Kind {
     /// The kind SQL text can have at best, judged by its first keyword before it is prepared.
     pub fn guess(sql: &str) -> Kind {
-        match first_keyword(sql).as_str() {
-            "SELECT" | "WITH" | "VALUES" => Kind::Read,
-            "INSERT" | "UPDATE" | "DELETE" | "REPLACE" => Kind::Write,
+        let (bytes, len) = first_keyword_bytes(sql);
+        match &bytes[..len] {
+            b"SELECT" | b"WITH" | b"VALUES" => Kind::Read,
+            b"INSERT" | b"UPDATE" | b"DELETE" | b"REPLACE" => Kind::Write,
             _ => Kind::Other,
         }
     }
@@ -88,14 +89,16 @@ impl InlineInfo {
 /// Whether `stmt` was prepared from all of `sql` (its text, up to trailing whitespace and
 /// semicolons): a statement that is one of several in its text never runs inline.
 fn holds_only(sql: &str, stmt: RawStmt) -> bool {
-    let Some(text) = stmt.sql() else {
+    let Some(text) = stmt.sql_bytes() else {
         return false;
     };
-    let trim = |s: &str| {
-        s.trim_end_matches(|c: char| c.is_whitespace() || c == ';')
-            .len()
+    let sql = sql.as_bytes();
+    let rest = |s: &[u8]| {
+        s.iter()
+            .rposition(|&b| !(b.is_ascii_whitespace() || b == b';'))
+            .map_or(0, |at| at + 1)
     };
-    sql.starts_with(&text) && trim(sql) <= text.len().max(trim(&text))
+    sql.starts_with(text) && rest(sql) <= text.len().max(rest(text))
 }
 
 /// Why a statement did not finish inline.
