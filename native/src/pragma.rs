@@ -41,12 +41,14 @@ pub async fn pragma(
         validate_identifier("schema", schema)?;
     }
     validate_identifier("pragma", pragma_name)?;
+    let sets_autocheckpoint =
+        value.is_some() && pragma_name.eq_ignore_ascii_case("wal_autocheckpoint");
     let mut sql = format!("PRAGMA {name}");
     if let Some(value) = value {
         sql.push_str(" = ");
         sql.push_str(&value.to_sql()?);
     }
-    execute(
+    let result = execute(
         conn_id,
         sql,
         Params::None,
@@ -55,7 +57,31 @@ pub async fn pragma(
             ..options
         },
     )
-    .await
+    .await?;
+    if sets_autocheckpoint {
+        keep_wal_hook(conn_id, &result).await?;
+    }
+    Ok(result)
+}
+
+/// `PRAGMA wal_autocheckpoint = N` replaces a connection's WAL hook with SQLite's own: put ours
+/// back (see `raw::WalHook`) with the new threshold, which the pragma returns.
+async fn keep_wal_hook(conn_id: u32, result: &QueryResult) -> Result<()> {
+    let conn = CONNECTIONS.get(conn_id)?;
+    let (Some(raw), crate::open::Mode::Local) = (conn.raw, conn.database.mode) else {
+        return Ok(());
+    };
+    let pages = match result.rows.first().and_then(|row| row.first()) {
+        Some(libsql::Value::Integer(n)) => u32::try_from(*n).unwrap_or(0),
+        _ => return Ok(()),
+    };
+    let _state = conn.ops.lock().await;
+    conn.inline
+        .wal
+        .pages
+        .store(pages, std::sync::atomic::Ordering::Relaxed);
+    raw.install_wal_hook(&conn.inline.wal);
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]
