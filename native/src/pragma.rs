@@ -43,6 +43,7 @@ pub async fn pragma(
     validate_identifier("pragma", pragma_name)?;
     let sets_autocheckpoint =
         value.is_some() && pragma_name.eq_ignore_ascii_case("wal_autocheckpoint");
+    let sets_busy_timeout = value.is_some() && pragma_name.eq_ignore_ascii_case("busy_timeout");
     let mut sql = format!("PRAGMA {name}");
     if let Some(value) = value {
         sql.push_str(" = ");
@@ -61,7 +62,23 @@ pub async fn pragma(
     if sets_autocheckpoint {
         keep_wal_hook(conn_id, &result).await?;
     }
+    if sets_busy_timeout {
+        keep_busy_timeout(conn_id, &result)?;
+    }
     Ok(result)
+}
+
+/// `PRAGMA busy_timeout = N` changes the connection's busy timeout: record it, since the inline
+/// path sets it to 0 for its own attempts and back to the recorded value afterwards.
+fn keep_busy_timeout(conn_id: u32, result: &QueryResult) -> Result<()> {
+    if let Some(libsql::Value::Integer(ms)) = result.rows.first().and_then(|row| row.first()) {
+        let ms = u32::try_from(*ms).unwrap_or(0);
+        CONNECTIONS
+            .get(conn_id)?
+            .busy_timeout_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// `PRAGMA wal_autocheckpoint = N` replaces a connection's WAL hook with SQLite's own: put ours

@@ -129,6 +129,11 @@ export declare function loadExtension(
 
 export declare function maxWriteReplicationIndex(connId: number): number | null;
 
+export interface NativeBlock {
+  startMs: number;
+  durationMs: number;
+}
+
 /**
  * The stretches of native work on the JavaScript thread since the last reset (process-wide);
  * with `reset`, starts counting afresh.
@@ -142,6 +147,18 @@ export interface NativeBlocks {
   totalMs: number;
   /** How many there were. */
   count: number;
+  /**
+   * The longest conversion of one page of rows into JavaScript values (within those stretches),
+   * in milliseconds.
+   */
+  longestPageMs: number;
+  /**
+   * The longest stretches on this thread (up to 16, longest first), each with its start on the
+   * addon's clock, so that a caller can set them against other events such as GC pauses.
+   */
+  longest: Array<NativeBlock>;
+  /** The addon's clock now, in milliseconds (to relate `longest` to another clock). */
+  nowMs: number;
 }
 
 /**

@@ -76,17 +76,41 @@ pub struct NativeBlocks {
     pub total_ms: f64,
     /// How many there were.
     pub count: f64,
+    /// The longest conversion of one page of rows into JavaScript values (within those stretches),
+    /// in milliseconds.
+    pub longest_page_ms: f64,
+    /// The longest stretches on this thread (up to 16, longest first), each with its start on the
+    /// addon's clock, so that a caller can set them against other events such as GC pauses.
+    pub longest: Vec<NativeBlock>,
+    /// The addon's clock now, in milliseconds (to relate `longest` to another clock).
+    pub now_ms: f64,
+}
+
+#[napi(object)]
+pub struct NativeBlock {
+    pub start_ms: f64,
+    pub duration_ms: f64,
 }
 
 /// The stretches of native work on the JavaScript thread since the last reset (process-wide);
 /// with `reset`, starts counting afresh.
 #[napi(catch_unwind)]
 pub fn native_blocks(reset: Option<bool>) -> NativeBlocks {
-    let (longest, total, count) = blocks::snapshot(reset.unwrap_or(false));
+    let s = blocks::snapshot(reset.unwrap_or(false));
     NativeBlocks {
-        longest_ms: longest as f64 / 1e6,
-        total_ms: total as f64 / 1e6,
-        count: count as f64,
+        longest_ms: s.longest as f64 / 1e6,
+        total_ms: s.total as f64 / 1e6,
+        count: s.count as f64,
+        longest_page_ms: s.longest_page as f64 / 1e6,
+        longest: s
+            .kept
+            .iter()
+            .map(|(start, duration)| NativeBlock {
+                start_ms: *start as f64 / 1e6,
+                duration_ms: *duration as f64 / 1e6,
+            })
+            .collect(),
+        now_ms: s.now as f64 / 1e6,
     }
 }
 

@@ -231,6 +231,7 @@ impl TypeName for JsRows {
 impl ToNapiValue for JsRows {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         let _block = crate::node::blocks::Block::start();
+        let _page = crate::node::blocks::Page::start();
         if let Some(shape) = shapes::shape(env, &val.columns, &[])? {
             return shaped_rows(env, shape, &val.rows, val.int_mode, val.row_mode);
         }
@@ -343,7 +344,9 @@ impl ToNapiValue for JsResult {
         let _block = crate::node::blocks::Block::start();
         if let Some(shape) = shapes::shape(env, &val.columns, &val.column_types)? {
             let r = &val.rows;
+            let page = crate::node::blocks::Page::start();
             let rows = shaped_rows(env, shape, &r.rows, r.int_mode, r.row_mode)?;
+            drop(page);
             let more = match val.more {
                 Some(more) => double(env, f64::from(more))?,
                 None => {

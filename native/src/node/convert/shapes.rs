@@ -69,7 +69,8 @@ unsafe extern "C" fn forget(_arg: *mut std::ffi::c_void) {
 /// Registers the shape maker of this JavaScript thread's environment.
 ///
 /// # Safety
-/// Call on the JavaScript thread that owns `env`, with a live `env` and values that belong to it.
+/// `env` is the live environment of the calling (JavaScript) thread and `maker` a function value
+/// of it.
 pub unsafe fn register(env: sys::napi_env, maker: sys::napi_value) -> napi::Result<()> {
     SHAPES.with(|shapes| {
         let mut shapes = shapes.borrow_mut();
@@ -150,7 +151,7 @@ fn hash(columns: &[String], types: &[Option<String>]) -> u64 {
 /// The shape of a result with these columns, or `None` when no maker is registered.
 ///
 /// # Safety
-/// Call on the JavaScript thread that owns `env`, with a live `env` and values that belong to it.
+/// `env` is the live environment of the calling (JavaScript) thread.
 pub unsafe fn shape(
     env: sys::napi_env,
     columns: &[String],
@@ -230,7 +231,8 @@ unsafe fn make(
 /// Calls `function` with `args` (the receiver is `undefined`).
 ///
 /// # Safety
-/// Call on the JavaScript thread that owns `env`, with a live `env` and values that belong to it.
+/// `env` is the live environment of the calling (JavaScript) thread; `function` and `args` are
+/// values of it, valid in the current scope.
 pub unsafe fn call(
     env: sys::napi_env,
     function: sys::napi_value,
