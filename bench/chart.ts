@@ -1,9 +1,15 @@
 /**
- * Draws the results as an SVG bar chart, by hand: one group per workload, one bar per driver
- * showing its throughput as a multiple of better-sqlite3's, and a dashed reference line at 1.0.
+ * Draws one configuration's results as an SVG bar chart, by hand: one group per workload, one bar
+ * per driver showing its throughput as a multiple of better-sqlite3's (the replica row: ours as a
+ * multiple of our own local-file row), and a dashed reference line at 1.0.
  */
-import { ratio } from "./report";
-import { BASELINE, DriverId, RunReport } from "./types";
+import { ratio, replicaRatio } from "./report";
+import { BASELINE, ConfigurationReport, DriverId, OURS, RunReport, SettingsId, WorkloadResult } from "./types";
+
+/** The chart's file name: chart.svg for WAL + NORMAL (the README's), chart-defaults.svg otherwise. */
+export function chartFile(settings: SettingsId): string {
+  return settings === "wal-normal" ? "chart.svg" : `chart-${settings}.svg`;
+}
 
 const SERIES: { id: DriverId; label: string; colour: string }[] = [
   { id: "typeorm-libsql", label: "typeorm-libsql (ours)", colour: "#2f6fdf" },
@@ -12,9 +18,11 @@ const SERIES: { id: DriverId; label: string; colour: string }[] = [
 
 const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export function chart(report: RunReport): string {
-  const groups = report.workloads;
-  const values = groups.flatMap((g) => SERIES.map((s) => ratio(g, BASELINE, s.id) ?? 0));
+export function chart(report: RunReport, configuration: ConfigurationReport): string {
+  const groups = configuration.workloads;
+  const barRatio = (g: WorkloadResult, id: DriverId): number | undefined =>
+    g.level === "replica" ? (id === OURS ? replicaRatio(g, configuration) : undefined) : ratio(g, BASELINE, id);
+  const values = groups.flatMap((g) => SERIES.map((s) => barRatio(g, s.id) ?? 0));
   const top = Math.max(1.5, Math.ceil(Math.max(...values, 0) * 2) / 2);
   const step = top > 4 ? 1 : 0.5;
 
@@ -30,7 +38,7 @@ export function chart(report: RunReport): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${left}" y="22" font-size="15" font-weight="bold">Throughput relative to TypeORM + better-sqlite3 (= 1.0, higher is better)</text>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="bold">Throughput relative to TypeORM + better-sqlite3 (= 1.0, higher is better): ${escape(configuration.title)}</text>`,
   ];
   SERIES.forEach((s, i) => {
     const x = left + i * 300;
@@ -44,11 +52,16 @@ export function chart(report: RunReport): string {
   groups.forEach((g, gi) => {
     const x0 = left + gi * groupWidth + (groupWidth - SERIES.length * barWidth) / 2;
     SERIES.forEach((s, si) => {
-      const r = ratio(g, BASELINE, s.id);
+      const r = barRatio(g, s.id);
       const x = x0 + si * barWidth;
       if (r === undefined) {
         const own = g.outcomes[s.id]?.status ?? "not run";
-        const why = own === "ok" ? `better-sqlite3 ${g.outcomes[BASELINE]?.status ?? "not run"}` : own;
+        const why =
+          own !== "ok"
+            ? own
+            : g.level === "replica"
+              ? "ours only"
+              : `better-sqlite3 ${g.outcomes[BASELINE]?.status ?? "not run"}`;
         const tx = x + barWidth / 2 + 3;
         out.push(
           `<text x="${tx}" y="${y(0) - 6}" fill="#888" font-size="9" transform="rotate(-90 ${tx} ${y(0) - 6})">${escape(why)}</text>`,

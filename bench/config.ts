@@ -22,12 +22,13 @@ export interface BenchConfig {
   /** In-flight request handlers and seconds per driver for the concurrent mix. */
   concurrency: number;
   concurrencySeconds: number;
-  /** Raw driver calls (no TypeORM). */
+  /** Raw driver calls (no TypeORM), and point selects on an embedded replica. */
   rawSelect: number;
   rawInsert: number;
   /** Operations per remote row (round trips through a delaying proxy), and the proxy's delay each way in ms. */
   remoteOps: number;
   remoteDelayMs: number;
+  replicaSelect: number;
   /** Rows seeded before the workloads run. */
   seedAuthors: number;
   seedPosts: number;
@@ -37,10 +38,14 @@ export interface BenchConfig {
   warmup: number;
   /** Connections in our driver's pool (0 keeps the driver's default). */
   poolSize: number;
+  /** Our driver's `inlineBudgetMs` (negative keeps the driver's default; 0 turns inline off). */
+  inlineBudgetMs: number;
   /** Comma-separated workload ids to run (all when empty). */
   only: string;
   /** Comma-separated driver ids to run (all when empty). */
   drivers: string;
+  /** Configurations to run: "both" (default), "defaults" or "wal-normal". */
+  settings: string;
   /**
    * Where to write latest.md, latest.json and chart.svg. Empty: bench/results for a full default
    * run, bench/.work/results for any run with options (so trial runs never replace the published results).
@@ -65,13 +70,16 @@ const DEFAULTS: BenchConfig = {
   rawInsert: 10_000,
   remoteOps: 30,
   remoteDelayMs: 10,
+  replicaSelect: 20_000,
   seedAuthors: 2000,
   seedPosts: 10_000,
   rounds: 3,
   warmup: 0.1,
   poolSize: 0,
+  inlineBudgetMs: -1,
   only: "",
   drivers: "",
+  settings: "both",
   out: "",
   seed: 42,
 };
@@ -86,6 +94,7 @@ const SCALED: (keyof BenchConfig)[] = [
   "concurrencySeconds",
   "rawSelect",
   "rawInsert",
+  "replicaSelect",
 ];
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -111,7 +120,7 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env 
     if (raw === undefined) continue;
     if (typeof DEFAULTS[key] === "number") {
       const value = Number(raw);
-      if (!Number.isFinite(value) || value < 0)
+      if (!Number.isFinite(value) || (value < 0 && key !== "inlineBudgetMs"))
         throw new Error(`--${kebab(key)} must be a non-negative number, not "${raw}"`);
       (config[key] as number) = value;
     } else {

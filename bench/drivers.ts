@@ -1,14 +1,15 @@
 /**
- * Opens the three TypeORM data sources under test, each on a fresh database file with the same
- * journal mode (WAL) and synchronous level (NORMAL): our `LibSqlDataSource`, TypeORM's built-in
- * `better-sqlite3` driver, and that driver with libsql-js swapped in (`driver: require("libsql")`).
+ * Opens the three TypeORM data sources under test, each on a fresh database file: our
+ * `LibSqlDataSource`, TypeORM's built-in `better-sqlite3` driver, and that driver with libsql-js
+ * swapped in (`driver: require("libsql")`). In the "wal-normal" configuration every one gets the
+ * same journal mode (WAL) and synchronous level (NORMAL); in "defaults" each keeps its own.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { DataSource, DataSourceOptions } from "typeorm";
 import type { LibSqlConnection } from "../src/native";
 import { entities } from "./entities";
-import { DriverId, OrmTarget, Settings } from "./types";
+import { DriverId, OrmTarget, Settings, SettingsId } from "./types";
 
 type DataSourceCtor = new (options: Record<string, unknown>) => DataSource;
 
@@ -66,18 +67,30 @@ function preparePeer(db: { pragma(source: string): unknown }): void {
   db.pragma("synchronous = NORMAL");
 }
 
-async function openDataSource(id: DriverId, file: string, poolSize: number): Promise<DataSource> {
+/** Our driver's `inlineBudgetMs` for this run (negative: the driver's default), set from the config. */
+let inlineBudgetMs = -1;
+export function setInlineBudget(ms: number): void {
+  inlineBudgetMs = ms;
+}
+
+async function openDataSource(id: DriverId, file: string, poolSize: number, settings: SettingsId): Promise<DataSource> {
+  const same = settings === "wal-normal";
   switch (id) {
     case "typeorm-libsql": {
       const loaded = loadLibSqlDataSource();
       if ("reason" in loaded) throw new Error(loaded.reason);
-      // The same settings as the peers, on every pooled connection.
+      // The same settings as the peers, on every pooled connection (or our defaults).
       const ds = new loaded.ctor({
         ...common,
         database: file,
-        journalMode: "WAL",
         ...(poolSize > 0 ? { poolSize } : {}),
-        prepareDatabase: (connection: LibSqlConnection) => connection.pragma("synchronous", "NORMAL"),
+        ...(inlineBudgetMs >= 0 ? { inlineBudgetMs } : {}),
+        ...(same
+          ? {
+              journalMode: "WAL",
+              prepareDatabase: (connection: LibSqlConnection) => connection.pragma("synchronous", "NORMAL"),
+            }
+          : {}),
       });
       return ds.initialize();
     }
@@ -87,7 +100,7 @@ async function openDataSource(id: DriverId, file: string, poolSize: number): Pro
         ...common,
         type: "better-sqlite3",
         database: file,
-        prepareDatabase: preparePeer,
+        ...(same ? { prepareDatabase: preparePeer } : {}),
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         ...(id === "libsql-js" ? { driver: require("libsql") } : {}),
       };
@@ -96,9 +109,14 @@ async function openDataSource(id: DriverId, file: string, poolSize: number): Pro
   }
 }
 
-export async function openOrmTarget(id: DriverId, workDir: string, poolSize = 0): Promise<OrmTarget> {
-  const file = freshFile(workDir, `${id}.db`);
-  const dataSource = await openDataSource(id, file, poolSize);
+export async function openOrmTarget(
+  id: DriverId,
+  workDir: string,
+  poolSize = 0,
+  configuration: SettingsId = "wal-normal",
+): Promise<OrmTarget> {
+  const file = freshFile(workDir, `${id}-${configuration}.db`);
+  const dataSource = await openDataSource(id, file, poolSize, configuration);
   const settings = await readSettings((sql) => dataSource.query(sql));
   return { id, dataSource, file, isolatedTransactions: id === "typeorm-libsql", settings };
 }

@@ -54,6 +54,20 @@ export class LoopMonitor {
     for (const e of entries) if (this.gcs.length < MAX_KEPT) this.gcs.push([e.startTime, e.startTime + e.duration]);
   }
 
+  /**
+   * The longest of `intervals` (start and end on `performance.now()`'s clock) once the GC pauses
+   * inside each are taken out; call after `stop()`, which collects the last GC entries.
+   */
+  longestWithoutGc(intervals: readonly [number, number][]): number {
+    let longest = 0;
+    for (const [from, to] of intervals) {
+      let gc = 0;
+      for (const [s, e] of this.gcs) gc += Math.max(0, Math.min(to, e) - Math.max(from, s));
+      longest = Math.max(longest, to - from - gc);
+    }
+    return longest;
+  }
+
   /** Stops the chain and reports the longest gap, with and without GC, and the longest GC pause. */
   async stop(): Promise<LoopReport> {
     this.gap(performance.now());

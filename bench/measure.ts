@@ -17,6 +17,13 @@ export interface Sample {
   loopBlockNonGcMs: number;
   /** Longest garbage-collection pause in the same window, in ms. */
   gcPauseMs: number;
+  /**
+   * Our driver only: the longest stretch of native work on the JavaScript thread (an inline
+   * statement, turning a result into JavaScript values), in ms, measured by the addon itself; and
+   * the longest conversion of one page of rows within such stretches.
+   */
+  driverBlockMs?: number;
+  pageConversionMs?: number;
   /** Per-operation latency in ms (per call, even when a call covers several units). */
   latency: { p50: number; p99: number; max: number };
   /** Operations that threw (counted, not timed into throughput). */
@@ -29,6 +36,30 @@ export interface Sample {
   /** Throughput and longest loop block of each round, when the workload ran in several rounds. */
   rounds?: number[];
   roundsLoopBlockMs?: number[];
+  roundsDriverBlockMs?: number[];
+}
+
+/**
+ * Reads the driver's own account of its blocks (set for our driver's rounds only): its longest
+ * blocks as intervals on `performance.now()`'s clock, and its longest page conversion.
+ */
+export interface DriverProbe {
+  reset(): void;
+  read(): { blocks: [number, number][]; longestPageMs: number };
+}
+
+let driverProbe: DriverProbe | undefined;
+
+/** Sets (or clears) the probe the next measurements read the driver's blocks from. */
+export function setDriverProbe(probe: DriverProbe | undefined): void {
+  driverProbe = probe;
+}
+
+type DriverRead = ReturnType<DriverProbe["read"]> | undefined;
+
+/** The driver's longest block with the GC pauses inside it taken out (as for the loop block). */
+function driverBlocks(read: DriverRead, monitor: LoopMonitor): Pick<Sample, "driverBlockMs" | "pageConversionMs"> {
+  return read ? { driverBlockMs: monitor.longestWithoutGc(read.blocks), pageConversionMs: read.longestPageMs } : {};
 }
 
 export type Op = (i: number) => unknown;
@@ -55,6 +86,7 @@ export async function measureCounted(
   const probe = new ContentionProbe();
   const monitor = new LoopMonitor();
   monitor.start();
+  driverProbe?.reset();
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const s = performance.now();
@@ -62,9 +94,11 @@ export async function measureCounted(
     latencies[i] = performance.now() - s;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const driverRead = driverProbe?.read();
   const loop = await monitor.stop();
   const ops = count * (options.unitsPerOp ?? 1);
   return {
+    ...driverBlocks(driverRead, monitor),
     ops,
     seconds,
     opsPerSec: ops / seconds,
@@ -113,11 +147,14 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
   const probe = new ContentionProbe();
   const monitor = new LoopMonitor();
   monitor.start();
+  driverProbe?.reset();
   const t0 = performance.now();
   const { latencies, errors, firstError } = await runFor(seconds * 1000, true);
   const elapsed = (performance.now() - t0) / 1000;
+  const driverRead = driverProbe?.read();
   const loop = await monitor.stop();
   const sample: Sample = {
+    ...driverBlocks(driverRead, monitor),
     ops: latencies.length,
     seconds: elapsed,
     opsPerSec: latencies.length / elapsed,
@@ -152,6 +189,13 @@ export function combineRounds(samples: readonly Sample[]): Sample {
     loopBlockMs: median(used.map((s) => s.loopBlockMs)),
     loopBlockNonGcMs: median(used.map((s) => s.loopBlockNonGcMs)),
     gcPauseMs: median(used.map((s) => s.gcPauseMs)),
+    ...(used.every((s) => s.driverBlockMs !== undefined)
+      ? {
+          driverBlockMs: median(used.map((s) => s.driverBlockMs ?? 0)),
+          pageConversionMs: median(used.map((s) => s.pageConversionMs ?? 0)),
+          roundsDriverBlockMs: samples.map((s) => s.driverBlockMs ?? 0),
+        }
+      : {}),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     otherCpu: Math.max(...used.map((s) => s.otherCpu ?? 0)),
     disturbedRounds: samples.length - quiet.length,

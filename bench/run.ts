@@ -1,28 +1,38 @@
 /**
- * `npm run bench`: runs every workload on every driver in one process — workload by workload,
- * the drivers one after another — then writes bench/results/latest.{md,json} and chart.svg.
- * Options: see config.ts (e.g. `npm run bench -- --scale=0.2 --only=save,find-one`).
+ * `npm run bench`: runs every workload on every driver in one process — configuration by
+ * configuration (each driver's own defaults, then WAL + synchronous=NORMAL for all), workload by
+ * workload, the drivers one after another — then writes bench/results/latest.{md,json} and one
+ * chart per configuration. The replica row starts a real sqld on a free loopback port for its
+ * rounds and stops it afterwards. Options: see config.ts (e.g. `npm run bench -- --scale=0.2
+ * --only=save,find-one --settings=wal-normal`).
  */
 import "reflect-metadata";
 import * as fs from "fs";
 import * as path from "path";
-import { nativeVersions } from "../src/native";
-import { chart } from "./chart";
+import { performance } from "perf_hooks";
+import { nativeLoopBlocks, nativeVersions } from "../src/native";
+import { SqldServer } from "../test/support/sqld";
+import { chart, chartFile } from "./chart";
 import { BenchConfig, loadConfig, selected } from "./config";
-import { firstLine, loadLibSqlDataSource, openOrmTarget } from "./drivers";
+import { firstLine, loadLibSqlDataSource, openOrmTarget, setInlineBudget } from "./drivers";
 import { loadAverage, machineInfo } from "./machine";
-import { combineRounds, DISTURBED_OVER, Sample } from "./measure";
-import { openRawClient } from "./raw-clients";
+import { combineRounds, DISTURBED_OVER, Sample, setDriverProbe } from "./measure";
+import { openRawClient, openReplicaClient, seedPrimary } from "./raw-clients";
 import { remoteMarkdown, runRemoteBench, writeRemote } from "./remote";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
 import {
+  ConfigurationReport,
   DRIVER_IDS,
   DriverId,
   OrmTarget,
+  OURS,
   Outcome,
   RawClient,
   RunReport,
+  SETTINGS_IDS,
+  SETTINGS_TITLES,
+  SettingsId,
   Unsupported,
   Workload,
   WorkloadResult,
@@ -90,7 +100,26 @@ async function runRounds<T extends { id: DriverId }>(
     const order = drivers.map((_, i) => drivers[(i + r) % drivers.length]);
     const due = order.filter((d) => !refused.has(d.id) && (r < rounds || quiet(d.id) < rounds));
     for (const driver of due) {
+      // Our rounds read the addon's own account of its blocks on the JavaScript thread.
+      setDriverProbe(
+        driver.id === OURS
+          ? {
+              reset: () => void nativeLoopBlocks(true),
+              read: () => {
+                const b = nativeLoopBlocks();
+                // The addon's clock against performance.now(), read back to back.
+                const offset = performance.now() - b.nowMs;
+                const blocks = b.longest.map((l): [number, number] => [
+                  l.startMs + offset,
+                  l.startMs + offset + l.durationMs,
+                ]);
+                return { blocks, longestPageMs: b.longestPageMs };
+              },
+            }
+          : undefined,
+      );
       const outcome = await attempt(() => run(driver));
+      setDriverProbe(undefined);
       if (outcome.status === "ok") samples.set(driver.id, [...(samples.get(driver.id) ?? []), outcome.sample]);
       else refused.set(driver.id, outcome);
       const label = r < rounds ? `round ${r + 1}/${rounds}` : `extra round (earlier one disturbed)`;
@@ -104,12 +133,16 @@ async function runRounds<T extends { id: DriverId }>(
   }
 }
 
-async function openTargets(config: BenchConfig, skipped: RunReport["skipped"]): Promise<OrmTarget[]> {
+async function openTargets(
+  config: BenchConfig,
+  settings: SettingsId,
+  skipped: ConfigurationReport["skipped"],
+): Promise<OrmTarget[]> {
   const targets: OrmTarget[] = [];
   for (const id of DRIVER_IDS) {
     if (!selected(config.drivers, id)) continue;
     try {
-      const target = await openOrmTarget(id, WORK_DIR, config.poolSize);
+      const target = await openOrmTarget(id, WORK_DIR, config.poolSize, settings);
       await seed(target.dataSource, config);
       targets.push(target);
     } catch (error) {
@@ -120,12 +153,16 @@ async function openTargets(config: BenchConfig, skipped: RunReport["skipped"]): 
   return targets;
 }
 
-async function openRawClients(config: BenchConfig, skipped: RunReport["skipped"]): Promise<RawClient[]> {
+async function openRawClients(
+  config: BenchConfig,
+  settings: SettingsId,
+  skipped: ConfigurationReport["skipped"],
+): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   for (const id of DRIVER_IDS) {
     if (!selected(config.drivers, id)) continue;
     try {
-      clients.push(await openRawClient(id, WORK_DIR, RAW_ROWS));
+      clients.push(await openRawClient(id, WORK_DIR, RAW_ROWS, settings));
     } catch (error) {
       skipped[`${id}`] ??= `raw: ${firstLine(error)}`;
     }
@@ -133,30 +170,97 @@ async function openRawClients(config: BenchConfig, skipped: RunReport["skipped"]
   return clients;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const chosen = workloads.filter((w) => selected(config.only, w.id));
-  const report: RunReport = {
-    machine: machineInfo(nativeVersions().join(", SQLite ")),
-    config,
+/** Finds sqld for the replica row: SQLD_BIN, `sqld` on PATH, or the shared copy beside the project. */
+function locateSqld(): void {
+  if (process.env.SQLD_BIN) return;
+  for (const candidate of ["../shared/bin/sqld", "../../shared/bin/sqld"]) {
+    const bin = path.resolve(__dirname, "..", candidate);
+    if (fs.existsSync(bin)) {
+      process.env.SQLD_BIN = bin;
+      return;
+    }
+  }
+}
+
+/** Runs the replica workloads against a sqld started for them (and stopped afterwards). */
+async function runReplicaWorkloads(
+  config: BenchConfig,
+  chosen: readonly Workload[],
+  results: Map<string, WorkloadResult>,
+  configuration: ConfigurationReport,
+): Promise<void> {
+  const replicaWorkloads = chosen.filter((w) => w.level === "replica");
+  if (replicaWorkloads.length === 0) return;
+  locateSqld();
+  let server: SqldServer;
+  try {
+    server = await SqldServer.start();
+  } catch (error) {
+    for (const w of replicaWorkloads) {
+      for (const id of DRIVER_IDS) results.get(w.id)!.outcomes[id] = { status: "skipped", reason: firstLine(error) };
+    }
+    log(`skipping the replica rows: ${firstLine(error)}`);
+    return;
+  }
+  try {
+    await seedPrimary(server.url, RAW_ROWS);
+    const clients: RawClient[] = [];
+    const refused = new Map<DriverId, string>();
+    for (const id of DRIVER_IDS) {
+      if (!selected(config.drivers, id)) continue;
+      try {
+        clients.push(await openReplicaClient(id, WORK_DIR, server.url));
+      } catch (error) {
+        refused.set(id, firstLine(error));
+      }
+    }
+    for (const c of clients) configuration.replicaSettings[c.id] = c.settings;
+    for (const w of replicaWorkloads) {
+      if (w.level !== "replica") continue;
+      const result = results.get(w.id)!;
+      for (const [id, reason] of refused) result.outcomes[id] = { status: "unsupported", reason };
+      await runRounds(w, result, clients, config, (client) => w.run(client, { config }));
+      for (const [id, reason] of refused) result.outcomes[id] = { status: "unsupported", reason };
+    }
+    for (const c of clients) await c.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runConfiguration(
+  config: BenchConfig,
+  settings: SettingsId,
+  chosen: readonly Workload[],
+): Promise<ConfigurationReport> {
+  const configuration: ConfigurationReport = {
+    id: settings,
+    title: SETTINGS_TITLES[settings],
     settings: {},
     rawSettings: {},
+    replicaSettings: {},
     skipped: {},
     workloads: [],
   };
+  log(`\n== ${configuration.title}`);
   const ours = loadLibSqlDataSource();
-  if ("reason" in ours) report.skipped["typeorm-libsql"] = `TypeORM level: ${ours.reason}`;
-  log(`typeorm-libsql bench — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`);
-
+  if ("reason" in ours) configuration.skipped["typeorm-libsql"] = `TypeORM level: ${ours.reason}`;
   const results = new Map<string, WorkloadResult>();
   for (const w of chosen) {
-    results.set(w.id, { id: w.id, title: w.title, unit: w.unit, level: w.level, target: w.target, outcomes: {} });
+    results.set(w.id, {
+      id: w.id,
+      title: w.title,
+      unit: w.unit,
+      level: w.level,
+      target: w.target,
+      ...(w.level === "replica" ? { localPeer: w.localPeer } : {}),
+      outcomes: {},
+    });
   }
-  const started = Date.now();
 
   if (chosen.some((w) => w.level === "typeorm")) {
-    const targets = await openTargets(config, report.skipped);
-    for (const t of targets) report.settings[t.id] = t.settings;
+    const targets = await openTargets(config, settings, configuration.skipped);
+    for (const t of targets) configuration.settings[t.id] = t.settings;
     for (const w of chosen) {
       if (w.level !== "typeorm") continue;
       await runRounds(w, results.get(w.id)!, targets, config, (target) => w.run(target, { config }));
@@ -165,8 +269,8 @@ async function main(): Promise<void> {
   }
 
   if (chosen.some((w) => w.level === "raw")) {
-    const clients = await openRawClients(config, report.skipped);
-    for (const c of clients) report.rawSettings[c.id] = c.settings;
+    const clients = await openRawClients(config, settings, configuration.skipped);
+    for (const c of clients) configuration.rawSettings[c.id] = c.settings;
     for (const w of chosen) {
       if (w.level !== "raw") continue;
       await runRounds(w, results.get(w.id)!, clients, config, (client) => w.run(client, { config }));
@@ -174,12 +278,33 @@ async function main(): Promise<void> {
     for (const c of clients) await c.close();
   }
 
+  // An embedded replica keeps libSQL's own settings (WAL), so this row is the same in both
+  // configurations; it is measured in each, next to the local-file row it is judged against.
+  await runReplicaWorkloads(config, chosen, results, configuration);
+  configuration.workloads = [...results.values()];
+  return configuration;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  setInlineBudget(config.inlineBudgetMs);
+  const chosen = workloads.filter((w) => selected(config.only, w.id));
+  const settingsList = config.settings === "both" ? SETTINGS_IDS : SETTINGS_IDS.filter((s) => s === config.settings);
+  if (settingsList.length === 0) throw new Error(`--settings must be "both", "defaults" or "wal-normal"`);
+  const report: RunReport = {
+    machine: machineInfo(nativeVersions().join(", SQLite ")),
+    config,
+    configurations: [],
+  };
+  log(`typeorm-libsql bench — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`);
+  const started = Date.now();
+  for (const settings of settingsList) report.configurations.push(await runConfiguration(config, settings, chosen));
+
   // The remote rows: round trips through a delaying proxy to an sqld the bench starts.
   const remote = selected(config.only, "remote")
     ? await runRemoteBench(config.remoteDelayMs, config.remoteOps)
     : undefined;
 
-  report.workloads = [...results.values()];
   report.machine.loadAverage.end = loadAverage();
   const out = resultsDir(config, process.argv.slice(2));
   fs.mkdirSync(out, { recursive: true });
@@ -197,12 +322,17 @@ async function main(): Promise<void> {
   }
   fs.writeFileSync(path.join(out, "latest.md"), markdown(report));
   fs.writeFileSync(path.join(out, "latest.json"), json(report));
-  fs.writeFileSync(path.join(out, "chart.svg"), chart(report));
-  log("");
-  log(throughputTable(report));
+  for (const configuration of report.configurations) {
+    fs.writeFileSync(path.join(out, chartFile(configuration.id)), chart(report, configuration));
+  }
+  for (const configuration of report.configurations) {
+    log("");
+    log(`${configuration.title}:`);
+    log(throughputTable(configuration));
+  }
   log("");
   log(
-    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}/latest.md, latest.json, chart.svg`,
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}/latest.md, latest.json and the charts`,
   );
 }
 

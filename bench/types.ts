@@ -12,6 +12,14 @@ export const DRIVER_IDS: readonly DriverId[] = ["typeorm-libsql", "better-sqlite
 export const OURS: DriverId = "typeorm-libsql";
 export const BASELINE: DriverId = "better-sqlite3";
 
+/** The two configurations every workload runs in. */
+export type SettingsId = "defaults" | "wal-normal";
+export const SETTINGS_IDS: readonly SettingsId[] = ["defaults", "wal-normal"];
+export const SETTINGS_TITLES: Record<SettingsId, string> = {
+  defaults: "each driver with its own defaults",
+  "wal-normal": "journal_mode=WAL and synchronous=NORMAL for every driver",
+};
+
 /** Connection settings read back from each database after opening, to show they match. */
 export interface Settings {
   journalMode: string;
@@ -48,7 +56,7 @@ interface WorkloadBase {
   /** What one counted operation is ("saves", "rows", "queries", "requests" …). */
   unit: string;
   /** Which target in the issue's list this workload is judged against, if any. */
-  target: "single-flow" | "bulk" | "concurrent" | "none";
+  target: "single-flow" | "bulk" | "concurrent" | "raw" | "replica" | "none";
 }
 
 export interface OrmWorkload extends WorkloadBase {
@@ -61,7 +69,15 @@ export interface RawWorkload extends WorkloadBase {
   run(client: RawClient, ctx: WorkloadContext): Promise<Sample>;
 }
 
-export type Workload = OrmWorkload | RawWorkload;
+/** Driver level on an embedded replica synced from a real sqld (judged against our local file). */
+export interface ReplicaWorkload extends WorkloadBase {
+  level: "replica";
+  /** The local-file workload whose result for our driver this one is compared with. */
+  localPeer: string;
+  run(client: RawClient, ctx: WorkloadContext): Promise<Sample>;
+}
+
+export type Workload = OrmWorkload | RawWorkload | ReplicaWorkload;
 
 /** Thrown by a workload when a driver refuses the operation outright (e.g. streaming). */
 export class Unsupported extends Error {
@@ -80,6 +96,8 @@ export interface WorkloadResult {
   unit: string;
   level: Workload["level"];
   target: Workload["target"];
+  /** For a replica workload: the local-file workload it is compared with. */
+  localPeer?: string;
   outcomes: Partial<Record<DriverId, Outcome>>;
 }
 
@@ -96,11 +114,19 @@ export interface MachineInfo {
   packages: Record<string, string>;
 }
 
+/** One configuration's results. */
+export interface ConfigurationReport {
+  id: SettingsId;
+  title: string;
+  settings: Partial<Record<DriverId, Settings>>;
+  rawSettings: Partial<Record<DriverId, Settings>>;
+  replicaSettings: Partial<Record<DriverId, Settings>>;
+  skipped: Partial<Record<DriverId, string>>;
+  workloads: WorkloadResult[];
+}
+
 export interface RunReport {
   machine: MachineInfo;
   config: BenchConfig;
-  settings: Partial<Record<DriverId, Settings>>;
-  rawSettings: Partial<Record<DriverId, Settings>>;
-  skipped: Partial<Record<DriverId, string>>;
-  workloads: WorkloadResult[];
+  configurations: ConfigurationReport[];
 }

@@ -5,7 +5,7 @@ import { concurrent } from "./concurrent";
 import { findJoined } from "./find-joined";
 import { findOne } from "./find-one";
 import { largeQuery, largeStream } from "./large-read";
-import { rawInsert, rawSelect } from "./raw";
+import { rawInsert, rawSelect, replicaSelect } from "./raw";
 import { save } from "./save";
 import { transaction } from "./transaction";
 
@@ -20,4 +20,5 @@ export const workloads: readonly Workload[] = [
   concurrent,
   rawSelect,
   rawInsert,
+  replicaSelect,
 ];

@@ -14,7 +14,9 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::errors::{LibError, Result};
+use crate::inline::{self, ControlCosts, Histories, InlineInfo, InlineState, StatsSnapshot};
 use crate::open::{open_database, open_failure, read_failure, DatabaseHandle, Mode, OpenConfig};
+use crate::raw::{self, RawDb};
 use crate::registry::Registry;
 use crate::statement_cache::StatementCache;
 
@@ -33,6 +35,31 @@ pub struct Conn {
     /// Wakes the call running on a remote connection to cancel its request (`interrupt`; see
     /// `deadline`).
     pub cancel: tokio::sync::Notify,
+    /// The SQLite handle underneath, for the inline path (local connections whose handle was
+    /// identified; `None` otherwise, and then nothing runs inline).
+    pub raw: Option<RawDb>,
+    /// The inline path's budget, counters and WAL hook for this connection.
+    pub inline: InlineState,
+}
+
+impl Conn {
+    /// The raw handle, if inline execution is possible and switched on for this connection.
+    pub fn inline_handle(&self) -> Option<RawDb> {
+        if self.inline.budget_us() == 0 || self.database.mode.is_remote() {
+            return None;
+        }
+        self.raw
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // The hook's state lives in this `Conn`; the SQLite connection may outlive it (libsql
+        // closes it with its last statement), so the hook goes first.
+        if let (Some(raw), Mode::Local) = (self.raw, self.database.mode) {
+            raw.remove_wal_hook();
+        }
+    }
 }
 
 /// What the writer queue records about one connection.
@@ -47,6 +74,10 @@ pub struct WriterCounts {
 
 pub struct ConnState {
     pub cache: StatementCache,
+    /// Measured cost of this connection's COMMIT, ROLLBACK and savepoint operations.
+    pub control: ControlCosts,
+    /// Measured cost of this connection's statements, by shape.
+    pub histories: Histories,
 }
 
 pub static CONNECTIONS: LazyLock<Registry<Conn>> = LazyLock::new(|| Registry::new("connection"));
@@ -54,22 +85,59 @@ pub static CONNECTIONS: LazyLock<Registry<Conn>> = LazyLock::new(|| Registry::ne
 /// Connects to `database` and registers the connection. This is the one place a connection's
 /// busy timeout is set (local databases only; a remote server has its own).
 fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
-    let conn = database.db.connect().map_err(LibError::from)?;
+    let (conn, raw) = if database.mode.is_remote() {
+        (database.db.connect(), None)
+    } else {
+        raw::capture(|| database.db.connect())
+    };
+    let conn = conn.map_err(LibError::from)?;
     if database.mode != Mode::Remote {
         conn.busy_timeout(Duration::from_millis(u64::from(database.busy_timeout_ms)))
             .map_err(LibError::from)?;
     }
+    let raw = raw.filter(|raw| is_handle_of(&conn, *raw));
     let cache = StatementCache::new(database.statement_cache_size);
     let busy_timeout_ms = AtomicU32::new(database.busy_timeout_ms);
-    CONNECTIONS.insert(Conn {
+    let inline = InlineState::new(database.inline_budget_ms);
+    let mode = database.mode;
+    let id = CONNECTIONS.insert(Conn {
         database,
         conn,
         busy_timeout_ms,
-        ops: tokio::sync::Mutex::new(ConnState { cache }),
+        ops: tokio::sync::Mutex::new(ConnState {
+            cache,
+            control: ControlCosts::default(),
+            histories: Histories::default(),
+        }),
         transaction: Mutex::new(None),
         writer: WriterCounts::default(),
         cancel: tokio::sync::Notify::new(),
-    })
+        raw,
+        inline,
+    })?;
+    // A replica's WAL belongs to its replicator, which checkpoints it; `:memory:` has none.
+    if mode == Mode::Local {
+        let registered = CONNECTIONS.get(id)?;
+        if let Some(raw) = registered.raw {
+            raw.install_wal_hook(&registered.inline.wal);
+        }
+    }
+    Ok(id)
+}
+
+/// Whether `raw` is the SQLite handle under `conn`: a probe statement prepared through libsql
+/// must appear as the handle's newest statement.
+fn is_handle_of(conn: &libsql::Connection, raw: RawDb) -> bool {
+    const PROBE: &str = "SELECT 'typeorm-libsql: inline probe'";
+    let before = raw.newest_statement();
+    match crate::runtime::poll_once(conn.prepare(PROBE)) {
+        Some(Ok(mut stmt)) => {
+            let found = InlineInfo::identify(Some(raw), before, PROBE).raw.is_some();
+            stmt.finalize();
+            found
+        }
+        _ => false,
+    }
 }
 
 /// Opens a database and its first connection; returns the connection id.
@@ -147,6 +215,53 @@ pub async fn set_busy_timeout(conn_id: u32, ms: u32) -> Result<()> {
         .busy_timeout(Duration::from_millis(u64::from(ms)))
         .map_err(LibError::from)?;
     conn.busy_timeout_ms.store(ms, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Sets how long a statement of this connection may run inline, in milliseconds (0: never).
+pub fn set_inline_budget(conn_id: u32, ms: u32) -> Result<()> {
+    CONNECTIONS.get(conn_id)?.inline.set_budget_ms(ms);
+    Ok(())
+}
+
+/// How the connection's calls ran so far.
+pub fn inline_stats(conn_id: u32) -> Result<StatsSnapshot> {
+    Ok(CONNECTIONS.get(conn_id)?.inline.snapshot())
+}
+
+/// Connections whose inline commit left a WAL checkpoint to run (see `raw::WalHook`).
+static DUE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static ANY_DUE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// After an inline call on `conn`: notes the checkpoint its commit left, if any.
+pub fn note_due_checkpoint(conn_id: u32, conn: &Conn) {
+    if conn
+        .inline
+        .wal
+        .due
+        .swap(false, std::sync::atomic::Ordering::Relaxed)
+    {
+        DUE.lock().push(conn_id);
+        ANY_DUE.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// The connections with a checkpoint to run (cheap to call when there are none).
+pub fn take_due_checkpoints() -> Vec<u32> {
+    if !ANY_DUE.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        return Vec::new();
+    }
+    std::mem::take(&mut *DUE.lock())
+}
+
+/// Runs the WAL checkpoint an inline commit left (off the JavaScript thread).
+pub async fn run_due_checkpoint(conn_id: u32) -> Result<()> {
+    let conn = CONNECTIONS.get(conn_id)?;
+    let _state = conn.ops.lock().await;
+    if let Some(raw) = conn.raw {
+        raw.checkpoint();
+        inline::state::count(&conn.inline.stats.deferred_checkpoints);
+    }
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 //! TypeScript binding in `src/native/` loads; it runs all database work off the JavaScript thread.
 //!
 //! Dependencies go one way, down this list (a module uses only modules above it):
-//! 1. `errors`, `registry`, `runtime`, `values`, `statement_cache`: foundations;
+//! 1. `errors`, `registry`, `runtime`, `values`, `sql`, `raw` (the raw SQLite handle), `inline`
+//!    (the inline path's building blocks) and `statement_cache`: foundations;
 //! 2. `network` (timeouts and the HTTP connector of servers), then `open`: options, building a
 //!    database;
 //! 3. `connection`: the connection registry and per-connection state;
@@ -14,7 +15,7 @@
 //!    (freshening a connection's copy of the schema before introspection);
 //! 5. `transaction_state`: the transaction registry, BEGIN and the lazy BEGIN/SAVEPOINT flush;
 //!    then `deadline`: the request timeout and cancellation of remote calls, and recovery after;
-//! 6. `session`: the one statement prologue;
+//! 6. `session`: the one statement prologue (off the thread, and inline);
 //! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
 //!    `PRAGMA` through `query`); then `transaction` (validates savepoint names with `pragma`);
 //! 8. `close`, which frees what the entry points keep per connection;
@@ -27,15 +28,18 @@ pub mod cursor;
 pub mod deadline;
 pub mod errors;
 pub mod exec;
+pub mod inline;
 pub mod network;
 pub mod open;
 pub mod pragma;
 pub mod query;
+pub mod raw;
 pub mod registry;
 pub mod replication;
 pub mod runtime;
 pub mod schema;
 pub mod session;
+pub mod sql;
 pub mod statement;
 pub mod statement_cache;
 pub mod transaction;

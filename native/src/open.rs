@@ -94,6 +94,9 @@ pub struct OpenConfig {
     pub busy_timeout_ms: u32,
     /// Prepared statements cached per connection (0: no cache).
     pub statement_cache_size: u32,
+    /// How long one statement may run inline on the calling thread, in milliseconds (0: never;
+    /// see `inline`). Local connections only.
+    pub inline_budget_ms: u32,
 }
 
 fn redacted(secret: &Option<String>) -> Option<&'static str> {
@@ -142,6 +145,7 @@ impl std::fmt::Debug for OpenConfig {
             .field("target", &self.target)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .field("statement_cache_size", &self.statement_cache_size)
+            .field("inline_budget_ms", &self.inline_budget_ms)
             .finish()
     }
 }
@@ -162,6 +166,8 @@ pub struct DatabaseHandle {
     /// A replica's primary as `host:port`, and how long connecting to it may take (for telling
     /// an unreachable primary apart, see `replication`).
     pub primary: Option<(String, Option<Duration>)>,
+    /// The inline budget each connection starts with, in milliseconds.
+    pub(crate) inline_budget_ms: u32,
 }
 
 impl DatabaseHandle {
@@ -387,6 +393,7 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
         statement_cache_size: config.statement_cache_size as usize,
         request_timeout,
         primary,
+        inline_budget_ms: config.inline_budget_ms,
     }))
 }
 

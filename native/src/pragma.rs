@@ -41,12 +41,15 @@ pub async fn pragma(
         validate_identifier("schema", schema)?;
     }
     validate_identifier("pragma", pragma_name)?;
+    let sets_autocheckpoint =
+        value.is_some() && pragma_name.eq_ignore_ascii_case("wal_autocheckpoint");
+    let sets_busy_timeout = value.is_some() && pragma_name.eq_ignore_ascii_case("busy_timeout");
     let mut sql = format!("PRAGMA {name}");
     if let Some(value) = value {
         sql.push_str(" = ");
         sql.push_str(&value.to_sql()?);
     }
-    execute(
+    let result = execute(
         conn_id,
         sql,
         Params::None,
@@ -55,7 +58,47 @@ pub async fn pragma(
             ..options
         },
     )
-    .await
+    .await?;
+    if sets_autocheckpoint {
+        keep_wal_hook(conn_id, &result).await?;
+    }
+    if sets_busy_timeout {
+        keep_busy_timeout(conn_id, &result)?;
+    }
+    Ok(result)
+}
+
+/// `PRAGMA busy_timeout = N` changes the connection's busy timeout: record it, since the inline
+/// path sets it to 0 for its own attempts and back to the recorded value afterwards.
+fn keep_busy_timeout(conn_id: u32, result: &QueryResult) -> Result<()> {
+    if let Some(libsql::Value::Integer(ms)) = result.rows.first().and_then(|row| row.first()) {
+        let ms = u32::try_from(*ms).unwrap_or(0);
+        CONNECTIONS
+            .get(conn_id)?
+            .busy_timeout_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// `PRAGMA wal_autocheckpoint = N` replaces a connection's WAL hook with SQLite's own: put ours
+/// back (see `raw::WalHook`) with the new threshold, which the pragma returns.
+async fn keep_wal_hook(conn_id: u32, result: &QueryResult) -> Result<()> {
+    let conn = CONNECTIONS.get(conn_id)?;
+    let (Some(raw), crate::open::Mode::Local) = (conn.raw, conn.database.mode) else {
+        return Ok(());
+    };
+    let pages = match result.rows.first().and_then(|row| row.first()) {
+        Some(libsql::Value::Integer(n)) => u32::try_from(*n).unwrap_or(0),
+        _ => return Ok(()),
+    };
+    let _state = conn.ops.lock().await;
+    conn.inline
+        .wal
+        .pages
+        .store(pages, std::sync::atomic::Ordering::Relaxed);
+    raw.install_wal_hook(&conn.inline.wal);
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,9 @@
 //! One statement of SQL text on a connection (`execute`), through the session prologue and the
-//! connection's statement cache.
+//! connection's statement cache; `try_execute` offers the same call to the inline path first.
 
 use crate::errors::Result;
 use crate::exec::ExecOptions;
+use crate::inline::{Inline, Kind};
 use crate::session;
 use crate::values::{Params, QueryResult};
 use crate::writer::Work;
@@ -18,4 +19,27 @@ pub async fn execute(
         s.execute(&sql, params, options).await
     })
     .await
+}
+
+/// Runs one SQL statement on the calling thread if the inline path allows it (see `inline`);
+/// otherwise hands the parameters back for `execute`.
+pub fn try_execute(
+    conn_id: u32,
+    sql: &str,
+    params: Params,
+    options: ExecOptions,
+) -> Inline<QueryResult, Params> {
+    if options.no_cache || Kind::guess(sql) == Kind::Other {
+        return Inline::Offload(params);
+    }
+    session::try_with(conn_id, params, |s, params| {
+        let outside = s.outside_transaction();
+        let (conn, raw) = (s.conn, s.raw);
+        let info = match session::cached_now(conn, s.state, sql) {
+            Some(cached) => cached.inline,
+            None => return Inline::Offload(params),
+        };
+        let histories = &mut s.state.histories;
+        session::run_inline(conn, raw, &info, histories, outside, params, options)
+    })
 }

@@ -1,4 +1,5 @@
-//! Panic capture for work running off the JavaScript thread. The Node layer (`node::promise`)
+//! Panic capture for work running off the JavaScript thread, and `poll_once` for libsql calls
+//! that never wait on local connections. The Node layer (`node::promise`)
 //! runs each call on the blocking pool of the tokio runtime napi-rs owns inside the addon (SQLite
 //! calls block, so they run neither on the JavaScript thread nor on async workers) and wraps it in
 //! `catch_panic`, so a panic becomes a `LIBSQL_PANIC` error instead of taking Node down.
@@ -21,4 +22,16 @@ fn panic_error(payload: Box<dyn std::any::Any + Send>) -> LibError {
         codes::PANIC,
         format!("internal panic in the native core (the connection is still usable): {detail}"),
     )
+}
+
+/// Polls a future once, for libsql calls that are synchronous underneath on local connections
+/// (preparing a statement, building a local database): `None` if it would have to wait, which
+/// the inline path treats as "run it off the thread".
+pub fn poll_once<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(value) => Some(value),
+        std::task::Poll::Pending => None,
+    }
 }

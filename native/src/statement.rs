@@ -5,11 +5,13 @@
 //! never re-prepared per call.
 
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use crate::connection::CONNECTIONS;
 use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
+use crate::inline::{Inline, InlineInfo};
 use crate::registry::Registry;
 use crate::schema;
 use crate::session;
@@ -24,8 +26,14 @@ pub struct PreparedStatement {
     /// The databases whose schema the statement reads without checking it (an introspection
     /// pragma), freshened before each run (see `schema`).
     introspects: Option<schema::Scope>,
-    pub stmt: tokio::sync::Mutex<Option<libsql::Statement>>,
+    /// The statement (`None` once finalized) and what the inline path knows about it.
+    pub stmt: tokio::sync::Mutex<Option<Prepared>>,
     pub info: StatementInfo,
+}
+
+pub struct Prepared {
+    pub stmt: libsql::Statement,
+    pub inline: InlineInfo,
 }
 
 /// What a prepared statement reports about itself.
@@ -43,17 +51,14 @@ pub static STATEMENTS: LazyLock<Registry<PreparedStatement>> =
 pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let introspects = schema::introspected_schema(&sql);
-    let stmt = {
+    let (stmt, inline) = {
         let _state = conn.ops.lock().await;
         // Preparing asks a remote server to describe the statement.
         deadline::bounded(&conn, async {
             if let Some(scope) = &introspects {
                 schema::refresh(&conn, scope).await?;
             }
-            conn.conn
-                .prepare(&sql)
-                .await
-                .map_err(crate::errors::located(conn.database.origin.as_deref()))
+            session::prepare_described(&conn, &sql).await
         })
         .await?
     };
@@ -70,7 +75,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
         conn_id,
         work: Work::of_sql(&sql),
         introspects,
-        stmt: tokio::sync::Mutex::new(Some(stmt)),
+        stmt: tokio::sync::Mutex::new(Some(Prepared { stmt, inline })),
         info,
     })
 }
@@ -86,20 +91,55 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
         if let Some(scope) = &prepared.introspects {
             schema::refresh(s.conn(), scope).await?;
         }
-        let guard = prepared.stmt.lock().await;
+        let mut guard = prepared.stmt.lock().await;
         let stmt = guard
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
-        s.run_prepared(stmt, params, options).await
+        let outside = s.outside_transaction();
+        let started = Instant::now();
+        let result = s.run_prepared(&stmt.stmt, params, options).await;
+        s.record(&stmt.inline, outside, started.elapsed());
+        result
     })
     .await
+}
+
+/// Runs a prepared statement on the calling thread if the inline path allows it (see `inline`);
+/// otherwise hands the parameters back for `execute`.
+pub fn try_execute(
+    stmt_id: u32,
+    params: Params,
+    options: ExecOptions,
+) -> Inline<QueryResult, Params> {
+    let Ok(prepared) = STATEMENTS.get(stmt_id) else {
+        return Inline::Offload(params);
+    };
+    session::try_with(prepared.conn_id, params, |s, params| {
+        let Ok(guard) = prepared.stmt.try_lock() else {
+            return Inline::Offload(params);
+        };
+        let Some(stmt) = guard.as_ref() else {
+            return Inline::Offload(params);
+        };
+        let outside = s.outside_transaction();
+        let histories = &mut s.state.histories;
+        session::run_inline(
+            s.conn,
+            s.raw,
+            &stmt.inline,
+            histories,
+            outside,
+            params,
+            options,
+        )
+    })
 }
 
 pub async fn finalize(stmt_id: u32) -> Result<()> {
     let prepared = STATEMENTS.remove(stmt_id)?;
     let mut guard = prepared.stmt.lock().await;
-    if let Some(mut stmt) = guard.take() {
-        stmt.finalize();
+    if let Some(mut prepared) = guard.take() {
+        prepared.stmt.finalize();
     }
     Ok(())
 }
@@ -108,8 +148,8 @@ pub async fn finalize(stmt_id: u32) -> Result<()> {
 pub fn forget_connection(conn_id: u32) {
     for (_, prepared) in STATEMENTS.remove_where(|s| s.conn_id == conn_id) {
         if let Ok(mut guard) = prepared.stmt.try_lock() {
-            if let Some(mut stmt) = guard.take() {
-                stmt.finalize();
+            if let Some(mut prepared) = guard.take() {
+                prepared.stmt.finalize();
             }
         }
     }

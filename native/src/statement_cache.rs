@@ -1,12 +1,21 @@
 //! The bounded per-connection cache of prepared statements that one-off `execute` calls reuse,
-//! keyed by SQL text.
+//! keyed by SQL text. Each entry keeps what the inline path knows about its statement (its raw
+//! handle, its kind and its measured cost, see `inline`).
 
 use std::collections::{HashMap, VecDeque};
+
+use crate::inline::InlineInfo;
+
+/// A cached statement and what the inline path knows about it.
+pub struct Cached {
+    pub stmt: libsql::Statement,
+    pub inline: InlineInfo,
+}
 
 /// A small least-recently-inserted cache of prepared statements keyed by SQL text.
 pub struct StatementCache {
     capacity: usize,
-    items: HashMap<String, libsql::Statement>,
+    items: HashMap<String, Cached>,
     order: VecDeque<String>,
 }
 
@@ -19,31 +28,40 @@ impl StatementCache {
         }
     }
 
-    /// Takes a cached statement out (it is put back after use).
-    pub fn take(&mut self, sql: &str) -> Option<libsql::Statement> {
-        self.items.remove(sql)
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
-    pub fn put(&mut self, sql: &str, stmt: libsql::Statement) {
+    pub fn get_mut(&mut self, sql: &str) -> Option<&mut Cached> {
+        self.items.get_mut(sql)
+    }
+
+    /// Caches a statement (replacing one with the same SQL) and returns it; the oldest entries go
+    /// once the cache is full. With a capacity of 0 nothing is kept and `None` is returned.
+    pub fn insert(&mut self, sql: &str, cached: Cached) -> Option<&mut Cached> {
         if self.capacity == 0 {
-            return;
+            let mut cached = cached;
+            cached.stmt.finalize();
+            return None;
         }
-        if !self.order.iter().any(|s| s == sql) {
+        if let Some(mut old) = self.items.insert(sql.to_owned(), cached) {
+            old.stmt.finalize();
+        } else {
             self.order.push_back(sql.to_owned());
         }
-        self.items.insert(sql.to_owned(), stmt);
         while self.order.len() > self.capacity {
-            if let Some(old) = self.order.pop_front() {
-                if let Some(mut stmt) = self.items.remove(&old) {
-                    stmt.finalize();
+            if let Some(oldest) = self.order.pop_front() {
+                if let Some(mut old) = self.items.remove(&oldest) {
+                    old.stmt.finalize();
                 }
             }
         }
+        self.items.get_mut(sql)
     }
 
     pub fn clear(&mut self) {
-        for (_, mut stmt) in self.items.drain() {
-            stmt.finalize();
+        for (_, mut cached) in self.items.drain() {
+            cached.stmt.finalize();
         }
         self.order.clear();
     }

@@ -9,14 +9,18 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
-use crate::connection::{Conn, CONNECTIONS};
+use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
 use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
+use crate::inline::stmt::is_busy;
+use crate::inline::{self, Cost, Inline};
 use crate::pragma::validate_identifier;
+use crate::raw::RawDb;
 use crate::session;
 pub use crate::transaction_state::Behaviour;
 use crate::transaction_state::{end_read_only, start, Transaction, TRANSACTIONS};
@@ -108,18 +112,42 @@ fn release(conn: &Conn, tx_id: u32) {
     }
 }
 
-async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
+/// How a transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Commit,
+    Rollback,
+}
+
+impl End {
+    fn sql(self) -> &'static str {
+        match self {
+            End::Commit => "COMMIT",
+            End::Rollback => "ROLLBACK",
+        }
+    }
+
+    fn cost(self, state: &mut ConnState) -> &mut Cost {
+        match self {
+            End::Commit => &mut state.control.commit,
+            End::Rollback => &mut state.control.rollback,
+        }
+    }
+}
+
+async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
-    let _state = conn.ops.lock().await;
+    let mut state = conn.ops.lock().await;
     if !tx.started.load(Ordering::Acquire) {
         // BEGIN never ran: there is nothing to commit or roll back.
         release(&conn, tx_id);
         return Ok(());
     }
+    let sql = end.sql();
     if tx.abandoned.load(Ordering::Acquire) {
         // Lost with its stream (see `deadline`): the server rolls it back, a COMMIT cannot help.
-        if sql == "ROLLBACK" {
+        if end == End::Rollback {
             release(&conn, tx_id);
             return Ok(());
         }
@@ -128,7 +156,7 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
     if conn.conn.is_autocommit() {
         // The database ended it already: SQLite after some errors, or a replica's primary that
         // restarted. Nothing of it is left to commit; rolling it back just forgets it.
-        if sql == "ROLLBACK" {
+        if end == End::Rollback {
             release(&conn, tx_id);
             end_read_only(&conn, tx.behaviour).await;
             return Ok(());
@@ -141,7 +169,9 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
             ),
         ));
     }
+    let started = Instant::now();
     let outcome = deadline::bounded(&conn, execute_control(&conn, sql)).await;
+    end.cost(&mut state).record(started.elapsed());
     if tx.abandoned.load(Ordering::Acquire) {
         // This very request was given up on: kept registered for the caller's ROLLBACK.
         return outcome.map_err(|e| {
@@ -160,13 +190,18 @@ async fn finish(conn_id: u32, tx_id: u32, sql: &str) -> Result<()> {
 }
 
 pub async fn commit(conn_id: u32, tx_id: u32) -> Result<()> {
-    finish(conn_id, tx_id, "COMMIT").await
+    finish(conn_id, tx_id, End::Commit).await
 }
 
 pub async fn rollback(conn_id: u32, tx_id: u32) -> Result<()> {
-    let result = finish(conn_id, tx_id, "ROLLBACK").await;
+    let result = finish(conn_id, tx_id, End::Rollback).await;
+    rolled_back(conn_id, tx_id, result)
+}
+
+/// SQLite may have rolled back already (e.g. after SQLITE_FULL): the transaction is over all the
+/// same.
+fn rolled_back(conn_id: u32, tx_id: u32, result: Result<()>) -> Result<()> {
     match result {
-        // SQLite already rolled back (e.g. after SQLITE_FULL): the transaction is over all the same.
         Err(err) if err.message.contains("no transaction is active") => {
             if let Ok(conn) = CONNECTIONS.get(conn_id) {
                 release(&conn, tx_id);
@@ -174,6 +209,56 @@ pub async fn rollback(conn_id: u32, tx_id: u32) -> Result<()> {
             Ok(())
         }
         other => other,
+    }
+}
+
+/// Commits or rolls back on the calling thread if the inline path allows it (the connection is
+/// idle and its history says the operation is short; see `inline`); `Offload` otherwise.
+pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
+    let tx = match owned(conn_id, tx_id) {
+        Ok(tx) => tx,
+        Err(err) => return Inline::Done(Err(err)),
+    };
+    session::try_with(conn_id, (), |s, ()| {
+        if !tx.started.load(Ordering::Acquire) {
+            release(s.conn, tx_id);
+            inline::state::count(&s.conn.inline.stats.inline);
+            return Inline::Done(Ok(()));
+        }
+        if tx.abandoned.load(Ordering::Acquire) || s.raw.is_autocommit() {
+            // Ended already, on the database or with its stream: `finish` says how.
+            return Inline::Offload(());
+        }
+        if !end
+            .cost(s.state)
+            .unstoppable_fits(s.conn.inline.budget_us())
+        {
+            return Inline::Offload(());
+        }
+        let started = Instant::now();
+        let outcome = s.raw.exec(end.sql());
+        end.cost(s.state).record(started.elapsed());
+        if outcome.as_ref().is_err_and(is_busy) {
+            // COMMIT met a lock: the transaction is still open; try again off the thread.
+            inline::state::count(&s.conn.inline.stats.busy);
+            return Inline::Offload(());
+        }
+        inline::state::count(&s.conn.inline.stats.inline);
+        if outcome.is_ok() || s.raw.is_autocommit() {
+            release(s.conn, tx_id);
+            end_read_only_now(s.raw, tx.behaviour);
+        }
+        match end {
+            End::Commit => Inline::Done(outcome),
+            End::Rollback => Inline::Done(rolled_back(conn_id, tx_id, outcome)),
+        }
+    })
+}
+
+fn end_read_only_now(raw: RawDb, behaviour: Behaviour) {
+    if behaviour == Behaviour::ReadOnly {
+        // Best effort, as `end_read_only`.
+        let _ = raw.exec("PRAGMA query_only = OFF");
     }
 }
 
@@ -206,8 +291,40 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
         .await;
     }
     let conn = CONNECTIONS.get(conn_id)?;
-    let _state = conn.ops.lock().await;
+    let mut state = conn.ops.lock().await;
     tx.check_not_abandoned(tx_id)?;
+    let (at, statements) = savepoint_plan(&tx, tx_id, &name, op)?;
+    if !statements.is_empty() {
+        let started = Instant::now();
+        deadline::bounded(&conn, run_control(&conn, &statements)).await?;
+        state.control.savepoint.record(started.elapsed());
+    }
+    end_savepoints(&tx, at, op);
+    Ok(())
+}
+
+/// Runs savepoint statements, several in one call (one request to a remote server).
+async fn run_control(conn: &Conn, statements: &[String]) -> Result<()> {
+    match statements {
+        [sql] => execute_control(conn, sql).await,
+        _ => conn
+            .conn
+            .execute_batch(&statements.join("; "))
+            .await
+            .map(drop)
+            .map_err(LibError::from),
+    }
+}
+
+/// Where savepoint `name` is on the transaction's stack, and the SQL that `op` on it needs. A
+/// savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it needs
+/// no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
+fn savepoint_plan(
+    tx: &Transaction,
+    tx_id: u32,
+    name: &str,
+    op: SavepointOp,
+) -> Result<(usize, Vec<String>)> {
     let found = {
         let stack = tx.savepoints.lock();
         stack
@@ -216,34 +333,23 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
             .map(|at| (at, stack[at].1))
     };
     let Some((at, ran)) = found else {
-        return Err(no_savepoint(tx_id, &name));
+        return Err(no_savepoint(tx_id, name));
     };
-    // A savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it
-    // needs no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
-    if ran {
-        let quoted = format!("\"{name}\"");
-        deadline::bounded(&conn, async {
-            match op {
-                SavepointOp::Release => {
-                    execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await
-                }
-                SavepointOp::RollbackTo => {
-                    execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await
-                }
-                // Both in one call (one request to a remote server).
-                SavepointOp::RollbackAndRelease => conn
-                    .conn
-                    .execute_batch(&format!(
-                        "ROLLBACK TO SAVEPOINT {quoted}; RELEASE SAVEPOINT {quoted}"
-                    ))
-                    .await
-                    .map(drop)
-                    .map_err(LibError::from),
-                SavepointOp::Create => Ok(()),
-            }
-        })
-        .await?;
-    }
+    let quoted = format!("\"{name}\"");
+    let statements = match (ran, op) {
+        (false, _) | (_, SavepointOp::Create) => Vec::new(),
+        (true, SavepointOp::Release) => vec![format!("RELEASE SAVEPOINT {quoted}")],
+        (true, SavepointOp::RollbackTo) => vec![format!("ROLLBACK TO SAVEPOINT {quoted}")],
+        (true, SavepointOp::RollbackAndRelease) => vec![
+            format!("ROLLBACK TO SAVEPOINT {quoted}"),
+            format!("RELEASE SAVEPOINT {quoted}"),
+        ],
+    };
+    Ok((at, statements))
+}
+
+/// Ends the savepoints `op` on the one at `at` ends.
+fn end_savepoints(tx: &Transaction, at: usize, op: SavepointOp) {
     let mut stack = tx.savepoints.lock();
     match op {
         // ROLLBACK TO keeps the savepoint itself but ends those opened after it.
@@ -251,7 +357,47 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
         // RELEASE ends the savepoint and every one opened after it.
         _ => stack.truncate(at),
     }
-    Ok(())
+}
+
+/// Releases or rolls back to a savepoint on the calling thread if the inline path allows it (see
+/// `try_finish`); `Offload` otherwise. Creating one is not offered (it goes lazily).
+pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> Inline<(), ()> {
+    if op == SavepointOp::Create {
+        return Inline::Offload(());
+    }
+    let tx = match validate_identifier("savepoint", name).and_then(|()| owned(conn_id, tx_id)) {
+        Ok(tx) => tx,
+        Err(err) => return Inline::Done(Err(err)),
+    };
+    if let Err(err) = tx.check_not_abandoned(tx_id) {
+        return Inline::Done(Err(err));
+    }
+    session::try_with(conn_id, (), |s, ()| {
+        let (at, statements) = match savepoint_plan(&tx, tx_id, name, op) {
+            Ok(plan) => plan,
+            Err(err) => return Inline::Done(Err(err)),
+        };
+        if !statements.is_empty() {
+            if !s
+                .state
+                .control
+                .savepoint
+                .unstoppable_fits(s.conn.inline.budget_us())
+            {
+                return Inline::Offload(());
+            }
+            let started = Instant::now();
+            let outcome = s.raw.exec(&statements.join("; "));
+            s.state.control.savepoint.record(started.elapsed());
+            if let Err(err) = outcome {
+                inline::state::count(&s.conn.inline.stats.inline);
+                return Inline::Done(Err(err));
+            }
+        }
+        end_savepoints(&tx, at, op);
+        inline::state::count(&s.conn.inline.stats.inline);
+        Inline::Done(Ok(()))
+    })
 }
 
 /// Registers a savepoint whose SAVEPOINT runs with the next statement (see `begin_lazy`).

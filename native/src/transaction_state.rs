@@ -11,6 +11,9 @@ use parking_lot::Mutex;
 use crate::connection::Conn;
 use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
+use crate::inline::stmt::is_busy;
+use crate::inline::Stop;
+use crate::raw::RawDb;
 use crate::registry::Registry;
 use crate::writer::{self, Work, WriterTurn};
 
@@ -83,15 +86,7 @@ pub fn forget(tx_id: u32) {
 /// file database), makes a read-only one `query_only`, then begins.
 pub(crate) async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
     let behaviour = tx.behaviour;
-    let sql = match behaviour {
-        Behaviour::Deferred | Behaviour::ReadOnly => "BEGIN DEFERRED",
-        Behaviour::Immediate => "BEGIN IMMEDIATE",
-        Behaviour::Exclusive => "BEGIN EXCLUSIVE",
-    };
-    let work = match behaviour {
-        Behaviour::Immediate | Behaviour::Exclusive => Work::BeginWrite,
-        Behaviour::Deferred | Behaviour::ReadOnly => Work::Read,
-    };
+    let (sql, work) = begin_of(behaviour);
     let writer = writer::turn_for(conn, work).await?;
     // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
     // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
@@ -188,6 +183,76 @@ pub(crate) fn settle_deferred(conn: &Conn, succeeded: bool) {
         for (_, done) in tx.savepoints.lock().iter_mut() {
             *done = false;
         }
+    }
+}
+
+/// `start` on the calling thread, for the inline path: `Stop::Busy` when the writer slot is taken
+/// or SQLite is busy (nothing has changed then, and the caller runs the call off the thread).
+fn start_now(conn: &Conn, raw: RawDb, tx: &Transaction) -> std::result::Result<(), Stop> {
+    let behaviour = tx.behaviour;
+    let (sql, work) = begin_of(behaviour);
+    let writer = writer::try_turn_for(conn, work).map_err(|()| Stop::Busy)?;
+    let failed = |err: LibError| {
+        if is_busy(&err) {
+            Stop::Busy
+        } else {
+            Stop::Failed(err.context("the transaction could not begin"))
+        }
+    };
+    if behaviour == Behaviour::ReadOnly {
+        raw.exec("PRAGMA query_only = ON").map_err(failed)?;
+    }
+    if let Err(err) = raw.exec(sql) {
+        if behaviour == Behaviour::ReadOnly {
+            let _ = raw.exec("PRAGMA query_only = OFF");
+        }
+        return Err(failed(err));
+    }
+    *tx.writer.lock() = writer;
+    tx.started.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// `flush_pending` on the calling thread, for the inline path (see `start_now`).
+pub fn flush_pending_now(conn: &Conn, raw: RawDb) -> std::result::Result<(), Stop> {
+    let Some(tx_id) = *conn.transaction.lock() else {
+        return Ok(());
+    };
+    let Ok(tx) = TRANSACTIONS.get(tx_id) else {
+        return Ok(());
+    };
+    tx.check_not_abandoned(tx_id).map_err(Stop::Failed)?;
+    if !tx.started.load(Ordering::Acquire) {
+        start_now(conn, raw, &tx)?;
+    }
+    loop {
+        let next = tx
+            .savepoints
+            .lock()
+            .iter()
+            .find(|(_, done)| !done)
+            .map(|(name, _)| name.clone());
+        let Some(name) = next else {
+            return Ok(());
+        };
+        raw.exec(&format!("SAVEPOINT \"{name}\""))?;
+        if let Some(entry) = tx
+            .savepoints
+            .lock()
+            .iter_mut()
+            .find(|(n, done)| !done && *n == name)
+        {
+            entry.1 = true;
+        }
+    }
+}
+
+/// The BEGIN statement of a behaviour, and what it is to the writer queue.
+fn begin_of(behaviour: Behaviour) -> (&'static str, Work) {
+    match behaviour {
+        Behaviour::Deferred | Behaviour::ReadOnly => ("BEGIN DEFERRED", Work::Read),
+        Behaviour::Immediate => ("BEGIN IMMEDIATE", Work::BeginWrite),
+        Behaviour::Exclusive => ("BEGIN EXCLUSIVE", Work::BeginWrite),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::connection::{Conn, CONNECTIONS};
 use crate::errors::{LibError, Result};
+use crate::sql::first_keyword;
 
 /// What a call is about to do, as far as the writer queue is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +81,26 @@ pub async fn turn_for(conn: &Conn, work: Work) -> Result<Option<WriterTurn>> {
     wait_for_turn(conn).await.map(Some)
 }
 
+/// The writer turn `work` needs, without waiting: `Ok(None)` when it needs none, `Err(())` when
+/// the slot is taken (the inline path then runs the call off the thread, where it can wait).
+#[allow(clippy::result_unit_err)]
+pub fn try_turn_for(conn: &Conn, work: Work) -> std::result::Result<Option<WriterTurn>, ()> {
+    if !must_queue(conn, work) {
+        return Ok(None);
+    }
+    let guard = conn
+        .database
+        .writer
+        .clone()
+        .try_lock_owned()
+        .map_err(|_| ())?;
+    conn.writer.held.fetch_add(1, Ordering::AcqRel);
+    Ok(Some(WriterTurn {
+        _slot: guard,
+        held: conn.writer.held.clone(),
+    }))
+}
+
 /// Waits, up to the connection's busy timeout, for the other writers of this process on the same
 /// database to finish. The wait is a fair queue, so writers proceed in arrival order and wake as
 /// soon as the previous one is done, instead of polling in SQLite's busy handler (which sleeps up
@@ -123,25 +144,8 @@ pub fn waits(conn_id: u32) -> Result<u64> {
 /// Used only to decide whether a statement queues for the writer slot; a statement it misses
 /// (such as one opening with `WITH`) still works, through SQLite's busy handler.
 pub fn is_write_statement(sql: &str) -> bool {
-    let mut rest = sql;
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("--") {
-            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
-        } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
-        } else {
-            break;
-        }
-    }
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .take(8)
-        .collect::<String>()
-        .to_ascii_uppercase();
     matches!(
-        word.as_str(),
+        first_keyword(sql).as_str(),
         "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "CREATE" | "DROP" | "ALTER"
     )
 }

@@ -16,6 +16,7 @@ fn config(target: Target) -> OpenConfig {
         target,
         busy_timeout_ms: 5000,
         statement_cache_size: 64,
+        inline_budget_ms: 1,
     }
 }
 

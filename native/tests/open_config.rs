@@ -29,6 +29,7 @@ fn debug_never_shows_secrets() {
             target,
             busy_timeout_ms: 5000,
             statement_cache_size: 64,
+            inline_budget_ms: 1,
         };
         let text = format!("{config:?}");
         assert!(!text.contains("SECRET"), "{text}");

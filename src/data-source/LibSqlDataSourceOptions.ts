@@ -59,6 +59,12 @@ export interface LibSqlConnectionOptions {
   readonly intMode?: IntMode;
   /** Prepared statements cached per connection by the native core. */
   readonly statementCacheSize?: number;
+  /**
+   * Milliseconds one statement may hold the event loop when it runs inline, on the JavaScript
+   * thread, on a local file, `:memory:` or an embedded replica's local reads (default 1; `0` runs
+   * every statement off the thread). See the README's execution model.
+   */
+  readonly inlineBudgetMs?: number;
   /** Called for every pooled connection once it is open, before TypeORM uses it. */
   readonly prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
   /** Journal mode set on local database files (default `"WAL"`); ignored for other databases. */
@@ -151,6 +157,7 @@ export const LIBSQL_OPTION_KEYS = [
   "busyTimeout",
   "intMode",
   "statementCacheSize",
+  "inlineBudgetMs",
   "prepareDatabase",
   "journalMode",
   "foreignKeys",

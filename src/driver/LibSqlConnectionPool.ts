@@ -94,10 +94,35 @@ export class LibSqlConnectionPool {
     });
   }
 
-  /** Returns a lease. `sessionChanged` asks for the connection's settings to be restored. */
-  async release(connection: LibSqlConnection, mode: LeaseMode, sessionChanged = false): Promise<void> {
+  /** A lease granted at once, without waiting: the connection, or `undefined` if `acquire` would wait. */
+  tryAcquire(mode: LeaseMode): LibSqlConnection | undefined {
+    if (this.closed) return undefined;
+    return this.tryGrant(mode, this.waiters.length === 0 || mode === "shared");
+  }
+
+  /** Returns a shared lease (which never needs a reset, so this never waits). */
+  releaseShared(connection: LibSqlConnection): void {
     const member = this.members.find((m) => m.connection === connection);
     if (!member) return;
+    member.shared = Math.max(0, member.shared - 1);
+    this.dispatch();
+  }
+
+  /** Returns a lease. `sessionChanged` asks for the connection's settings to be restored. */
+  async release(
+    connection: LibSqlConnection,
+    mode: LeaseMode,
+    sessionChanged = false,
+    /** The holder knows the connection is outside any transaction (it has just ended its own). */
+    clean = false,
+  ): Promise<void> {
+    const member = this.members.find((m) => m.connection === connection);
+    if (!member) return;
+    if (mode === "exclusive" && clean && !sessionChanged) {
+      member.exclusive = false;
+      this.dispatch();
+      return;
+    }
     if (mode === "exclusive") {
       if (!this.closed && !connection.isClosed) {
         try {

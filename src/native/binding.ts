@@ -8,6 +8,7 @@
  */
 import { loadNativeAddon } from "./loader";
 import type * as Addon from "./generated";
+import { makeShape } from "./shapes";
 
 /** The addon's exports, exactly as declared by the generated file. */
 export type NativeBinding = typeof Addon;
@@ -31,11 +32,18 @@ export type RawStatementInfo = Addon.StatementInfo;
 export type RawConnectionInfo = Addon.ConnectionInfo;
 export type RawSyncResult = Addon.SyncResult;
 export type RawStats = Addon.Stats;
+export type InlineStats = Addon.InlineStats;
+export type NativeBlocks = Addon.NativeBlocks;
 
 let loaded: NativeBinding | undefined;
 
 /** The native addon, loaded on first use (see `loader.ts` for where it is looked for). */
 export function binding(): NativeBinding {
-  if (!loaded) loaded = loadNativeAddon<NativeBinding>().addon;
+  if (!loaded) {
+    const addon = loadNativeAddon<NativeBinding>().addon;
+    // Results are built by functions compiled per shape (see shapes.ts).
+    addon.setResultShapes(makeShape);
+    loaded = addon;
+  }
   return loaded;
 }

@@ -8,47 +8,24 @@ import { checkOptionNames } from "../options/names";
 import { integerOption } from "../options/values";
 import {
   binding,
+  InlineStats,
   IntMode,
+  NativeBlocks,
   NativeOpenConfig,
   Params,
   RawConnectionInfo,
   RawQueryOptions,
-  RawResult,
-  RawStatementInfo,
   RawSyncResult,
   RowMode,
   SqlValue,
   TransactionBehaviour,
 } from "./binding";
-import { toLibSqlError, wrapAsync, wrapSync } from "./errors";
+import { wrapAsync, wrapSync } from "./errors";
+import { LibSqlCursor, LibSqlStatement, LibSqlTransaction } from "./handles";
+import { collect, MaybePromise, packOptions, resultNow, RESULT_PAGE_ROWS } from "./now";
 
-/**
- * Rows turned into JavaScript values per turn of the event loop. A larger result comes back in
- * pages, with the loop free between them, so that converting it never blocks for long.
- */
-export const RESULT_PAGE_ROWS = 1000;
-
-/** Takes the rows of a paged result (see `RESULT_PAGE_ROWS`), yielding to the loop between pages. */
-async function collect(result: RawResult): Promise<RawResult> {
-  const id = result.more;
-  if (id === undefined) return result;
-  delete result.more;
-  try {
-    for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const page = binding().takeRows(id, RESULT_PAGE_ROWS);
-      for (const row of page.rows) result.rows.push(row);
-      if (page.done) return result;
-    }
-  } catch (error) {
-    try {
-      binding().dropRows(id);
-    } catch {
-      // Already freed.
-    }
-    throw toLibSqlError(error);
-  }
-}
+export { RESULT_PAGE_ROWS } from "./now";
+export { LibSqlCursor, LibSqlStatement, LibSqlTransaction } from "./handles";
 
 /** What `LibSqlConnection.open` takes. A number with a unit carries it in its name. */
 export interface OpenOptions {
@@ -74,6 +51,11 @@ export interface OpenOptions {
   busyTimeout?: number;
   /** Prepared statements cached per connection (default 64; 0 turns the cache off). */
   statementCacheSize?: number;
+  /**
+   * Milliseconds one statement may run inline on the JavaScript thread (local connections;
+   * default 1; 0 runs every statement off the thread). See the README's execution model.
+   */
+  inlineBudgetMs?: number;
   /** Default integer mode for this connection's results (per-call options override it). */
   intMode?: IntMode;
 }
@@ -91,6 +73,7 @@ const OPEN_OPTION_KEYS = [
   "busyTimeoutMs",
   "busyTimeout",
   "statementCacheSize",
+  "inlineBudgetMs",
   "intMode",
 ] as const satisfies readonly (keyof OpenOptions)[];
 
@@ -174,11 +157,14 @@ export class LibSqlConnection {
     return { intMode: options?.intMode ?? this.intMode, rowMode, pageRows: RESULT_PAGE_ROWS };
   }
 
+  /** The query options packed as the addon reads them fastest (see `now.ts`). */
+  private packed(options: QueryOptions | undefined, rowMode: RowMode): number {
+    return packOptions(options?.intMode ?? this.intMode, rowMode);
+  }
+
   /** Runs one statement; rows are arrays in column order. */
   async execute(sql: string, params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await collect(
-      await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "array"))),
-    )) as Result<ArrayRow>;
+    return this.executeNow(sql, params, options);
   }
 
   /** Runs one statement; rows are objects keyed by column name. */
@@ -187,9 +173,32 @@ export class LibSqlConnection {
     params?: Params,
     options?: QueryOptions,
   ): Promise<Result<Row>> {
-    return (await collect(
-      await wrapAsync(() => binding().execute(this.id, sql, params ?? null, this.opts(options, "object"))),
-    )) as Result<Row>;
+    return this.queryNow<Row>(sql, params, options);
+  }
+
+  /**
+   * `execute`, giving the result itself when the statement ran inline and a Promise only when it
+   * ran off the thread (see `now.ts`). For the driver.
+   * @internal
+   */
+  executeNow(sql: string, params?: Params, options?: QueryOptions): MaybePromise<Result<ArrayRow>> {
+    return resultNow(() => binding().run(this.id, sql, params ?? null, this.packed(options, "array"))) as MaybePromise<
+      Result<ArrayRow>
+    >;
+  }
+
+  /**
+   * `query`, giving the result itself when the statement ran inline (see `executeNow`).
+   * @internal
+   */
+  queryNow<Row extends object = ObjectRow>(
+    sql: string,
+    params?: Params,
+    options?: QueryOptions,
+  ): MaybePromise<Result<Row>> {
+    return resultNow(() => binding().run(this.id, sql, params ?? null, this.packed(options, "object"))) as MaybePromise<
+      Result<Row>
+    >;
   }
 
   /** Several statements in one native call; `transactional` makes it all-or-nothing. */
@@ -232,6 +241,17 @@ export class LibSqlConnection {
     return new LibSqlTransaction(this.id, id);
   }
 
+  /**
+   * `begin(behaviour, { lazy: true })`: the transaction at once when the connection is idle (its
+   * BEGIN goes with the next statement), or a Promise when it has to wait.
+   * @internal
+   */
+  beginNow(behaviour: TransactionBehaviour): MaybePromise<LibSqlTransaction> {
+    const lazy = wrapSync(() => binding().beginLazy(this.id, behaviour));
+    if (lazy !== null) return new LibSqlTransaction(this.id, lazy);
+    return this.begin(behaviour);
+  }
+
   /** The transaction this connection holds, if any. */
   currentTransaction(): number | null {
     return wrapSync(() => binding().currentTransaction(this.id)) ?? null;
@@ -244,6 +264,20 @@ export class LibSqlConnection {
 
   info(): RawConnectionInfo {
     return wrapSync(() => binding().connectionInfo(this.id));
+  }
+
+  /**
+   * How this connection's calls ran so far: inline on the JavaScript thread, off it, and how often
+   * an inline attempt met `SQLITE_BUSY` or a read was stopped at the budget (see the README's
+   * execution model).
+   */
+  inlineStats(): InlineStats {
+    return wrapSync(() => binding().inlineStats(this.id));
+  }
+
+  /** Changes how long one statement of this connection may run inline, in milliseconds (0: never). */
+  setInlineBudget(ms: number): void {
+    wrapSync(() => binding().setInlineBudget(this.id, ms));
   }
 
   async busyTimeout(ms: number): Promise<void> {
@@ -305,122 +339,18 @@ export class LibSqlConnection {
   }
 }
 
-export class LibSqlStatement {
-  constructor(
-    readonly id: number,
-    private readonly intMode: IntMode,
-  ) {}
-
-  info(): RawStatementInfo {
-    return wrapSync(() => binding().statementInfo(this.id));
-  }
-
-  async execute(params?: Params, options?: QueryOptions): Promise<Result<ArrayRow>> {
-    return (await collect(
-      await wrapAsync(() =>
-        binding().executeStatement(this.id, params ?? null, {
-          intMode: options?.intMode ?? this.intMode,
-          rowMode: "array",
-          pageRows: RESULT_PAGE_ROWS,
-        }),
-      ),
-    )) as Result<ArrayRow>;
-  }
-
-  async query<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): Promise<Result<Row>> {
-    return (await collect(
-      await wrapAsync(() =>
-        binding().executeStatement(this.id, params ?? null, {
-          intMode: options?.intMode ?? this.intMode,
-          rowMode: "object",
-          pageRows: RESULT_PAGE_ROWS,
-        }),
-      ),
-    )) as Result<Row>;
-  }
-
-  async finalize(): Promise<void> {
-    await wrapAsync(() => binding().finalize(this.id));
-  }
-}
-
-export class LibSqlTransaction {
-  constructor(
-    /** The connection that owns this transaction. */
-    readonly connId: number,
-    readonly id: number,
-  ) {}
-
-  async commit(): Promise<void> {
-    await wrapAsync(() => binding().commit(this.connId, this.id));
-  }
-
-  async rollback(): Promise<void> {
-    await wrapAsync(() => binding().rollback(this.connId, this.id));
-  }
-
-  /** Opens a savepoint; with `lazy`, SAVEPOINT is sent together with the next statement. */
-  async savepoint(name: string, options: { lazy?: boolean } = {}): Promise<void> {
-    if (options.lazy && wrapSync(() => binding().savepointLazy(this.connId, this.id, name))) return;
-    await wrapAsync(() => binding().savepoint(this.connId, this.id, name));
-  }
-
-  async releaseSavepoint(name: string): Promise<void> {
-    await wrapAsync(() => binding().releaseSavepoint(this.connId, this.id, name));
-  }
-
-  /** Rolls back to the savepoint; with `release`, also releases it (one native call for both). */
-  async rollbackToSavepoint(name: string, options: { release?: boolean } = {}): Promise<void> {
-    await wrapAsync(() => binding().rollbackToSavepoint(this.connId, this.id, name, options.release ?? false));
-  }
-
-  savepoints(): string[] {
-    return wrapSync(() => binding().savepoints(this.connId, this.id));
-  }
-}
-
-export class LibSqlCursor implements AsyncIterable<ObjectRow> {
-  private finished = false;
-
-  constructor(
-    readonly id: number,
-    private readonly intMode: IntMode,
-  ) {}
-
-  columns(): string[] {
-    return wrapSync(() => binding().cursorColumns(this.id));
-  }
-
-  /** Up to `maxRows` more rows, as objects; an empty page with `done` once exhausted. */
-  async fetch(maxRows: number, rowMode: RowMode = "object"): Promise<{ rows: unknown[]; done: boolean }> {
-    const page = await wrapAsync(() => binding().fetch(this.id, maxRows, { intMode: this.intMode, rowMode }));
-    if (page.done) this.finished = true;
-    return page;
-  }
-
-  get done(): boolean {
-    return this.finished;
-  }
-
-  async close(): Promise<void> {
-    await wrapAsync(() => binding().closeCursor(this.id));
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<ObjectRow> {
-    try {
-      while (!this.finished) {
-        const page = await this.fetch(256);
-        for (const row of page.rows) yield row as ObjectRow;
-      }
-    } finally {
-      await this.close().catch(() => undefined);
-    }
-  }
-}
-
 /** How many native handles of each kind are open (for leak checks). */
 export function nativeStats(): ReturnType<ReturnType<typeof binding>["stats"]> {
   return binding().stats();
+}
+
+/**
+ * The stretches of native work on the JavaScript thread (inline statements, turning results into
+ * JavaScript values) since the last reset, process-wide: the longest in milliseconds, the total
+ * and how many. With `reset`, counting starts afresh.
+ */
+export function nativeLoopBlocks(reset = false): NativeBlocks {
+  return binding().nativeBlocks(reset);
 }
 
 /** [addon version, SQLite version of the libsql engine]. */

@@ -7,7 +7,7 @@ export declare function batch(
   connId: number,
   statements: Array<BatchStatement>,
   transactional: boolean,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<Array<QueryResult>>;
 
 export interface BatchStatement {
@@ -57,11 +57,28 @@ export declare function cursorColumns(cursorId: number): Array<string>;
 /** Frees the remaining rows of a result that will not be read. */
 export declare function dropRows(pageId: number): void;
 
+/**
+ * `releaseSavepoint` (`rollback` false) or `rollbackToSavepoint` with release (`rollback` true)
+ * for the TypeScript binding (see `end_transaction`).
+ */
+export declare function endSavepoint(
+  connId: number,
+  txId: number,
+  name: string,
+  rollback: boolean,
+): undefined | Promise<undefined>;
+
+/**
+ * `commit` (or, with `commit` false, `rollback`) for the TypeScript binding: `undefined` when it
+ * ran inline (a failure is thrown), or a Promise when it ran off the thread.
+ */
+export declare function endTransaction(connId: number, txId: number, commit: boolean): undefined | Promise<undefined>;
+
 export declare function execute(
   connId: number,
   sql: string,
   params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<QueryResult>;
 
 export declare function executeScript(
@@ -73,18 +90,34 @@ export declare function executeScript(
 export declare function executeStatement(
   stmtId: number,
   params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<QueryResult>;
 
 export declare function fetch(
   cursorId: number,
   maxRows: number,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<RowsPage>;
 
 export declare function finalize(stmtId: number): Promise<undefined>;
 
 export declare function flushReplicator(connId: number): Promise<number | undefined | null>;
+
+/** How a connection's calls ran so far. */
+export declare function inlineStats(connId: number): InlineStats;
+
+export interface InlineStats {
+  /** Calls that finished on the JavaScript thread. */
+  inline: number;
+  /** Calls that ran off the thread. */
+  offThread: number;
+  /** Inline attempts that met `SQLITE_BUSY` and continued off the thread. */
+  busy: number;
+  /** Reads stopped at the budget and run again off the thread. */
+  overBudget: number;
+  /** WAL checkpoints that inline commits left to a background thread. */
+  deferredCheckpoints: number;
+}
 
 export declare function interrupt(connId: number): void;
 
@@ -95,6 +128,38 @@ export declare function loadExtension(
 ): Promise<undefined>;
 
 export declare function maxWriteReplicationIndex(connId: number): number | null;
+
+export interface NativeBlock {
+  startMs: number;
+  durationMs: number;
+}
+
+/**
+ * The stretches of native work on the JavaScript thread since the last reset (process-wide);
+ * with `reset`, starts counting afresh.
+ */
+export declare function nativeBlocks(reset?: boolean | undefined | null): NativeBlocks;
+
+export interface NativeBlocks {
+  /** The longest stretch of native work on the JavaScript thread, in milliseconds. */
+  longestMs: number;
+  /** All such stretches together, in milliseconds. */
+  totalMs: number;
+  /** How many there were. */
+  count: number;
+  /**
+   * The longest conversion of one page of rows into JavaScript values (within those stretches),
+   * in milliseconds.
+   */
+  longestPageMs: number;
+  /**
+   * The longest stretches on this thread (up to 16, longest first), each with its start on the
+   * addon's clock, so that a caller can set them against other events such as GC pauses.
+   */
+  longest: Array<NativeBlock>;
+  /** The addon's clock now, in milliseconds (to relate `longest` to another clock). */
+  nowMs: number;
+}
 
 /**
  * Opens a database and its first connection; resolves to the connection id. `config` comes
@@ -109,6 +174,8 @@ export interface OpenConfig {
   busyTimeoutMs: number;
   /** Prepared statements cached per connection (0: no cache). */
   statementCacheSize: number;
+  /** Milliseconds one statement may run inline on the JavaScript thread (0: never). */
+  inlineBudgetMs: number;
 }
 
 export declare function openCursor(
@@ -144,7 +211,7 @@ export declare function pragma(
   connId: number,
   name: string,
   value?: string | number | undefined | null,
-  options?: QueryOptions | undefined | null,
+  options?: QueryOptions | number | undefined | null,
 ): Promise<QueryResult>;
 
 export declare function prepare(connId: number, sql: string): Promise<number>;
@@ -158,7 +225,7 @@ export interface QueryOptions {
   pageRows?: number;
 }
 
-/** A statement's result, shaped for JavaScript. */
+/** A statement's result, shaped for JavaScript (converted by hand, with interned keys). */
 export interface QueryResult {
   columns: Array<string>;
   columnTypes: Array<string | undefined | null>;
@@ -192,6 +259,25 @@ export interface RowsPage {
   done: boolean;
 }
 
+/**
+ * `execute` for the TypeScript binding: the result itself when the statement ran inline (an
+ * inline failure is thrown), or a Promise when it ran off the thread. This saves a Promise and
+ * a turn of the microtask queue per inline statement.
+ */
+export declare function run(
+  connId: number,
+  sql: string,
+  params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
+  options?: QueryOptions | number | undefined | null,
+): QueryResult | Promise<QueryResult>;
+
+/** `executeStatement` for the TypeScript binding (see `run`). */
+export declare function runStatement(
+  stmtId: number,
+  params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
+  options?: QueryOptions | number | undefined | null,
+): QueryResult | Promise<QueryResult>;
+
 export declare function savepoint(connId: number, txId: number, name: string): Promise<undefined>;
 
 /**
@@ -201,6 +287,33 @@ export declare function savepoint(connId: number, txId: number, name: string): P
 export declare function savepointLazy(connId: number, txId: number, name: string): boolean;
 
 export declare function savepoints(connId: number, txId: number): Array<string>;
+
+/**
+ * Sets how long one statement of the connection may run inline on the JavaScript thread, in
+ * milliseconds (0 turns inline execution off for the connection).
+ */
+export declare function setInlineBudget(connId: number, ms: number): void;
+
+/**
+ * Registers the function that compiles result shapes (see `convert::shapes`): given column
+ * names and declared types it returns `[objectRow, arrayRow, result]`. Called once by the
+ * TypeScript binding when it loads the addon.
+ */
+export declare function setResultShapes(
+  maker: (
+    columns: string[],
+    columnTypes: (string | null)[],
+  ) => [
+    (rows: unknown[], ...values: unknown[]) => void,
+    (rows: unknown[], ...values: unknown[]) => void,
+    (
+      rows: unknown[],
+      rowsAffected: number,
+      lastInsertRowid: number | bigint | string | null,
+      more: number | undefined,
+    ) => unknown,
+  ],
+): void;
 
 /**
  * What a statement parameter can be in JavaScript, as `to_value` reads it. Declared for the

@@ -14,5 +14,8 @@ export type {
   RawSyncResult,
   RawStatementInfo,
   NativeOpenConfig,
+  InlineStats,
+  NativeBlocks,
 } from "./binding";
 export { binding as nativeBinding } from "./binding";
+export type { MaybePromise } from "./now";

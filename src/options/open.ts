@@ -18,6 +18,13 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** Prepared statements the native core caches per connection. */
 export const DEFAULT_STATEMENT_CACHE_SIZE = 64;
 export const DEFAULT_INT_MODE: IntMode = "number";
+/**
+ * Milliseconds one statement may hold the JavaScript thread when it runs inline on a local
+ * connection (see the README's execution model); 0 turns inline execution off.
+ */
+export const DEFAULT_INLINE_BUDGET_MS = 1;
+/** The largest inline budget accepted: the inline path is for short statements. */
+export const MAX_INLINE_BUDGET_MS = 1000;
 
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
 
@@ -31,6 +38,7 @@ export interface OpenOptionValues extends NetworkOptionValues {
   /** Older name of `busyTimeoutMs`. */
   readonly busyTimeout?: unknown;
   readonly statementCacheSize?: unknown;
+  readonly inlineBudgetMs?: unknown;
 }
 
 /** An option already read and converted by the caller, with the name it was given as. */
@@ -126,8 +134,10 @@ export function resolveOpen(
     integerOption("statementCacheSize", options.statementCacheSize, 0) ?? DEFAULT_STATEMENT_CACHE_SIZE;
 
   const timeouts = networkTimeouts(options, target.kind === "remote" || syncUrl !== undefined);
+  const inlineBudgetMs =
+    integerOption("inlineBudgetMs", options.inlineBudgetMs, 0, MAX_INLINE_BUDGET_MS) ?? DEFAULT_INLINE_BUDGET_MS;
 
-  const settings = { busyTimeoutMs, statementCacheSize };
+  const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs };
   switch (target.kind) {
     case "memory":
       return { kind: "memory", description: target.description, config: { target: { kind: "memory" }, ...settings } };

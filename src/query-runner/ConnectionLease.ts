@@ -7,7 +7,7 @@
  * single statement borrows a shared lease just while it runs, and a stream leases a connection of
  * its own until it ends.
  */
-import type { LibSqlConnection, LibSqlCursor, SqlValue } from "../native";
+import type { LibSqlConnection, LibSqlCursor, MaybePromise, SqlValue } from "../native";
 import type { LeaseMode, LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
 import type { LibSqlDriver } from "../driver/LibSqlDriver";
 
@@ -76,6 +76,19 @@ export class ConnectionLease {
     return this.pending;
   }
 
+  /** `acquireExclusive`, giving the connection itself when it is held or granted at once. */
+  acquireExclusiveNow(): MaybePromise<LibSqlConnection> {
+    if (this.held) return this.held;
+    if (!this.pending) {
+      const granted = this.driver.requirePool().tryAcquire("exclusive");
+      if (granted) {
+        this.held = granted;
+        return granted;
+      }
+    }
+    return this.acquireExclusive();
+  }
+
   /** `connect()`: the exclusive connection, kept until the runner is released. */
   keepUntilReleased(): Promise<LibSqlConnection> {
     this.keptByConnect = true;
@@ -116,6 +129,33 @@ export class ConnectionLease {
   }
 
   /**
+   * `run` for work that may finish at once (an inline statement): on a shared lease granted at
+   * once, the lease goes back as soon as the work is done, and the result comes back without a
+   * Promise. Anything that would wait goes through `run`.
+   */
+  runNow<T>(changesSession: boolean, work: (connection: LibSqlConnection) => MaybePromise<T>): MaybePromise<T> {
+    if (this.held && !changesSession) return work(this.held);
+    if (this.held || this.pending || this.holder.isTransactionActive || changesSession) {
+      return this.run(changesSession, async (connection) => work(connection));
+    }
+    const pool = this.driver.requirePool();
+    const connection = pool.tryAcquire("shared");
+    if (!connection) return this.run(changesSession, async (c) => work(c));
+    let out: MaybePromise<T>;
+    try {
+      out = work(connection);
+    } catch (error) {
+      pool.releaseShared(connection);
+      throw error;
+    }
+    // A statement that opens a transaction (BEGIN, SAVEPOINT) changes the session, so it never
+    // gets here: a shared lease always goes straight back.
+    if (out instanceof Promise) return out.finally(() => pool.releaseShared(connection));
+    pool.releaseShared(connection);
+    return out;
+  }
+
+  /**
    * Opens a cursor for a stream. It reads from the held connection if the runner has one (or is in
    * a transaction); otherwise from a connection leased for the stream alone (exclusive on a file,
    * shared on `:memory:`, whose one connection cannot be given up). The pool's "not initialised"
@@ -126,10 +166,13 @@ export class ConnectionLease {
     return this.openCursorOn(pool, sql, values);
   }
 
-  /** Gives the held connection back unless something still needs it. */
-  async returnIfUnneeded(): Promise<void> {
+  /**
+   * Gives the held connection back unless something still needs it. `clean`: the runner has just
+   * ended its transaction, so the connection is known to be outside any (no check needed).
+   */
+  async returnIfUnneeded(clean = false): Promise<void> {
     if (this.keptByConnect || this.sessionChanged || this.holder.isTransactionActive || this.openStreams > 0) return;
-    await this.returnToPool();
+    await this.returnToPool(clean);
   }
 
   /**
@@ -139,6 +182,7 @@ export class ConnectionLease {
    */
   async end(): Promise<void> {
     this.keptByConnect = false;
+    if (!this.held && !this.pending) return;
     const pending = this.pending;
     if (pending) await pending.catch(() => undefined);
     if (this.openStreams === 0) await this.returnToPool();
@@ -169,12 +213,12 @@ export class ConnectionLease {
   }
 
   /** Gives the held connection back to the pool, which restores its session if it was changed. */
-  private async returnToPool(): Promise<void> {
+  private async returnToPool(clean = false): Promise<void> {
     const connection = this.held;
     if (!connection) return;
     this.held = undefined;
     const sessionChanged = this.sessionChanged;
     this.sessionChanged = false;
-    await this.driver.pool?.release(connection, "exclusive", sessionChanged);
+    await this.driver.pool?.release(connection, "exclusive", sessionChanged, clean);
   }
 }

@@ -17,7 +17,14 @@ import {
   TypeORMError,
 } from "typeorm";
 import type { ReadStream } from "fs";
-import { LibSqlError, type LibSqlConnection, type LibSqlTransaction, type ObjectRow, type Result } from "../native";
+import {
+  LibSqlError,
+  type LibSqlConnection,
+  type LibSqlTransaction,
+  type MaybePromise,
+  type ObjectRow,
+  type Result,
+} from "../native";
 import type { LibSqlDriver } from "../driver/LibSqlDriver";
 import {
   AbstractSqliteQueryRunner,
@@ -108,15 +115,16 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     try {
       await this.broadcaster.broadcast("BeforeTransactionStart");
       if (this.transactionDepth === 0) {
-        const connection = await this.lease.acquireExclusive();
+        const held = this.lease.acquireExclusiveNow();
+        const connection = held instanceof Promise ? await held : held;
         // Lazy: BEGIN travels with the transaction's first statement (one round trip fewer).
         this.transaction = await this.runControlStatement("BEGIN IMMEDIATE TRANSACTION", () =>
-          connection.begin("immediate", { lazy: true }),
+          connection.beginNow("immediate"),
         );
       } else {
         const transaction = this.requireTransaction();
         const name = savepointName(this.transactionDepth);
-        await this.runControlStatement(`SAVEPOINT ${name}`, () => transaction.savepoint(name, { lazy: true }));
+        await this.runControlStatement(`SAVEPOINT ${name}`, () => transaction.savepointNow(name));
       }
     } catch (error) {
       this.isTransactionActive = wasActive;
@@ -133,14 +141,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.runControlStatement(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepoint(name));
+      await this.runControlStatement(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepointNow(name));
       this.transactionDepth -= 1;
     } else {
       // A failed COMMIT (a busy database, a deferred constraint) leaves the transaction open
       // for the caller's rollback.
-      await this.runControlStatement("COMMIT", () => transaction.commit());
+      await this.runControlStatement("COMMIT", () => transaction.commitNow());
       this.endTransaction();
-      await this.lease.returnIfUnneeded();
+      await this.lease.returnIfUnneeded(true);
     }
     await this.broadcaster.broadcast("AfterTransactionCommit");
   }
@@ -152,15 +160,17 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
       await this.runControlStatement([`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`], () =>
-        transaction.rollbackToSavepoint(name, { release: true }),
+        transaction.undoSavepointNow(name),
       );
       this.transactionDepth -= 1;
     } else {
+      let clean = false;
       try {
-        await this.runControlStatement("ROLLBACK", () => transaction.rollback());
+        await this.runControlStatement("ROLLBACK", () => transaction.rollbackNow());
+        clean = true;
       } finally {
         this.endTransaction();
-        await this.lease.returnIfUnneeded();
+        await this.lease.returnIfUnneeded(clean);
       }
     }
     await this.broadcaster.broadcast("AfterTransactionRollback");
@@ -180,13 +190,15 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     logger.logQuery(query, values, this);
     const before = new BroadcasterResult();
     this.broadcaster.broadcastBeforeQueryEvent(before, query, values);
-    await before.wait();
+    if (before.promises.length > 0) await before.wait();
     const broadcasterResult = new BroadcasterResult();
     const started = Date.now();
     try {
-      const raw = await this.lease.run(changesSession(head), (connection) =>
-        this.withQueryTimeout(connection, () => connection.query<ObjectRow>(query, values)),
+      // A statement that ran inline comes back at once, without a Promise (see ConnectionLease.runNow).
+      const now = this.lease.runNow(changesSession(head), (connection) =>
+        this.withQueryTimeout(connection, connection.queryNow<ObjectRow>(query, values)),
       );
+      const raw = now instanceof Promise ? await now : now;
       const elapsed = Date.now() - started;
       const maxQueryExecutionTime = this.owner.options.maxQueryExecutionTime;
       if (maxQueryExecutionTime && elapsed > maxQueryExecutionTime) logger.logQuerySlow(elapsed, query, values, this);
@@ -198,7 +210,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       this.broadcaster.broadcastAfterQueryEvent(broadcasterResult, query, values, false, undefined, undefined, error);
       throw failure;
     } finally {
-      await broadcasterResult.wait();
+      if (broadcasterResult.promises.length > 0) await broadcasterResult.wait();
     }
   }
 
@@ -293,13 +305,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   /**
-   * Interrupts the statement if it runs past the `queryTimeout` option: a local one fails with
+   * Interrupts the statement if it runs past the `queryTimeoutMs` option: a local one fails with
    * `SQLITE_INTERRUPT`; on a remote database the request is cancelled and fails with
-   * `LIBSQL_TIMEOUT`, whose message then names the option.
+   * `LIBSQL_TIMEOUT`, whose message then names the option. A statement that finished inline (no
+   * Promise; local connections only) was within its budget and needs no timer.
    */
-  private async withQueryTimeout<T>(connection: LibSqlConnection, work: () => Promise<T>): Promise<T> {
+  private withQueryTimeout<T>(connection: LibSqlConnection, work: MaybePromise<T>): MaybePromise<T> {
     const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
-    if (!timeout) return work();
+    if (!timeout || !(work instanceof Promise)) return work;
     let fired = false;
     const timer = setTimeout(() => {
       fired = true;
@@ -309,33 +322,40 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         // The statement finished (or the connection closed) in the meantime.
       }
     }, timeout);
-    try {
-      return await work();
-    } catch (error) {
-      if (fired && error instanceof LibSqlError && error.code === "LIBSQL_TIMEOUT") {
-        throw new LibSqlError(
-          "LIBSQL_TIMEOUT",
-          `the statement ran past queryTimeoutMs (${timeout} ms): ${error.message}`,
-        );
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    return work.then(
+      (value) => {
+        clearTimeout(timer);
+        return value;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (fired && error instanceof LibSqlError && error.code === "LIBSQL_TIMEOUT") {
+          throw new LibSqlError(
+            "LIBSQL_TIMEOUT",
+            `the statement ran past queryTimeoutMs (${timeout} ms): ${error.message}`,
+          );
+        }
+        throw error;
+      },
+    );
   }
 
   /**
    * Runs one native call standing for the control statement(s) named (BEGIN, SAVEPOINT, COMMIT,
    * a pragma …): each is logged as a query, and a failure as the statements joined by "; ".
    */
-  private async runControlStatement<T>(statements: string | readonly string[], work: () => Promise<T>): Promise<T> {
+  private runControlStatement<T>(statements: string | readonly string[], work: () => MaybePromise<T>): MaybePromise<T> {
     const list = typeof statements === "string" ? [statements] : statements;
-    for (const sql of list) this.owner.logger.logQuery(sql, [], this);
-    const statement = list.join("; ");
+    const logger = this.owner.logger;
+    for (const sql of list) logger.logQuery(sql, [], this);
+    const failed = (error: unknown): never => {
+      throw this.queryFailed(list.join("; "), [], error);
+    };
     try {
-      return await work();
+      const out = work();
+      return out instanceof Promise ? out.catch(failed) : out;
     } catch (error) {
-      throw this.queryFailed(statement, [], error);
+      return failed(error);
     }
   }
 

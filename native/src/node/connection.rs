@@ -5,9 +5,12 @@ use napi::bindgen_prelude::{BigInt, Either, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 
+use super::blocks::Block;
+use super::call::settled;
 use super::convert::{JsParams, JsResult};
 use super::open::JsOpenConfig;
-use super::{js, parse_options, promise, wrap, QueryOptions};
+use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
+use crate::inline::Inline;
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
 /// Opens a database and its first connection; resolves to the connection id. `config` comes
@@ -25,7 +28,7 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
 
 #[napi(catch_unwind)]
 pub fn close(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || close::close(conn_id))
+    promise_on(env, conn_id, move || close::close(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -37,14 +40,23 @@ pub fn execute(
         ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
     )]
     params: Option<JsParams>,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsResult>> {
+    let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    promise(env, move || async move {
-        let result = query::execute(conn_id, sql, params, exec).await?;
-        Ok(wrap(result, exec, shape))
-    })
+    match query::try_execute(conn_id, &sql, params, exec) {
+        Inline::Done(result) => {
+            super::inline::after_inline();
+            settled(env, result.map(|r| wrap(r, exec, shape)))
+        }
+        Inline::Offload(params) => promise_on(env, conn_id, move || async move {
+            let result = query::execute(conn_id, sql, params, exec).await?;
+            Ok(wrap(result, exec, shape))
+        }),
+    }
 }
 
 #[napi(object)]
@@ -81,12 +93,14 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
 
 #[napi(catch_unwind)]
 pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || connection::set_busy_timeout(conn_id, ms))
+    promise_on(env, conn_id, move || {
+        connection::set_busy_timeout(conn_id, ms)
+    })
 }
 
 #[napi(catch_unwind)]
 pub fn reset(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || connection::reset(conn_id))
+    promise_on(env, conn_id, move || connection::reset(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -100,7 +114,9 @@ pub fn pragma(
     conn_id: u32,
     name: String,
     value: Option<Either<String, f64>>,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsResult>> {
     let (exec, shape) = js(parse_options(options))?;
     let value = value.map(|v| match v {
@@ -108,7 +124,7 @@ pub fn pragma(
         Either::B(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => PragmaValue::Integer(n as i64),
         Either::B(n) => PragmaValue::Real(n),
     });
-    promise(env, move || async move {
+    promise_on(env, conn_id, move || async move {
         let result = pragma::pragma(conn_id, name, value, exec).await?;
         Ok(wrap(result, exec, shape))
     })
@@ -121,7 +137,7 @@ pub fn load_extension(
     path: String,
     entry_point: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || {
+    promise_on(env, conn_id, move || {
         pragma::load_extension(conn_id, path, entry_point)
     })
 }

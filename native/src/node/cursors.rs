@@ -5,7 +5,7 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::convert::{JsPage, JsParams};
-use super::{js, pages, parse_options, promise, QueryOptions};
+use super::{js, pages, parse_options, promise, promise_on, JsQueryOptions};
 use crate::cursor;
 
 #[napi(catch_unwind)]
@@ -19,7 +19,7 @@ pub fn open_cursor(
     params: Option<JsParams>,
 ) -> napi::Result<PromiseRaw<'_, u32>> {
     let params = params.unwrap_or_default().0;
-    promise(env, move || cursor::open(conn_id, sql, params))
+    promise_on(env, conn_id, move || cursor::open(conn_id, sql, params))
 }
 
 #[napi(catch_unwind)]
@@ -32,11 +32,14 @@ pub fn fetch(
     env: &Env,
     cursor_id: u32,
     max_rows: u32,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsPage>> {
     let (exec, shape) = js(parse_options(options))?;
-    let columns = js(cursor::CURSORS.get(cursor_id))?.columns.clone();
-    promise(env, move || async move {
+    let cursor = js(cursor::CURSORS.get(cursor_id))?;
+    let columns = cursor.columns.clone();
+    promise_on(env, cursor.conn_id, move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
         Ok(JsPage::new(page, columns, exec.int_mode, shape.row_mode))
     })
@@ -44,7 +47,10 @@ pub fn fetch(
 
 #[napi(catch_unwind)]
 pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || cursor::close(cursor_id))
+    match cursor::CURSORS.get(cursor_id) {
+        Ok(cursor) => promise_on(env, cursor.conn_id, move || cursor::close(cursor_id)),
+        Err(_) => promise(env, move || cursor::close(cursor_id)),
+    }
 }
 
 /// The next rows of a result that came back with `more` (converted here, on the JavaScript thread).

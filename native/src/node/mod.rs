@@ -10,42 +10,50 @@
 pub mod convert;
 mod open;
 
+pub(crate) mod blocks;
+mod call;
 pub mod connection;
 pub mod cursors;
+pub mod inline;
 mod pages;
 pub mod replication;
 pub mod statements;
 pub mod transactions;
 
 use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
-use napi::{Env, JsValue};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::errors::Result;
 use crate::exec::ExecOptions;
-use crate::runtime;
 use crate::values::IntMode;
 use convert::{JsResult, RowMode};
 
 /// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
-/// straight from that thread: two thread hand-offs per call (JS → blocking pool → JS) instead of
-/// the four of an `async fn` (JS → async worker → blocking pool → async worker → JS). The
-/// Promise is typed with `T`, so the generated declarations say what each call resolves to.
+/// back on the JavaScript thread: two thread hand-offs per call (JS → blocking pool → JS), see
+/// `call`. The Promise is typed with `T`, so the generated declarations say what each call
+/// resolves to. For work on a connection, use `promise_on`.
 fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let (deferred, promise) = env.create_deferred::<T, _>()?;
-    napi::bindgen_prelude::spawn_blocking(move || {
-        let handle = tokio::runtime::Handle::current();
-        match runtime::catch_panic(|| handle.block_on(work())) {
-            Ok(value) => deferred.resolve(move |_| Ok(value)),
-            Err(err) => deferred.reject(err.into()),
-        }
-    });
-    Ok(PromiseRaw::new(env.raw(), promise.raw()))
+    call::off_thread(env, None, work)
+}
+
+/// `promise` for work on connection `conn_id`: while it runs, the connection runs nothing inline.
+fn promise_on<'env, T, F, Fut>(
+    env: &'env Env,
+    conn_id: u32,
+    work: F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    call::off_thread(env, Some(conn_id), work)
 }
 
 fn js<T>(result: Result<T>) -> napi::Result<T> {
@@ -72,8 +80,76 @@ struct Shape {
     page_rows: u32,
 }
 
-fn parse_options(options: Option<QueryOptions>) -> Result<(ExecOptions, Shape)> {
-    let options = options.unwrap_or_default();
+/// Query options as the exports take them: a `QueryOptions` object, or the same packed into a
+/// number by the TypeScript binding, which is cheaper to read: bits 0–1 the integer mode (0
+/// number, 1 bigint, 2 string), bit 2 rows as objects, bits 8 and up the page size.
+pub enum JsQueryOptions {
+    Object(QueryOptions),
+    Packed(u32),
+}
+
+impl napi::bindgen_prelude::TypeName for JsQueryOptions {
+    fn type_name() -> &'static str {
+        "QueryOptions"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
+}
+
+impl napi::bindgen_prelude::ValidateNapiValue for JsQueryOptions {}
+
+impl napi::bindgen_prelude::FromNapiValue for JsQueryOptions {
+    unsafe fn from_napi_value(
+        env: napi::sys::napi_env,
+        value: napi::sys::napi_value,
+    ) -> napi::Result<Self> {
+        let mut kind = 0;
+        // SAFETY: plain Node-API calls on the JavaScript thread.
+        unsafe {
+            napi::sys::napi_typeof(env, value, &mut kind);
+            if kind == napi::sys::ValueType::napi_number {
+                let mut n = 0u32;
+                napi::sys::napi_get_value_uint32(env, value, &mut n);
+                return Ok(JsQueryOptions::Packed(n));
+            }
+            QueryOptions::from_napi_value(env, value).map(JsQueryOptions::Object)
+        }
+    }
+}
+
+fn parse_options(options: Option<JsQueryOptions>) -> Result<(ExecOptions, Shape)> {
+    let options = match options {
+        Some(JsQueryOptions::Packed(bits)) => {
+            let int_mode = match bits & 3 {
+                0 => IntMode::Number,
+                1 => IntMode::BigInt,
+                2 => IntMode::String,
+                _ => {
+                    return Err(crate::errors::LibError::invalid_argument(
+                        "packed query options hold an unknown integer mode",
+                    ))
+                }
+            };
+            let row_mode = if bits & 4 != 0 {
+                RowMode::Object
+            } else {
+                RowMode::Array
+            };
+            return Ok((
+                ExecOptions {
+                    int_mode,
+                    no_cache: false,
+                },
+                Shape {
+                    row_mode,
+                    page_rows: bits >> 8,
+                },
+            ));
+        }
+        Some(JsQueryOptions::Object(options)) => options,
+        None => QueryOptions::default(),
+    };
     let int_mode = match options.int_mode.as_deref() {
         None => IntMode::Number,
         Some(text) => IntMode::parse(text)?,

@@ -53,6 +53,8 @@ pub struct JsOpenConfig {
     pub busy_timeout_ms: u32,
     /// Prepared statements cached per connection (0: no cache).
     pub statement_cache_size: u32,
+    /// Milliseconds one statement may run inline on the JavaScript thread (0: never).
+    pub inline_budget_ms: u32,
 }
 
 impl From<JsOpenConfig> for OpenConfig {
@@ -105,6 +107,7 @@ impl From<JsOpenConfig> for OpenConfig {
             target,
             busy_timeout_ms: config.busy_timeout_ms,
             statement_cache_size: config.statement_cache_size,
+            inline_budget_ms: config.inline_budget_ms,
         }
     }
 }

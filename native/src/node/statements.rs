@@ -4,8 +4,11 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
+use super::blocks::Block;
+use super::call::settled;
 use super::convert::{JsParams, JsResult};
-use super::{js, parse_options, promise, wrap, QueryOptions};
+use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
+use crate::inline::Inline;
 use crate::{batch, statement};
 
 #[napi(object, object_to_js = false)]
@@ -21,14 +24,16 @@ pub fn batch(
     conn_id: u32,
     statements: Vec<BatchStatement>,
     transactional: bool,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, Vec<JsResult>>> {
     let (exec, shape) = js(parse_options(options))?;
     let statements: Vec<_> = statements
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
         .collect();
-    promise(env, move || async move {
+    promise_on(env, conn_id, move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
         Ok(results
             .into_iter()
@@ -44,14 +49,14 @@ pub fn execute_script(
     sql: String,
     transactional: Option<bool>,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || {
+    promise_on(env, conn_id, move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
 pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<PromiseRaw<'_, u32>> {
-    promise(env, move || statement::prepare(conn_id, sql))
+    promise_on(env, conn_id, move || statement::prepare(conn_id, sql))
 }
 
 #[napi(object)]
@@ -81,14 +86,24 @@ pub fn execute_statement(
         ts_arg_type = "ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null"
     )]
     params: Option<JsParams>,
-    options: Option<QueryOptions>,
+    #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
+        JsQueryOptions,
+    >,
 ) -> napi::Result<PromiseRaw<'_, JsResult>> {
+    let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    promise(env, move || async move {
-        let result = statement::execute(stmt_id, params, exec).await?;
-        Ok(wrap(result, exec, shape))
-    })
+    let conn_id = statement::STATEMENTS.get(stmt_id).map(|s| s.conn_id).ok();
+    match statement::try_execute(stmt_id, params, exec) {
+        Inline::Done(result) => {
+            super::inline::after_inline();
+            settled(env, result.map(|r| wrap(r, exec, shape)))
+        }
+        Inline::Offload(params) => super::call::off_thread(env, conn_id, move || async move {
+            let result = statement::execute(stmt_id, params, exec).await?;
+            Ok(wrap(result, exec, shape))
+        }),
+    }
 }
 
 #[napi(catch_unwind)]

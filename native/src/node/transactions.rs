@@ -4,8 +4,11 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
-use super::{js, promise};
-use crate::transaction::{self, Behaviour, SavepointOp};
+use super::blocks::Block;
+use super::call::settled;
+use super::{js, promise_on};
+use crate::inline::Inline;
+use crate::transaction::{self, Behaviour, End, SavepointOp};
 
 #[napi(catch_unwind)]
 pub fn begin(
@@ -17,7 +20,7 @@ pub fn begin(
     behaviour: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
-    promise(env, move || transaction::begin(conn_id, behaviour))
+    promise_on(env, conn_id, move || transaction::begin(conn_id, behaviour))
 }
 
 /// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
@@ -43,12 +46,44 @@ pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> napi::Result<bo
 
 #[napi(catch_unwind)]
 pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || transaction::commit(conn_id, tx_id))
+    let _block = Block::start();
+    match transaction::try_finish(conn_id, tx_id, End::Commit) {
+        Inline::Done(result) => {
+            super::inline::after_inline();
+            settled(env, result)
+        }
+        Inline::Offload(()) => {
+            promise_on(env, conn_id, move || transaction::commit(conn_id, tx_id))
+        }
+    }
 }
 
 #[napi(catch_unwind)]
 pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || transaction::rollback(conn_id, tx_id))
+    let _block = Block::start();
+    match transaction::try_finish(conn_id, tx_id, End::Rollback) {
+        Inline::Done(result) => settled(env, result),
+        Inline::Offload(()) => {
+            promise_on(env, conn_id, move || transaction::rollback(conn_id, tx_id))
+        }
+    }
+}
+
+/// A savepoint operation, inline when the connection is idle and its history says it is short.
+fn savepoint_op(
+    env: &Env,
+    conn_id: u32,
+    tx_id: u32,
+    name: String,
+    op: SavepointOp,
+) -> napi::Result<PromiseRaw<'_, ()>> {
+    let _block = Block::start();
+    match transaction::try_savepoint(conn_id, tx_id, &name, op) {
+        Inline::Done(result) => settled(env, result),
+        Inline::Offload(()) => promise_on(env, conn_id, move || {
+            transaction::savepoint(conn_id, tx_id, name, op)
+        }),
+    }
 }
 
 #[napi(catch_unwind)]
@@ -58,7 +93,7 @@ pub fn savepoint(
     tx_id: u32,
     name: String,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || {
+    promise_on(env, conn_id, move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
     })
 }
@@ -70,9 +105,7 @@ pub fn release_savepoint(
     tx_id: u32,
     name: String,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || {
-        transaction::savepoint(conn_id, tx_id, name, SavepointOp::Release)
-    })
+    savepoint_op(env, conn_id, tx_id, name, SavepointOp::Release)
 }
 
 /// `ROLLBACK TO SAVEPOINT name`; with `release`, then `RELEASE SAVEPOINT name` in the same call.
@@ -89,9 +122,7 @@ pub fn rollback_to_savepoint(
     } else {
         SavepointOp::RollbackTo
     };
-    promise(env, move || {
-        transaction::savepoint(conn_id, tx_id, name, op)
-    })
+    savepoint_op(env, conn_id, tx_id, name, op)
 }
 
 #[napi(catch_unwind)]

@@ -12,6 +12,7 @@
 
 mod params;
 mod results;
+pub mod shapes;
 
 pub use params::{JsParams, SqlValue};
 pub use results::{JsPage, JsResult, RowMode};

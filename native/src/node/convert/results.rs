@@ -9,6 +9,7 @@ use napi::sys;
 use napi_derive::napi;
 
 use super::check;
+use super::shapes::{self, Shape};
 use crate::cursor::Page;
 use crate::errors::LibError;
 use crate::values::{IntMode, QueryResult};
@@ -112,22 +113,76 @@ unsafe fn push(
     check(sys::napi_set_element(env, arr, i as u32, v), "set element")
 }
 
-/// Rows as arrays of values, or as objects keyed by column name.
+/// An array of strings (or nulls).
+pub(super) unsafe fn strings<'a>(
+    env: sys::napi_env,
+    items: impl ExactSizeIterator<Item = Option<&'a str>>,
+) -> napi::Result<sys::napi_value> {
+    let out = array(env, items.len())?;
+    for (i, item) in items.enumerate() {
+        let v = match item {
+            Some(text) => string(env, text)?,
+            None => null(env)?,
+        };
+        push(env, out, i, v)?;
+    }
+    Ok(out)
+}
+
+/// Rows made by a shape's functions: one call per row, appending to the array it returns.
+unsafe fn shaped_rows(
+    env: sys::napi_env,
+    shape: Shape,
+    rows: &[Vec<Value>],
+    int_mode: IntMode,
+    row_mode: RowMode,
+) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check(sys::napi_create_array(env, &mut out), "create array")?;
+    let append = match row_mode {
+        RowMode::Object => shape.object_row,
+        RowMode::Array => shape.array_row,
+    };
+    let mut args = Vec::with_capacity(rows.first().map_or(0, Vec::len) + 1);
+    for row in rows {
+        args.clear();
+        args.push(out);
+        for v in row {
+            args.push(value(env, v, int_mode)?);
+        }
+        shapes::call(env, append, &args)?;
+    }
+    Ok(out)
+}
+
+/// The column names as JavaScript strings (created once per result: V8 internalizes a key the
+/// first time it sets it, so the rows after the first find them at once).
+unsafe fn column_keys(
+    env: sys::napi_env,
+    columns: &[String],
+) -> napi::Result<Vec<sys::napi_value>> {
+    columns.iter().map(|c| string(env, c)).collect()
+}
+
+/// Rows as arrays of values, or as objects keyed by column name (`keys`, when given, are the
+/// column names already made into strings).
 unsafe fn rows(
     env: sys::napi_env,
     columns: &[String],
+    keys: Option<&[sys::napi_value]>,
     rows: &[Vec<Value>],
     int_mode: IntMode,
     row_mode: RowMode,
 ) -> napi::Result<sys::napi_value> {
     let out = array(env, rows.len())?;
-    let keys = if row_mode == RowMode::Object {
-        columns
-            .iter()
-            .map(|c| string(env, c))
-            .collect::<napi::Result<Vec<_>>>()?
-    } else {
-        Vec::new()
+    let made;
+    let keys = match (row_mode, keys) {
+        (RowMode::Array, _) => &[][..],
+        (RowMode::Object, Some(keys)) => keys,
+        (RowMode::Object, None) => {
+            made = column_keys(env, columns)?;
+            &made[..]
+        }
     };
     for (r, row) in rows.iter().enumerate() {
         let js_row = match row_mode {
@@ -175,7 +230,19 @@ impl TypeName for JsRows {
 
 impl ToNapiValue for JsRows {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        rows(env, &val.columns, &val.rows, val.int_mode, val.row_mode)
+        let _block = crate::node::blocks::Block::start();
+        let _page = crate::node::blocks::Page::start();
+        if let Some(shape) = shapes::shape(env, &val.columns, &[])? {
+            return shaped_rows(env, shape, &val.rows, val.int_mode, val.row_mode);
+        }
+        rows(
+            env,
+            &val.columns,
+            None,
+            &val.rows,
+            val.int_mode,
+            val.row_mode,
+        )
     }
 }
 
@@ -206,8 +273,13 @@ impl ToNapiValue for JsRowid {
     }
 }
 
-/// A statement's result, shaped for JavaScript.
-#[napi(object, object_from_js = false, js_name = "QueryResult")]
+/// A statement's result, shaped for JavaScript (converted by hand, with interned keys).
+#[napi(
+    object,
+    object_from_js = false,
+    object_to_js = false,
+    js_name = "QueryResult"
+)]
 pub struct JsResult {
     pub columns: Vec<String>,
     pub column_types: Vec<Option<String>>,
@@ -250,6 +322,84 @@ impl JsResult {
             },
             more,
         }
+    }
+}
+
+/// Sets a property named by a static NUL-terminated name (V8 finds the internalized name
+/// without creating a string).
+unsafe fn set(
+    env: sys::napi_env,
+    obj: sys::napi_value,
+    name: &std::ffi::CStr,
+    value: sys::napi_value,
+) -> napi::Result<()> {
+    check(
+        sys::napi_set_named_property(env, obj, name.as_ptr(), value),
+        "set property",
+    )
+}
+
+impl ToNapiValue for JsResult {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let _block = crate::node::blocks::Block::start();
+        if let Some(shape) = shapes::shape(env, &val.columns, &val.column_types)? {
+            let r = &val.rows;
+            let page = crate::node::blocks::Page::start();
+            let rows = shaped_rows(env, shape, &r.rows, r.int_mode, r.row_mode)?;
+            drop(page);
+            let more = match val.more {
+                Some(more) => double(env, f64::from(more))?,
+                None => {
+                    let mut undefined = ptr::null_mut();
+                    check(sys::napi_get_undefined(env, &mut undefined), "undefined")?;
+                    undefined
+                }
+            };
+            let args = [
+                rows,
+                double(env, val.rows_affected)?,
+                JsRowid::to_napi_value(env, val.last_insert_rowid)?,
+                more,
+            ];
+            return shapes::call(env, shape.result, &args);
+        }
+        let obj = object(env)?;
+        let keys = column_keys(env, &val.columns)?;
+        let columns = array(env, keys.len())?;
+        for (i, name) in keys.iter().enumerate() {
+            push(env, columns, i, *name)?;
+        }
+        set(env, obj, c"columns", columns)?;
+        let types = array(env, val.column_types.len())?;
+        for (i, name) in val.column_types.iter().enumerate() {
+            let v = match name {
+                Some(name) => string(env, name)?,
+                None => null(env)?,
+            };
+            push(env, types, i, v)?;
+        }
+        set(env, obj, c"columnTypes", types)?;
+        let r = &val.rows;
+        let rows = rows(
+            env,
+            &r.columns,
+            Some(&keys),
+            &r.rows,
+            r.int_mode,
+            r.row_mode,
+        )?;
+        set(env, obj, c"rows", rows)?;
+        set(env, obj, c"rowsAffected", double(env, val.rows_affected)?)?;
+        set(
+            env,
+            obj,
+            c"lastInsertRowid",
+            JsRowid::to_napi_value(env, val.last_insert_rowid)?,
+        )?;
+        if let Some(more) = val.more {
+            set(env, obj, c"more", double(env, f64::from(more))?)?;
+        }
+        Ok(obj)
     }
 }
 
