@@ -25,10 +25,10 @@ export interface BenchConfig {
   /** Raw driver calls (no TypeORM), and point selects on an embedded replica. */
   rawSelect: number;
   rawInsert: number;
-  replicaSelect: number;
   /** Operations per remote row (round trips through a delaying proxy), and the proxy's delay each way in ms. */
   remoteOps: number;
   remoteDelayMs: number;
+  replicaSelect: number;
   /** Rows seeded before the workloads run. */
   seedAuthors: number;
   seedPosts: number;
@@ -68,9 +68,9 @@ const DEFAULTS: BenchConfig = {
   concurrencySeconds: 5,
   rawSelect: 20_000,
   rawInsert: 10_000,
-  replicaSelect: 20_000,
   remoteOps: 30,
   remoteDelayMs: 10,
+  replicaSelect: 20_000,
   seedAuthors: 2000,
   seedPosts: 10_000,
   rounds: 3,

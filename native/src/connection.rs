@@ -32,14 +32,14 @@ pub struct Conn {
     pub transaction: Mutex<Option<u32>>,
     /// This connection's side of the database's writer queue (see `writer`).
     pub writer: WriterCounts,
+    /// Wakes the call running on a remote connection to cancel its request (`interrupt`; see
+    /// `deadline`).
+    pub cancel: tokio::sync::Notify,
     /// The SQLite handle underneath, for the inline path (local connections whose handle was
     /// identified; `None` otherwise, and then nothing runs inline).
     pub raw: Option<RawDb>,
     /// The inline path's budget, counters and WAL hook for this connection.
     pub inline: InlineState,
-    /// Wakes the call running on a remote connection to cancel its request (`interrupt`; see
-    /// `deadline`).
-    pub cancel: tokio::sync::Notify,
 }
 
 impl Conn {
@@ -113,9 +113,9 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
         }),
         transaction: Mutex::new(None),
         writer: WriterCounts::default(),
+        cancel: tokio::sync::Notify::new(),
         raw,
         inline,
-        cancel: tokio::sync::Notify::new(),
     })?;
     // A replica's WAL belongs to its replicator, which checkpoints it; `:memory:` has none.
     if mode == Mode::Local {

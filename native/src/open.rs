@@ -161,13 +161,13 @@ pub struct DatabaseHandle {
     pub origin: Option<String>,
     pub(crate) busy_timeout_ms: u32,
     pub(crate) statement_cache_size: usize,
-    /// The inline budget each connection starts with, in milliseconds.
-    pub(crate) inline_budget_ms: u32,
     /// How long one request to the server may take (remote databases; a replica's sync).
     pub request_timeout: Option<Duration>,
     /// A replica's primary as `host:port`, and how long connecting to it may take (for telling
     /// an unreachable primary apart, see `replication`).
     pub primary: Option<(String, Option<Duration>)>,
+    /// The inline budget each connection starts with, in milliseconds.
+    pub(crate) inline_budget_ms: u32,
 }
 
 impl DatabaseHandle {
@@ -391,9 +391,9 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
         origin,
         busy_timeout_ms: config.busy_timeout_ms,
         statement_cache_size: config.statement_cache_size as usize,
-        inline_budget_ms: config.inline_budget_ms,
         request_timeout,
         primary,
+        inline_budget_ms: config.inline_budget_ms,
     }))
 }
 

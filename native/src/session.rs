@@ -14,12 +14,12 @@
 //! `try_with` is the same prologue for the inline path (see `inline`), on the calling thread and
 //! without waiting: the lock is taken with `try_lock`, the writer turn only if the slot is free,
 //! and BEGIN / SAVEPOINT run through the raw handle with a zero busy timeout. Whatever would have
-//! to wait sends the call off the thread instead (`Inline::Offload`), where `with` runs it.
+//! to wait sends the call off the thread instead (`Inline::Offload`), where `with` runs it. Only
+//! local connections (and an embedded replica's local reads) run inline; remote ones never do.
 //!
 //! The per-call timeout and cancellation of remote statements (`deadline::bounded`) wraps the
 //! prologue and `body(&mut session)` in `with`; dropping them releases the writer turn, and the
-//! connection is recovered before the operation lock goes. (The inline path never meets either:
-//! it runs only on local connections, within its budget.)
+//! connection is recovered before the operation lock goes.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -75,10 +75,29 @@ async fn prologue<'c>(conn: &'c Conn, state: &'c mut ConnState, work: Work) -> R
 }
 
 /// Prepares `sql` through libsql on a connection whose lock the caller holds, and identifies its
-/// raw statement for the inline path.
+/// raw statement for the inline path. A remote server is not asked to describe it (`exec::prepare`).
 pub async fn prepare(conn: &Conn, sql: &str) -> Result<(libsql::Statement, InlineInfo)> {
+    identified(conn, sql, exec::prepare(conn, sql)).await
+}
+
+/// As `prepare`, but a remote server describes the statement (its placeholders and columns), for
+/// the prepared statements the binding keeps and reports on.
+pub async fn prepare_described(conn: &Conn, sql: &str) -> Result<(libsql::Statement, InlineInfo)> {
+    let prepared = async { conn.conn.prepare(sql).await.map_err(LibError::from) };
+    identified(conn, sql, prepared).await
+}
+
+/// Runs `prepared` (which prepares `sql`; futures start when awaited) and identifies the raw
+/// statement it made; an error a server reported names that server.
+async fn identified(
+    conn: &Conn,
+    sql: &str,
+    prepared: impl std::future::Future<Output = Result<libsql::Statement>>,
+) -> Result<(libsql::Statement, InlineInfo)> {
     let before = conn.raw.and_then(RawDb::newest_statement);
-    let stmt = exec::prepare(conn, sql).await?;
+    let stmt = prepared
+        .await
+        .map_err(|err| err.locate(conn.database.origin.as_deref()))?;
     let info = InlineInfo::identify(conn.raw, before, sql);
     Ok((stmt, info))
 }

@@ -12,7 +12,6 @@ use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
 use crate::inline::{Inline, InlineInfo};
-use crate::raw::RawDb;
 use crate::registry::Registry;
 use crate::schema;
 use crate::session;
@@ -59,13 +58,7 @@ pub async fn prepare(conn_id: u32, sql: String) -> Result<u32> {
             if let Some(scope) = &introspects {
                 schema::refresh(&conn, scope).await?;
             }
-            let before = conn.raw.and_then(RawDb::newest_statement);
-            let stmt = conn
-                .conn
-                .prepare(&sql)
-                .await
-                .map_err(crate::errors::located(conn.database.origin.as_deref()))?;
-            Ok((stmt, InlineInfo::identify(conn.raw, before, &sql)))
+            session::prepare_described(&conn, &sql).await
         })
         .await?
     };
@@ -98,9 +91,9 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
         if let Some(scope) = &prepared.introspects {
             schema::refresh(s.conn(), scope).await?;
         }
-        let guard = prepared.stmt.lock().await;
+        let mut guard = prepared.stmt.lock().await;
         let stmt = guard
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
         let outside = s.outside_transaction();
         let started = Instant::now();
@@ -110,6 +103,7 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
     })
     .await
 }
+
 /// Runs a prepared statement on the calling thread if the inline path allows it (see `inline`);
 /// otherwise hands the parameters back for `execute`.
 pub fn try_execute(

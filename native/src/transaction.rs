@@ -136,7 +136,6 @@ impl End {
 }
 
 async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
-    let sql = end.sql();
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
@@ -145,9 +144,10 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
         release(&conn, tx_id);
         return Ok(());
     }
+    let sql = end.sql();
     if tx.abandoned.load(Ordering::Acquire) {
         // Lost with its stream (see `deadline`): the server rolls it back, a COMMIT cannot help.
-        if sql == "ROLLBACK" {
+        if end == End::Rollback {
             release(&conn, tx_id);
             return Ok(());
         }
@@ -156,7 +156,7 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
     if conn.conn.is_autocommit() {
         // The database ended it already: SQLite after some errors, or a replica's primary that
         // restarted. Nothing of it is left to commit; rolling it back just forgets it.
-        if sql == "ROLLBACK" {
+        if end == End::Rollback {
             release(&conn, tx_id);
             end_read_only(&conn, tx.behaviour).await;
             return Ok(());
@@ -213,9 +213,7 @@ fn rolled_back(conn_id: u32, tx_id: u32, result: Result<()>) -> Result<()> {
 }
 
 /// Commits or rolls back on the calling thread if the inline path allows it (the connection is
-/// idle and its history says the operation is short; see `inline`); `Offload` otherwise,
-/// including every case `finish` treats specially (an abandoned transaction, one the database
-/// already ended).
+/// idle and its history says the operation is short; see `inline`); `Offload` otherwise.
 pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
     let tx = match owned(conn_id, tx_id) {
         Ok(tx) => tx,
@@ -223,12 +221,12 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
     };
     session::try_with(conn_id, (), |s, ()| {
         if !tx.started.load(Ordering::Acquire) {
-            // BEGIN never ran: there is nothing to commit or roll back.
             release(s.conn, tx_id);
             inline::state::count(&s.conn.inline.stats.inline);
             return Inline::Done(Ok(()));
         }
         if tx.abandoned.load(Ordering::Acquire) || s.raw.is_autocommit() {
+            // Ended already, on the database or with its stream: `finish` says how.
             return Inline::Offload(());
         }
         if !end
@@ -299,47 +297,59 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
     tx.check_not_abandoned(tx_id)?;
-    let (at, ran) = find_savepoint(&tx, tx_id, &name)?;
-    let started = Instant::now();
-    // A savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it
-    // needs no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
-    if ran {
-        let quoted = format!("\"{name}\"");
-        deadline::bounded(&conn, async {
-            match op {
-                SavepointOp::Release => {
-                    execute_control(&conn, &format!("RELEASE SAVEPOINT {quoted}")).await
-                }
-                SavepointOp::RollbackTo => {
-                    execute_control(&conn, &format!("ROLLBACK TO SAVEPOINT {quoted}")).await
-                }
-                // Both in one call (one request to a remote server).
-                SavepointOp::RollbackAndRelease => conn
-                    .conn
-                    .execute_batch(&format!(
-                        "ROLLBACK TO SAVEPOINT {quoted}; RELEASE SAVEPOINT {quoted}"
-                    ))
-                    .await
-                    .map(drop)
-                    .map_err(LibError::from),
-                SavepointOp::Create => Ok(()),
-            }
-        })
-        .await?;
+    let (at, statements) = savepoint_plan(&tx, tx_id, &name, op)?;
+    if !statements.is_empty() {
+        let started = Instant::now();
+        deadline::bounded(&conn, run_control(&conn, &statements)).await?;
         state.control.savepoint.record(started.elapsed());
     }
     end_savepoints(&tx, at, op);
     Ok(())
 }
 
-/// Where savepoint `name` is on the transaction's stack, and whether its SAVEPOINT has run.
-fn find_savepoint(tx: &Transaction, tx_id: u32, name: &str) -> Result<(usize, bool)> {
-    let stack = tx.savepoints.lock();
-    stack
-        .iter()
-        .rposition(|(n, _)| *n == name)
-        .map(|at| (at, stack[at].1))
-        .ok_or_else(|| no_savepoint(tx_id, name))
+/// Runs savepoint statements, several in one call (one request to a remote server).
+async fn run_control(conn: &Conn, statements: &[String]) -> Result<()> {
+    match statements {
+        [sql] => execute_control(conn, sql).await,
+        _ => conn
+            .conn
+            .execute_batch(&statements.join("; "))
+            .await
+            .map(drop)
+            .map_err(LibError::from),
+    }
+}
+
+/// Where savepoint `name` is on the transaction's stack, and the SQL that `op` on it needs. A
+/// savepoint whose SAVEPOINT has not run yet has seen no statement: undoing or releasing it needs
+/// no SQL. Otherwise only the savepoints that ran need it; pending later ones just go.
+fn savepoint_plan(
+    tx: &Transaction,
+    tx_id: u32,
+    name: &str,
+    op: SavepointOp,
+) -> Result<(usize, Vec<String>)> {
+    let found = {
+        let stack = tx.savepoints.lock();
+        stack
+            .iter()
+            .rposition(|(n, _)| *n == name)
+            .map(|at| (at, stack[at].1))
+    };
+    let Some((at, ran)) = found else {
+        return Err(no_savepoint(tx_id, name));
+    };
+    let quoted = format!("\"{name}\"");
+    let statements = match (ran, op) {
+        (false, _) | (_, SavepointOp::Create) => Vec::new(),
+        (true, SavepointOp::Release) => vec![format!("RELEASE SAVEPOINT {quoted}")],
+        (true, SavepointOp::RollbackTo) => vec![format!("ROLLBACK TO SAVEPOINT {quoted}")],
+        (true, SavepointOp::RollbackAndRelease) => vec![
+            format!("ROLLBACK TO SAVEPOINT {quoted}"),
+            format!("RELEASE SAVEPOINT {quoted}"),
+        ],
+    };
+    Ok((at, statements))
 }
 
 /// Ends the savepoints `op` on the one at `at` ends.
@@ -353,19 +363,6 @@ fn end_savepoints(tx: &Transaction, at: usize, op: SavepointOp) {
     }
 }
 
-/// The SQL of a savepoint operation (one call for both statements of `RollbackAndRelease`).
-fn savepoint_sql(op: SavepointOp, name: &str) -> Option<String> {
-    let quoted = format!("\"{name}\"");
-    match op {
-        SavepointOp::Create => None,
-        SavepointOp::Release => Some(format!("RELEASE SAVEPOINT {quoted}")),
-        SavepointOp::RollbackTo => Some(format!("ROLLBACK TO SAVEPOINT {quoted}")),
-        SavepointOp::RollbackAndRelease => Some(format!(
-            "ROLLBACK TO SAVEPOINT {quoted}; RELEASE SAVEPOINT {quoted}"
-        )),
-    }
-}
-
 /// Releases or rolls back to a savepoint on the calling thread if the inline path allows it (see
 /// `try_finish`); `Offload` otherwise. Creating one is not offered (it goes lazily).
 pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> Inline<(), ()> {
@@ -376,15 +373,15 @@ pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> I
         Ok(tx) => tx,
         Err(err) => return Inline::Done(Err(err)),
     };
+    if let Err(err) = tx.check_not_abandoned(tx_id) {
+        return Inline::Done(Err(err));
+    }
     session::try_with(conn_id, (), |s, ()| {
-        if tx.abandoned.load(Ordering::Acquire) {
-            return Inline::Offload(());
-        }
-        let (at, ran) = match find_savepoint(&tx, tx_id, name) {
-            Ok(found) => found,
+        let (at, statements) = match savepoint_plan(&tx, tx_id, name, op) {
+            Ok(plan) => plan,
             Err(err) => return Inline::Done(Err(err)),
         };
-        if let (true, Some(sql)) = (ran, savepoint_sql(op, name)) {
+        if !statements.is_empty() {
             if !s
                 .state
                 .control
@@ -394,7 +391,12 @@ pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> I
                 return Inline::Offload(());
             }
             let started = Instant::now();
-            let outcome = s.conn.inline.control.lock().exec(s.raw, &sql);
+            let outcome = s
+                .conn
+                .inline
+                .control
+                .lock()
+                .exec(s.raw, &statements.join("; "));
             s.state.control.savepoint.record(started.elapsed());
             if let Err(err) = outcome {
                 inline::state::count(&s.conn.inline.stats.inline);

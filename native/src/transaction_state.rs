@@ -86,15 +86,7 @@ pub fn forget(tx_id: u32) {
 /// file database), makes a read-only one `query_only`, then begins.
 pub(crate) async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
     let behaviour = tx.behaviour;
-    let sql = match behaviour {
-        Behaviour::Deferred | Behaviour::ReadOnly => "BEGIN DEFERRED",
-        Behaviour::Immediate => "BEGIN IMMEDIATE",
-        Behaviour::Exclusive => "BEGIN EXCLUSIVE",
-    };
-    let work = match behaviour {
-        Behaviour::Immediate | Behaviour::Exclusive => Work::BeginWrite,
-        Behaviour::Deferred | Behaviour::ReadOnly => Work::Read,
-    };
+    let (sql, work) = begin_of(behaviour);
     let writer = writer::turn_for(conn, work).await?;
     // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
     // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
@@ -232,7 +224,7 @@ pub fn flush_pending_now(conn: &Conn, raw: RawDb) -> std::result::Result<(), Sto
     let Ok(tx) = TRANSACTIONS.get(tx_id) else {
         return Ok(());
     };
-    tx.check_not_abandoned(tx_id)?;
+    tx.check_not_abandoned(tx_id).map_err(Stop::Failed)?;
     if !tx.started.load(Ordering::Acquire) {
         start_now(conn, raw, &tx)?;
     }

@@ -133,9 +133,9 @@ export function resolveOpen(
   const statementCacheSize =
     integerOption("statementCacheSize", options.statementCacheSize, 0) ?? DEFAULT_STATEMENT_CACHE_SIZE;
 
+  const timeouts = networkTimeouts(options, target.kind === "remote" || syncUrl !== undefined);
   const inlineBudgetMs =
     integerOption("inlineBudgetMs", options.inlineBudgetMs, 0, MAX_INLINE_BUDGET_MS) ?? DEFAULT_INLINE_BUDGET_MS;
-  const timeouts = networkTimeouts(options, target.kind === "remote" || syncUrl !== undefined);
 
   const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs };
   switch (target.kind) {

@@ -308,7 +308,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
    * Interrupts the statement if it runs past the `queryTimeoutMs` option: a local one fails with
    * `SQLITE_INTERRUPT`; on a remote database the request is cancelled and fails with
    * `LIBSQL_TIMEOUT`, whose message then names the option. A statement that finished inline (no
-   * Promise) was within its budget and needs no timer.
+   * Promise; local connections only) was within its budget and needs no timer.
    */
   private withQueryTimeout<T>(connection: LibSqlConnection, work: MaybePromise<T>): MaybePromise<T> {
     const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
@@ -322,8 +322,13 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         // The statement finished (or the connection closed) in the meantime.
       }
     }, timeout);
-    return work
-      .catch((error: unknown) => {
+    return work.then(
+      (value) => {
+        clearTimeout(timer);
+        return value;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
         if (fired && error instanceof LibSqlError && error.code === "LIBSQL_TIMEOUT") {
           throw new LibSqlError(
             "LIBSQL_TIMEOUT",
@@ -331,8 +336,8 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
           );
         }
         throw error;
-      })
-      .finally(() => clearTimeout(timer));
+      },
+    );
   }
 
   /**

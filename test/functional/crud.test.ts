@@ -210,10 +210,11 @@ for (const target of TARGETS) {
         .from(Tag, "tag")
         .orderBy("tag.id")
         .getRawMany();
-      expect(raw.map((row) => Object.keys(row))).to.deep.equal([
-        ["label", "key"],
-        ["label", "key"],
-        ["label", "key"],
+      // TypeORM 0.3.x and 1.x order the selected columns differently; the names are what matter.
+      expect(raw.map((row) => Object.keys(row).sort())).to.deep.equal([
+        ["key", "label"],
+        ["key", "label"],
+        ["key", "label"],
       ]);
     });
 

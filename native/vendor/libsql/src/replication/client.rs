@@ -139,6 +139,11 @@ impl GrpcChannel {
         let client = hyper::Client::builder()
             .pool_idle_timeout(None)
             .pool_max_idle_per_host(3)
+            // Patched for typeorm-libsql: the primary reports some statement errors in a response
+            // header that quotes the statement (percent-encoded); for a statement of a few hundred
+            // kilobytes that header outgrew hyper's default limit (about 400 KB), and the error
+            // came back as "message head is too large" instead of SQLite's.
+            .http1_max_buf_size(16 * 1024 * 1024)
             .build(connector);
         let client = GrpcWebClientService::new(client);
 
