@@ -43,8 +43,7 @@ async function main(): Promise<void> {
   }
   const target = await openOrmTarget("typeorm-libsql", path.join(__dirname, ".work"), config.poolSize);
   await seed(target.dataSource, config);
-  const pool = (target.dataSource.driver as unknown as { pool?: { members: { connection: LibSqlConnection }[] } })
-    .pool;
+  const pool = (target.dataSource.driver as unknown as { pool?: { members: { connection: LibSqlConnection }[] } }).pool;
   const ran = (): { inline: number; offThread: number } => {
     let inline = 0;
     let offThread = 0;
