@@ -7,9 +7,9 @@ export type {
   LibSqlDataSourceOptions,
   LibSqlConnectionOptions,
   LibSqlJournalMode,
-} from "./data-source/LibSqlDataSourceOptions";
-export { LibSqlOptionsError } from "./data-source/resolveOptions";
-export type { ResolvedLibSqlOptions, LibSqlDatabaseKind } from "./data-source/resolveOptions";
+} from "./options/LibSqlDataSourceOptions";
+export { LibSqlOptionsError } from "./options/errors";
+export type { ResolvedLibSqlOptions, LibSqlDatabaseKind } from "./options/resolveOptions";
 export { LibSqlDriver } from "./driver/LibSqlDriver";
 export { LibSqlConnectionPool } from "./driver/LibSqlConnectionPool";
 export type { LibSqlSyncResult } from "./driver/ReplicaSync";

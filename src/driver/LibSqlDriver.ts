@@ -17,8 +17,8 @@ import {
   type TableColumn,
 } from "typeorm";
 import { LibSqlConnection, LibSqlError } from "../native";
-import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
-import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../data-source/resolveOptions";
+import type { LibSqlConnectionOptions } from "../options/LibSqlDataSourceOptions";
+import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../options/resolveOptions";
 import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
 import {
   AbstractSqliteDriver,

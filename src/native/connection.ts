@@ -47,8 +47,6 @@ export interface OpenOptions {
   encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before `SQLITE_BUSY` (default 5000; local only). */
   busyTimeoutMs?: number;
-  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
-  busyTimeout?: number;
   /** Prepared statements cached per connection (default 64; 0 turns the cache off). */
   statementCacheSize?: number;
   /**
@@ -60,7 +58,7 @@ export interface OpenOptions {
   intMode?: IntMode;
 }
 
-/** The names `LibSqlConnection.open` takes; any other is refused. */
+/** The names `LibSqlConnection.open` takes; a near miss of one is refused, any other ignored. */
 const OPEN_OPTION_KEYS = [
   "url",
   "authToken",
@@ -71,7 +69,6 @@ const OPEN_OPTION_KEYS = [
   "requestTimeoutMs",
   "encryptionKey",
   "busyTimeoutMs",
-  "busyTimeout",
   "statementCacheSize",
   "inlineBudgetMs",
   "intMode",
@@ -81,9 +78,6 @@ type MissingOpenOption = Exclude<keyof OpenOptions, (typeof OPEN_OPTION_KEYS)[nu
 /** Compiles only while every option of `OpenOptions` is listed above. */
 const everyOpenOptionListed: [MissingOpenOption] extends [never] ? true : MissingOpenOption = true;
 void everyOpenOptionListed;
-
-/** Older name of `OpenOptions` without `intMode`. */
-export type RawOpenOptions = Omit<OpenOptions, "intMode">;
 
 export interface QueryOptions {
   intMode?: IntMode;
@@ -119,7 +113,7 @@ export class LibSqlConnection {
    * Invalid options are refused with a `LibSqlOptionsError` (a `LibSqlError` naming the option).
    */
   static async open(options: OpenOptions): Promise<LibSqlConnection> {
-    checkOptionNames(options ?? {}, OPEN_OPTION_KEYS);
+    checkOptionNames(options ?? {}, OPEN_OPTION_KEYS, "LibSqlConnection.open");
     const target = classifyLocation("url", options.url);
     const syncIntervalMs = integerOption("syncIntervalMs", options.syncIntervalMs, 1);
     const { config } = resolveOpen(

@@ -9,7 +9,7 @@ import type { IntMode, NativeOpenConfig } from "../native/binding";
 import { LibSqlOptionsError } from "./errors";
 import { networkTimeouts, type NetworkOptionValues } from "./network";
 import { classifyTarget, type Target } from "./target";
-import { aliasedOption, booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
+import { booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
 
 export type LibSqlDatabaseKind = "memory" | "file" | "remote" | "replica";
 
@@ -35,8 +35,6 @@ export interface OpenOptionValues extends NetworkOptionValues {
   readonly readYourWrites?: unknown;
   readonly encryptionKey?: unknown;
   readonly busyTimeoutMs?: unknown;
-  /** Older name of `busyTimeoutMs`. */
-  readonly busyTimeout?: unknown;
   readonly statementCacheSize?: unknown;
   readonly inlineBudgetMs?: unknown;
 }
@@ -128,8 +126,7 @@ export function resolveOpen(
   if (authToken !== undefined && target.kind === "file" && syncUrl === undefined) {
     throw new LibSqlOptionsError("authToken", 'is only used with remote URLs and embedded replicas ("syncUrl")');
   }
-  const busyTimeout = aliasedOption(options, "busyTimeoutMs", "busyTimeout");
-  const busyTimeoutMs = integerOption(busyTimeout.key, busyTimeout.value, 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const busyTimeoutMs = integerOption("busyTimeoutMs", options.busyTimeoutMs, 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
   const statementCacheSize =
     integerOption("statementCacheSize", options.statementCacheSize, 0) ?? DEFAULT_STATEMENT_CACHE_SIZE;
 

@@ -3,15 +3,14 @@
  * connection settings (local file, `:memory:`, remote server or embedded replica).
  */
 import type { BaseDataSourceOptions } from "../typeorm";
-import type { IntMode } from "../native";
-import type { LibSqlConnection } from "../native";
+import type { IntMode, LibSqlConnection } from "../native";
 
 /** SQLite journal modes accepted by `journalMode`. */
 export type LibSqlJournalMode = "WAL" | "DELETE" | "TRUNCATE" | "PERSIST" | "MEMORY" | "OFF";
 
 /**
  * The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). A
- * number with a unit carries it in its name; the older names without one remain as aliases.
+ * number with a unit carries it in its name; every duration is in milliseconds.
  */
 export interface LibSqlConnectionOptions {
   /**
@@ -27,12 +26,11 @@ export interface LibSqlConnectionOptions {
   /** Embedded replica: the remote primary to sync from (`url` is then the local replica file). */
   readonly syncUrl?: string;
   /**
-   * Embedded replica: seconds between automatic syncs, run by the data source in the background
-   * (queries never wait for one); a failed sync is logged as a warning, the next success as info.
+   * Embedded replica: milliseconds between automatic syncs, run by the data source in the
+   * background (queries never wait for one); a failed sync is logged as a warning, the next
+   * success as info.
    */
-  readonly syncIntervalSeconds?: number;
-  /** Older name of `syncIntervalSeconds` (also seconds). Give one or the other. */
-  readonly syncInterval?: number;
+  readonly syncIntervalMs?: number;
   /** Embedded replica: whether a connection sees its own writes before the next sync. */
   readonly readYourWrites?: boolean;
   /**
@@ -49,8 +47,6 @@ export interface LibSqlConnectionOptions {
   readonly encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
   readonly busyTimeoutMs?: number;
-  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
-  readonly busyTimeout?: number;
   /**
    * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; a value
    * beyond ±(2^53 - 1) fails the query with `LIBSQL_INTEGER_OVERFLOW` rather than lose precision),
@@ -78,15 +74,11 @@ export interface LibSqlConnectionOptions {
   readonly poolSize?: number;
   /** Milliseconds a query runner waits for a pooled connection before failing (default 30000). */
   readonly acquireTimeoutMs?: number;
-  /** Older name of `acquireTimeoutMs` (also milliseconds). Give one or the other. */
-  readonly acquireTimeout?: number;
   /**
    * Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default.
    * On a remote database its request is cancelled instead (`LIBSQL_TIMEOUT`).
    */
   readonly queryTimeoutMs?: number;
-  /** Older name of `queryTimeoutMs` (also milliseconds). Give one or the other. */
-  readonly queryTimeout?: number;
   /** Rows fetched per native call when streaming (default 256). */
   readonly streamBatchSize?: number;
 }
@@ -147,14 +139,12 @@ export const LIBSQL_OPTION_KEYS = [
   "database",
   "authToken",
   "syncUrl",
-  "syncIntervalSeconds",
-  "syncInterval",
+  "syncIntervalMs",
   "readYourWrites",
   "connectTimeoutMs",
   "requestTimeoutMs",
   "encryptionKey",
   "busyTimeoutMs",
-  "busyTimeout",
   "intMode",
   "statementCacheSize",
   "inlineBudgetMs",
@@ -163,11 +153,14 @@ export const LIBSQL_OPTION_KEYS = [
   "foreignKeys",
   "poolSize",
   "acquireTimeoutMs",
-  "acquireTimeout",
   "queryTimeoutMs",
-  "queryTimeout",
   "streamBatchSize",
 ] as const satisfies readonly (keyof LibSqlConnectionOptions)[];
+
+type MissingLibSqlOption = Exclude<keyof LibSqlConnectionOptions, (typeof LIBSQL_OPTION_KEYS)[number]>;
+/** Compiles only while every option of `LibSqlConnectionOptions` is listed above. */
+const everyLibSqlOptionListed: [MissingLibSqlOption] extends [never] ? true : MissingLibSqlOption = true;
+void everyLibSqlOptionListed;
 
 /** Option keys whose values are secrets: never logged, never enumerable, never in errors. */
 export const SECRET_OPTION_KEYS = ["authToken", "encryptionKey"] as const;
