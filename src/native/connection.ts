@@ -1,7 +1,8 @@
 /**
- * The typed face of the native core: `LibSqlConnection` and the statement, transaction and cursor
- * handles it hands out. Every method is a thin wrapper over one native call; the database work
- * runs off the JavaScript thread and every failure is a `LibSqlError`.
+ * The typed face of the native core: `LibSqlConnection`, which opens a database and hands out the
+ * statement, transaction and cursor handles of `handles.ts`. Every method is a thin wrapper over
+ * one native call, which runs inline when it is short and cannot wait, off the JavaScript thread
+ * otherwise (see docs/execution-model.md); every failure is a `LibSqlError`.
  */
 import { classifyLocation, intModeOption, resolveOpen } from "../options/open";
 import { checkOptionNames } from "../options/names";
@@ -15,17 +16,15 @@ import {
   Params,
   RawConnectionInfo,
   RawQueryOptions,
+  RawStats,
   RawSyncResult,
   RowMode,
-  SqlValue,
   TransactionBehaviour,
 } from "./binding";
 import { wrapAsync, wrapSync } from "./errors";
 import { LibSqlCursor, LibSqlStatement, LibSqlTransaction } from "./handles";
 import { collect, MaybePromise, packOptions, resultNow, RESULT_PAGE_ROWS } from "./now";
-
-export { RESULT_PAGE_ROWS } from "./now";
-export { LibSqlCursor, LibSqlStatement, LibSqlTransaction } from "./handles";
+import type { ArrayRow, BatchItem, ObjectRow, QueryOptions, Result } from "./types";
 
 /** What `LibSqlConnection.open` takes. A number with a unit carries it in its name. */
 export interface OpenOptions {
@@ -78,26 +77,6 @@ type MissingOpenOption = Exclude<keyof OpenOptions, (typeof OPEN_OPTION_KEYS)[nu
 /** Compiles only while every option of `OpenOptions` is listed above. */
 const everyOpenOptionListed: [MissingOpenOption] extends [never] ? true : MissingOpenOption = true;
 void everyOpenOptionListed;
-
-export interface QueryOptions {
-  intMode?: IntMode;
-}
-
-export interface Result<Row> {
-  columns: string[];
-  columnTypes: (string | null)[];
-  rows: Row[];
-  rowsAffected: number;
-  lastInsertRowid: number | bigint | string | null;
-}
-
-export type ArrayRow = SqlValue[];
-export type ObjectRow = Record<string, unknown>;
-
-export interface BatchItem {
-  sql: string;
-  params?: Params;
-}
 
 export class LibSqlConnection {
   private closed = false;
@@ -334,7 +313,7 @@ export class LibSqlConnection {
 }
 
 /** How many native handles of each kind are open (for leak checks). */
-export function nativeStats(): ReturnType<ReturnType<typeof binding>["stats"]> {
+export function nativeStats(): RawStats {
   return binding().stats();
 }
 
