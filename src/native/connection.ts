@@ -50,7 +50,7 @@ export interface OpenOptions {
   statementCacheSize?: number;
   /**
    * Milliseconds one statement may run inline on the JavaScript thread (local connections;
-   * default 1; 0 runs every statement off the thread). See the README's execution model.
+   * default 1; 0 runs every statement off the thread). See docs/execution-model.md.
    */
   inlineBudgetMs?: number;
   /** Default integer mode for this connection's results (per-call options override it). */
@@ -241,8 +241,8 @@ export class LibSqlConnection {
 
   /**
    * How this connection's calls ran so far: inline on the JavaScript thread, off it, and how often
-   * an inline attempt met `SQLITE_BUSY` or a read was stopped at the budget (see the README's
-   * execution model).
+   * an inline attempt met `SQLITE_BUSY` or a read was stopped at the budget (see
+   * docs/execution-model.md).
    */
   inlineStats(): InlineStats {
     return wrapSync(() => binding().inlineStats(this.id));

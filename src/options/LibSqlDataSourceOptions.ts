@@ -58,7 +58,7 @@ export interface LibSqlConnectionOptions {
   /**
    * Milliseconds one statement may hold the event loop when it runs inline, on the JavaScript
    * thread, on a local file, `:memory:` or an embedded replica's local reads (default 1; `0` runs
-   * every statement off the thread). See the README's execution model.
+   * every statement off the thread). See docs/execution-model.md.
    */
   readonly inlineBudgetMs?: number;
   /** Called for every pooled connection once it is open, before TypeORM uses it. */
@@ -87,7 +87,7 @@ export interface LibSqlConnectionOptions {
 export interface LibSqlDataSourceOptions extends Omit<BaseDataSourceOptions, "type">, LibSqlConnectionOptions {
   /**
    * Not accepted: a `LibSqlDataSource` is always libSQL (TypeORM itself is told "better-sqlite3",
-   * see the README). `initialize()` refuses any `type`, `"libsql"` included.
+   * see docs/typeorm.md). `initialize()` refuses any `type`, `"libsql"` included.
    */
   readonly type?: never;
 }

@@ -20,7 +20,7 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 64;
 export const DEFAULT_INT_MODE: IntMode = "number";
 /**
  * Milliseconds one statement may hold the JavaScript thread when it runs inline on a local
- * connection (see the README's execution model); 0 turns inline execution off.
+ * connection (see docs/execution-model.md); 0 turns inline execution off.
  */
 export const DEFAULT_INLINE_BUDGET_MS = 1;
 /** The largest inline budget accepted: the inline path is for short statements. */
