@@ -4,8 +4,8 @@
  * one native call, which runs inline when it is short and cannot wait, off the JavaScript thread
  * otherwise (see docs/execution-model.md); every failure is a `LibSqlError`.
  */
-import { classifyLocation, intModeOption, resolveOpen } from "../options/open";
-import { checkOptionNames } from "../options/names";
+import { classifyLocation, intModeOption, OPEN_OPTION_KEYS, resolveOpen } from "../options/open";
+import { checkOptionNames, type EveryKeyListed } from "../options/names";
 import { integerOption } from "../options/values";
 import {
   binding,
@@ -57,25 +57,8 @@ export interface OpenOptions {
   intMode?: IntMode;
 }
 
-/** The names `LibSqlConnection.open` takes; a near miss of one is refused, any other ignored. */
-const OPEN_OPTION_KEYS = [
-  "url",
-  "authToken",
-  "syncUrl",
-  "syncIntervalMs",
-  "readYourWrites",
-  "connectTimeoutMs",
-  "requestTimeoutMs",
-  "encryptionKey",
-  "busyTimeoutMs",
-  "statementCacheSize",
-  "inlineBudgetMs",
-  "intMode",
-] as const satisfies readonly (keyof OpenOptions)[];
-
-type MissingOpenOption = Exclude<keyof OpenOptions, (typeof OPEN_OPTION_KEYS)[number]>;
-/** Compiles only while every option of `OpenOptions` is listed above. */
-const everyOpenOptionListed: [MissingOpenOption] extends [never] ? true : MissingOpenOption = true;
+/** Compiles only while `OPEN_OPTION_KEYS` (the names `open` takes) names every option of `OpenOptions`. */
+const everyOpenOptionListed: EveryKeyListed<OpenOptions, (typeof OPEN_OPTION_KEYS)[number]> = true;
 void everyOpenOptionListed;
 
 export class LibSqlConnection {

@@ -4,6 +4,8 @@
  */
 import type { BaseDataSourceOptions } from "../typeorm";
 import type { IntMode, LibSqlConnection } from "../native";
+import type { EveryKeyListed } from "./names";
+import { OPEN_OPTION_KEYS } from "./open";
 
 /** SQLite journal modes accepted by `journalMode`. */
 export type LibSqlJournalMode = "WAL" | "DELETE" | "TRUNCATE" | "PERSIST" | "MEMORY" | "OFF";
@@ -122,9 +124,9 @@ export const TYPEORM_OPTION_KEYS = [
   "invalidWhereValuesBehavior",
 ] as const satisfies readonly Exclude<keyof BaseDataSourceOptions, "type">[];
 
-type MissingTypeOrmOption = Exclude<keyof BaseDataSourceOptions, "type" | (typeof TYPEORM_OPTION_KEYS)[number]>;
 /** Compiles only while every TypeORM option is listed above. */
-const everyTypeOrmOptionListed: [MissingTypeOrmOption] extends [never] ? true : MissingTypeOrmOption = true;
+const everyTypeOrmOptionListed: EveryKeyListed<BaseDataSourceOptions, "type" | (typeof TYPEORM_OPTION_KEYS)[number]> =
+  true;
 void everyTypeOrmOptionListed;
 
 /**
@@ -135,19 +137,8 @@ export const TYPEORM_OTHER_OPTION_KEYS = ["name", "baseDirectory"] as const;
 
 /** Keys of `LibSqlConnectionOptions` (kept apart from TypeORM's own options). */
 export const LIBSQL_OPTION_KEYS = [
-  "url",
+  ...OPEN_OPTION_KEYS,
   "database",
-  "authToken",
-  "syncUrl",
-  "syncIntervalMs",
-  "readYourWrites",
-  "connectTimeoutMs",
-  "requestTimeoutMs",
-  "encryptionKey",
-  "busyTimeoutMs",
-  "intMode",
-  "statementCacheSize",
-  "inlineBudgetMs",
   "prepareDatabase",
   "journalMode",
   "foreignKeys",
@@ -157,9 +148,8 @@ export const LIBSQL_OPTION_KEYS = [
   "streamBatchSize",
 ] as const satisfies readonly (keyof LibSqlConnectionOptions)[];
 
-type MissingLibSqlOption = Exclude<keyof LibSqlConnectionOptions, (typeof LIBSQL_OPTION_KEYS)[number]>;
 /** Compiles only while every option of `LibSqlConnectionOptions` is listed above. */
-const everyLibSqlOptionListed: [MissingLibSqlOption] extends [never] ? true : MissingLibSqlOption = true;
+const everyLibSqlOptionListed: EveryKeyListed<LibSqlConnectionOptions, (typeof LIBSQL_OPTION_KEYS)[number]> = true;
 void everyLibSqlOptionListed;
 
 /** Option keys whose values are secrets: never logged, never enumerable, never in errors. */

@@ -69,6 +69,12 @@ export function nearestName(name: string, known: readonly string[]): string | un
   return bestDistance <= allowed ? best : undefined;
 }
 
+/**
+ * `true` while `Listed` names every key of `T`, otherwise the keys left out: assigning `true` to
+ * it compiles only while a list of option names is complete.
+ */
+export type EveryKeyListed<T, Listed> = [Exclude<keyof T, Listed>] extends [never] ? true : Exclude<keyof T, Listed>;
+
 const debug = debuglog("typeorm-libsql");
 /** Unknown names already reported, so that each is logged once per process. */
 const reported = new Set<string>();

@@ -28,6 +28,25 @@ export const MAX_INLINE_BUDGET_MS = 1000;
 
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
 
+/**
+ * The names of the options of opening a database, which `LibSqlConnection.open` takes and the
+ * data source takes too, spelled the same way and in the same units.
+ */
+export const OPEN_OPTION_KEYS = [
+  "url",
+  "authToken",
+  "syncUrl",
+  "syncIntervalMs",
+  "readYourWrites",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
+  "encryptionKey",
+  "busyTimeoutMs",
+  "statementCacheSize",
+  "inlineBudgetMs",
+  "intMode",
+] as const;
+
 /** The options of opening a database that both entry points spell the same way. */
 export interface OpenOptionValues extends NetworkOptionValues {
   readonly authToken?: unknown;
