@@ -226,7 +226,8 @@ describe("options", () => {
         const ds = await new LibSqlDataSource({ url: ":memory:", synchronize: true }).initialize();
         await ds.query("SELECT 1");
         await ds.destroy();
-        const loaded = Object.keys(require.cache).filter((k) => k.includes("better-sqlite3") && !k.includes("typeorm"));
+        // The package itself (node_modules/better-sqlite3/…), not TypeORM's driver file named after it.
+        const loaded = Object.keys(require.cache).filter((k) => /[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(k));
         process.stdout.write(JSON.stringify(loaded));
       })().catch((e) => { console.error(e); process.exit(1); });`;
     const output = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
