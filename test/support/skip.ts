@@ -42,7 +42,8 @@ export function skipBecause(context: Mocha.Context, reason: SkipReason, detail: 
   }
   console.log(`      [skipped: ${reason}] ${detail}`);
   const runnable = context.test;
-  const marked = runnable?.type === "hook" ? runnable.parent : runnable;
+  const isHook = (runnable as { type?: string } | undefined)?.type === "hook";
+  const marked = isHook ? runnable?.parent : runnable;
   if (marked) (marked as Marked)[REASON] = reason;
   context.skip();
 }
