@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { inspect } from "util";
-import { setTimeout as sleep } from "timers/promises";
+import { barrier } from "../support/signals";
 import { LibSqlDataSource, LibSqlOptionsError, type LibSqlConnection, type LibSqlDataSourceOptions } from "../../src";
 import { Entry } from "./entity/ledger";
 import { RecordingLogger, tempDatabase, tempDir } from "./support/databases";
@@ -113,15 +113,16 @@ describe("options", () => {
       },
     }).initialize();
     try {
-      // Three transactions at once need three connections.
+      // Three transactions at once need three connections: each waits until all have begun.
+      const together = barrier(3);
       const seen = await Promise.all(
         [0, 1, 2].map(() =>
           dataSource
             .transaction(async (manager) => {
+              await together(); // each holds its own connection (BEGIN waits for the first query)
               const [fk] = await manager.query(`PRAGMA foreign_keys`);
               const [busy] = await manager.query(`PRAGMA busy_timeout`);
               const [cache] = await manager.query(`PRAGMA cache_size`);
-              await sleep(20);
               return [fk.foreign_keys, busy.timeout, cache.cache_size];
             })
             .catch((error: Error) => error.message),
@@ -164,11 +165,12 @@ describe("options", () => {
       acquireTimeoutMs: 20_000,
     }).initialize();
     try {
+      const together = barrier(2);
       const seen = await Promise.all(
         [0, 1].map(() =>
           dataSource.transaction(async (manager) => {
+            await together();
             const [busy] = await manager.query(`PRAGMA busy_timeout`);
-            await sleep(20);
             return busy.timeout;
           }),
         ),

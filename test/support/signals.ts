@@ -1,7 +1,7 @@
 /**
  * Test support: waiting for a signal instead of a fixed time. `until` polls a condition (a
  * counter, a log entry) every millisecond, bounded; `tracked` tells whether a promise has settled
- * without awaiting it.
+ * without awaiting it; `barrier` holds concurrent work until all of it has arrived.
  */
 import { setTimeout as sleep } from "timers/promises";
 
@@ -27,4 +27,16 @@ export function tracked<T>(promise: Promise<T>): { promise: Promise<T>; settled:
   });
   observed.catch(() => undefined);
   return { promise: observed, settled: () => settled };
+}
+
+/** A barrier for `parties` callers: each call resolves once all of them have called. */
+export function barrier(parties: number): () => Promise<void> {
+  let arrived = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    arrived += 1;
+    if (arrived === parties) open();
+    return opened;
+  };
 }
