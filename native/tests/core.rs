@@ -1,6 +1,10 @@
 //! Integration tests of the native core without Node: the registries, transactions with
 //! ownership, batches, cursors and interrupts, on real libSQL databases.
 
+mod probe;
+
+use std::sync::atomic::Ordering;
+
 use libsql::Value;
 use typeorm_libsql_native::connection;
 use typeorm_libsql_native::errors::codes;
@@ -124,10 +128,20 @@ async fn failing_batch_leaves_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepared_statements_are_reused_and_freed() {
+    let first = connection::open(memory()).await.unwrap();
+    probe::install();
     let conn = connection::open(memory()).await.unwrap();
-    let stmt = statement::prepare(conn, "SELECT ? * 2 AS doubled".into())
+    exec(conn, "CREATE TABLE reuse_probe (n INTEGER)").await;
+    exec(conn, "INSERT INTO reuse_probe VALUES (1)").await;
+    let before = probe::COMPILES.load(Ordering::SeqCst);
+    let stmt = statement::prepare(conn, "SELECT ? * 2 * n AS doubled FROM reuse_probe".into())
         .await
         .unwrap();
+    let prepared = probe::COMPILES.load(Ordering::SeqCst);
+    assert!(
+        prepared > before,
+        "preparing must compile the statement once"
+    );
     let info = statement::info(stmt).unwrap();
     assert_eq!(info.columns, vec!["doubled"]);
     assert_eq!(info.parameter_count, 1);
@@ -141,7 +155,10 @@ async fn prepared_statements_are_reused_and_freed() {
         .unwrap();
         assert_eq!(result.rows, vec![vec![Value::Integer(i * 2)]]);
     }
+    // 1,000 runs, and SQLite compiled nothing that reads reuse_probe again.
+    assert_eq!(probe::COMPILES.load(Ordering::SeqCst), prepared);
     close::close(conn).await.unwrap();
+    close::close(first).await.unwrap();
     assert_eq!(
         statement::execute(stmt, Params::None, ExecOptions::default())
             .await
@@ -199,23 +216,28 @@ async fn cursors_page_and_check_integer_mode() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupt_stops_a_running_query_off_thread() {
+    let first = connection::open(memory()).await.unwrap();
+    probe::install();
     let conn = connection::open(memory()).await.unwrap();
+    let ticks = probe::TICKS.load(Ordering::SeqCst);
     // As the Node layer does: the query blocks a blocking-pool thread, not an async worker.
     let running = tokio::task::spawn_blocking(move || {
         runtime::catch_panic(|| {
             tokio::runtime::Handle::current().block_on(query::execute(
                 conn,
-                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c".into(),
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(probe_tick()) FROM c".into(),
                 Params::None,
                 ExecOptions::default(),
             ))
         })
     });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // The query counts its rows through probe_tick(): once the count moves, it is running.
+    probe::until_ticks_pass(ticks).await;
     connection::interrupt(conn).unwrap();
     let err = running.await.unwrap().unwrap_err();
     assert_eq!(err.code, "SQLITE_INTERRUPT");
     let after = exec(conn, "SELECT 1").await;
     assert_eq!(after.rows, vec![vec![Value::Integer(1)]]);
     close::close(conn).await.unwrap();
+    close::close(first).await.unwrap();
 }

@@ -22,6 +22,7 @@ import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from 
 import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
 import {
   AbstractSqliteDriver,
+  ApplyValueTransformers,
   bindDataSource,
   type ColumnMetadata,
   dataSourceOf,
@@ -269,10 +270,20 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     return isVectorColumn(column) ? persistVectorValue(value, column) : super.preparePersistentValue(value, column);
   }
 
-  /** Stored vectors come back as `number[]`. */
+  /**
+   * Stored vectors come back as `number[]`. An integer that `intMode` gives as a bigint or a
+   * string stays one in a `Number` column (TypeORM's SQLite driver would convert it to a number:
+   * a bigint throws there, a string loses precision), so ids and integers load exactly.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's Driver contract
   prepareHydratedValue(value: any, column: ColumnMetadata): any {
-    return isVectorColumn(column) ? hydrateVectorValue(value, column) : super.prepareHydratedValue(value, column);
+    if (isVectorColumn(column)) return hydrateVectorValue(value, column);
+    const intMode = this.resolvedOptions?.intMode;
+    const exactInteger = typeof value === "bigint" || (intMode === "string" && typeof value === "string");
+    if (column.type === Number && exactInteger) {
+      return column.transformer ? ApplyValueTransformers.transformFrom(column.transformer, value) : value;
+    }
+    return super.prepareHydratedValue(value, column);
   }
 
   /** libSQL (SQLite 3.45) runs INSERT, UPDATE and DELETE … RETURNING. */

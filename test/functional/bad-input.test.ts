@@ -12,6 +12,7 @@ import { LibSqlDataSource, type LibSqlDataSourceOptions } from "../../src";
 import { LibSqlConnection, type OpenOptions } from "../../src/native";
 import { Entry } from "./entity/ledger";
 import { tempDatabase, tempDir } from "./support/databases";
+import { skipBecause } from "../support/skip";
 
 const KEY = "the-right-key-0123456789";
 const WRONG_KEY = "a-wrong-key-9876543210";
@@ -195,10 +196,8 @@ describe("bad input: the database path and encryption key", () => {
   });
 
   it("names a file it may not read, and the fix", async function () {
-    if (process.platform === "win32") {
-      console.log("      [skipped] file permissions are not POSIX on Windows");
-      this.skip();
-    }
+    if (process.platform === "win32")
+      skipBecause(this, "no-posix-permissions", "file permissions are not POSIX on Windows");
     const dir = tempDir();
     const file = path.join(dir, "locked.db");
     const original = await fileWithOneEntry();

@@ -21,7 +21,7 @@ async function failure(work: () => Promise<unknown>): Promise<Failed> {
   throw new Error("expected a QueryFailedError");
 }
 
-const SLOW_SQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000) SELECT count(*) AS c FROM n`;
+const SLOW_SQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n`;
 
 for (const target of TARGETS) {
   describe(`errors and logging (${target})`, () => {
@@ -118,33 +118,35 @@ for (const target of TARGETS) {
       expect((error?.error as LibSqlError).code).to.equal("SQLITE_ERROR");
     });
 
-    it("logs slow queries past maxQueryExecutionTime", async () => {
+    it("logs slow queries past maxQueryExecutionTime, with the time they took", async () => {
       const slowLogger = new RecordingLogger();
       const slow = await openDataSource(target, { entities: [], logger: slowLogger, maxQueryExecutionTime: 1 });
       try {
-        await slow.query(SLOW_SQL.replace("30000000", "300000"));
-        await slow.query(`SELECT 1`);
-        const entries = slowLogger.entries.filter((e) => e.kind === "slow");
-        expect(entries.map((e) => e.text)).to.include(SLOW_SQL.replace("30000000", "300000"));
-        expect(entries.every((e) => (e.time ?? 0) > 1)).to.equal(true);
+        const sql = SLOW_SQL.replace("3000000", "300000");
+        const started = Date.now();
+        await slow.query(sql);
+        const elapsed = Date.now() - started;
+        const entries = slowLogger.entries.filter((e) => e.kind === "slow" && e.text === sql);
+        expect(entries).to.have.length(1);
+        // The logged time is the query's: within what the call took as seen from outside, and
+        // most of it (the query runs for a good part of a second; TypeORM's own work is small).
+        const time = entries[0].time ?? -1;
+        expect(time, `logged ${time} ms, the call took ${elapsed} ms`).to.be.at.most(elapsed);
+        expect(time, `logged ${time} ms, the call took ${elapsed} ms`).to.be.at.least(elapsed / 2);
       } finally {
         await slow.destroy();
       }
     });
 
-    it("interrupts a runaway query after queryTimeout", async function () {
-      if (target === "remote") {
-        // A remote statement cannot be interrupted (interrupt() is LIBSQL_UNSUPPORTED there);
-        // cancelling remote requests comes with the remote timeouts (issue #9, item 3).
-        console.log("      [skipped] queryTimeout on a remote database: remote requests cannot be cancelled yet");
-        this.skip();
-      }
+    it("stops a runaway query after queryTimeout (a remote request is cancelled)", async () => {
       const limited = await openDataSource(target, { entities: [], queryTimeoutMs: 100 });
       try {
         const started = Date.now();
         const error = await failure(() => limited.query(SLOW_SQL));
-        expect(error.driverError.code).to.equal("SQLITE_INTERRUPT");
-        expect(Date.now() - started).to.be.lessThan(3_000);
+        const elapsed = Date.now() - started;
+        expect(error.driverError.code).to.equal(target === "remote" ? "LIBSQL_TIMEOUT" : "SQLITE_INTERRUPT");
+        // A 100 ms timeout, with slack for a loaded machine; the query alone runs for seconds.
+        expect(elapsed, `stopped after ${elapsed} ms`).to.be.at.least(100).and.below(1_000);
         expect(await limited.query(`SELECT 1 AS one`)).to.deep.equal([{ one: 1 }]);
       } finally {
         await limited.destroy();

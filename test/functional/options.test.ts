@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { inspect } from "util";
-import { setTimeout as sleep } from "timers/promises";
+import { barrier } from "../support/signals";
 import {
   LibSqlConnection,
   LibSqlDataSource,
@@ -115,15 +115,16 @@ describe("options", () => {
       },
     }).initialize();
     try {
-      // Three transactions at once need three connections.
+      // Three transactions at once need three connections: each waits until all have begun.
+      const together = barrier(3);
       const seen = await Promise.all(
         [0, 1, 2].map(() =>
           dataSource
             .transaction(async (manager) => {
+              await together(); // each holds its own connection (BEGIN waits for the first query)
               const [fk] = await manager.query(`PRAGMA foreign_keys`);
               const [busy] = await manager.query(`PRAGMA busy_timeout`);
               const [cache] = await manager.query(`PRAGMA cache_size`);
-              await sleep(20);
               return [fk.foreign_keys, busy.timeout, cache.cache_size];
             })
             .catch((error: Error) => error.message),
@@ -166,11 +167,12 @@ describe("options", () => {
       acquireTimeoutMs: 20_000,
     }).initialize();
     try {
+      const together = barrier(2);
       const seen = await Promise.all(
         [0, 1].map(() =>
           dataSource.transaction(async (manager) => {
+            await together();
             const [busy] = await manager.query(`PRAGMA busy_timeout`);
-            await sleep(20);
             return busy.timeout;
           }),
         ),
@@ -292,7 +294,8 @@ describe("options", () => {
         const ds = await new LibSqlDataSource({ url: ":memory:", synchronize: true }).initialize();
         await ds.query("SELECT 1");
         await ds.destroy();
-        const loaded = Object.keys(require.cache).filter((k) => k.includes("better-sqlite3") && !k.includes("typeorm"));
+        // The package itself (node_modules/better-sqlite3/…), not TypeORM's driver file named after it.
+        const loaded = Object.keys(require.cache).filter((k) => /[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(k));
         process.stdout.write(JSON.stringify(loaded));
       })().catch((e) => { console.error(e); process.exit(1); });`;
     const output = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {

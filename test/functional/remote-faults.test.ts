@@ -9,7 +9,8 @@ import { setTimeout as sleep } from "timers/promises";
 import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource, LibSqlError } from "../../src";
 import { Entry } from "./entity/ledger";
-import { tempDatabase } from "./support/databases";
+import { turns, until } from "../support/signals";
+import { RecordingLogger, tempDatabase } from "./support/databases";
 import { skipWithoutSqld, SqldServer } from "../support/sqld";
 
 const POOL_SIZE = 3;
@@ -81,6 +82,8 @@ for (const mode of ["remote", "replica"] as const) {
     async function transactionsAcross(fault: () => Promise<void>): Promise<{ first: LibSqlError; committed: number }> {
       const firstWrote = gate();
       const release = gate();
+      const logger = new RecordingLogger();
+      dataSource.setOptions({ logger });
       const outcomes = Array.from({ length: POOL_SIZE }, (_, i) =>
         dataSource
           .transaction(async (manager) => {
@@ -95,8 +98,11 @@ for (const mode of ["remote", "replica"] as const) {
           ),
       );
       await firstWrote.opened;
-      // Let the other transactions' first requests reach the server.
-      await sleep(200);
+      // Not a fixed wait: every other transaction has sent its first insert (with its BEGIN) once
+      // TypeORM has logged it; on the server it then waits for the first one's write lock.
+      const inserts = () => logger.queries().filter((q) => q.startsWith("INSERT")).length;
+      await until(() => inserts() >= POOL_SIZE + 1, "every transaction's first insert");
+      await turns();
       await fault();
       release.open();
       const settled = await Promise.all(outcomes);

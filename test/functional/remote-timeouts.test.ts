@@ -3,13 +3,17 @@
  * proxy this suite controls stands in front of an sqld it started, and turns into a black hole
  * on demand. `initialize()`, a query, a transaction's statements and its COMMIT each fail with
  * `LIBSQL_TIMEOUT` (`requestTimeoutMs`, or `queryTimeoutMs` cancelling the request, or
- * `connectTimeoutMs` for a TLS handshake that never ends); the pool keeps every connection, and
- * the same data source works again once the server answers.
+ * `connectTimeoutMs` for a TLS handshake that never ends), each within a stated bound; a
+ * transaction abandoned after a timeout or a lost server refuses its further statements
+ * (`LIBSQL_TRANSACTION_STATE`) and rolls back without a request; a replica's `sync()` is bounded
+ * by `requestTimeoutMs`; the pool keeps every connection, and the same data source works again
+ * once the server answers.
  */
 import { expect } from "chai";
 import { QueryFailedError } from "typeorm";
 import { LibSqlConnection, LibSqlDataSource, LibSqlError, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
+import { tempDatabase } from "./support/databases";
 import { skipWithoutSqld, SqldServer } from "../support/sqld";
 import { TcpProxy } from "../support/proxy";
 
@@ -23,6 +27,21 @@ async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
     return cause as LibSqlError;
   }
   throw new Error("expected the call to fail");
+}
+
+/**
+ * The error `promise` rejects with, checking it came after `timeoutMs` and well before the
+ * default timeouts could have ended it (slack for a loaded machine: 1.5 s).
+ */
+async function timedOut(promise: Promise<unknown>, timeoutMs: number): Promise<LibSqlError> {
+  const started = Date.now();
+  const error = await failureOf(promise);
+  const elapsed = Date.now() - started;
+  expect(error.code).to.equal("LIBSQL_TIMEOUT");
+  expect(elapsed, `failed after ${elapsed} ms`)
+    .to.be.at.least(timeoutMs - 20)
+    .and.below(timeoutMs + 1_500);
+  return error;
 }
 
 async function amounts(dataSource: LibSqlDataSource): Promise<number[]> {
@@ -88,8 +107,7 @@ describe("remote timeouts (sqld behind a proxy that can hang)", function () {
   it("gives initialize() LIBSQL_TIMEOUT from a server that never answers, and initializes once it does", async () => {
     proxy.setBlackHole(true);
     const source = dataSource();
-    const error = await failureOf(source.initialize());
-    expect(error.code).to.equal("LIBSQL_TIMEOUT");
+    const error = await timedOut(source.initialize(), 500);
     expect(error.message).to.match(/500 ms \(requestTimeoutMs\)/);
     expect(source.isInitialized).to.equal(false);
 
@@ -105,15 +123,15 @@ describe("remote timeouts (sqld behind a proxy that can hang)", function () {
     const before = nativeStats();
 
     proxy.setBlackHole(true);
-    expect((await failureOf(source.query("SELECT 1"))).code).to.equal("LIBSQL_TIMEOUT");
-    expect((await failureOf(source.getRepository(Entry).findOneBy({ owner: "x" }))).code).to.equal("LIBSQL_TIMEOUT");
+    await timedOut(source.query("SELECT 1"), 500);
+    await timedOut(source.getRepository(Entry).findOneBy({ owner: "x" }), 500);
     // The transaction's first statement (with its BEGIN) gets no answer.
-    const inTransaction = await failureOf(
+    await timedOut(
       source.transaction(async (manager) => {
         await manager.getRepository(Entry).insert({ owner: "statement", amount: 1 });
       }),
+      500,
     );
-    expect(inTransaction.code).to.equal("LIBSQL_TIMEOUT");
 
     // The statements are answered, the COMMIT is not.
     proxy.setBlackHole(false);
@@ -152,8 +170,7 @@ describe("remote timeouts (sqld behind a proxy that can hang)", function () {
   it("cancels a remote statement after queryTimeoutMs, with no request timeout", async () => {
     const source = await dataSource({ requestTimeoutMs: 0, queryTimeoutMs: 300 }).initialize();
     proxy.setBlackHole(true);
-    const error = await failureOf(source.query("SELECT 1"));
-    expect(error.code).to.equal("LIBSQL_TIMEOUT");
+    const error = await timedOut(source.query("SELECT 1"), 300);
     expect(error.message).to.match(/queryTimeoutMs \(300 ms\)/);
     proxy.setBlackHole(false);
     expect(await source.query("SELECT 2 AS two")).to.deep.equal([{ two: 2 }]);
@@ -168,12 +185,69 @@ describe("remote timeouts (sqld behind a proxy that can hang)", function () {
       requestTimeoutMs: 0,
     });
     try {
-      const error = await failureOf(connection.execute("SELECT 1"));
-      expect(error.code).to.equal("LIBSQL_TIMEOUT");
+      const error = await timedOut(connection.execute("SELECT 1"), 300);
       expect(error.message).to.match(/300 ms \(connectTimeoutMs\)/);
     } finally {
       await connection.close();
     }
+  });
+
+  for (const cause of ["a timeout", "a lost server"] as const) {
+    it(`abandons a transaction after ${cause}: LIBSQL_TRANSACTION_STATE after, ROLLBACK without a request, nothing committed`, async () => {
+      const source = await dataSource().initialize();
+      await source.query('DROP TABLE IF EXISTS "entry"');
+      await source.synchronize();
+      const runner = source.createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await runner.query(`INSERT INTO "entry" ("owner", "amount") VALUES ('first', 1)`);
+        const insert = runner.query(`INSERT INTO "entry" ("owner", "amount") VALUES ('lost', 2)`);
+        if (cause === "a timeout") {
+          proxy.setBlackHole(true);
+          await timedOut(insert, 500);
+          proxy.setBlackHole(false);
+        } else {
+          await server.kill();
+          expect((await failureOf(insert)).code).to.equal("LIBSQL_NETWORK");
+          await server.restart();
+        }
+        proxy.resetCount();
+        // The transaction is abandoned: its statements are refused without reaching the server
+        // (sent there, they would run and commit on their own, outside the transaction).
+        const late = await failureOf(runner.query(`INSERT INTO "entry" ("owner", "amount") VALUES ('late', 3)`));
+        expect(late.code).to.equal("LIBSQL_TRANSACTION_STATE");
+        await runner.rollbackTransaction();
+        expect(proxy.requests, "requests for the late statement and the ROLLBACK").to.equal(0);
+      } finally {
+        await runner.release();
+      }
+      await writeOnceTheServerLetsGo(source);
+      expect(await amounts(source)).to.deep.equal([0]);
+    });
+  }
+
+  it("bounds an embedded replica's sync() by requestTimeoutMs", async () => {
+    const primary = await dataSource().initialize();
+    await primary.query('DROP TABLE IF EXISTS "entry"');
+    await primary.synchronize();
+    const replica = new LibSqlDataSource({
+      url: `file:${tempDatabase("replica.db")}`,
+      syncUrl: proxy.url,
+      entities: [Entry],
+      requestTimeoutMs: 500,
+    });
+    opened.push(replica);
+    await replica.initialize();
+    await replica.sync();
+    proxy.setBlackHole(true);
+    const error = await timedOut(replica.sync(), 500);
+    expect(error.message).to.match(/500 ms \(requestTimeoutMs\)/);
+    // Local reads go on meanwhile, and sync works again once the primary answers.
+    expect(await amounts(replica)).to.deep.equal([]);
+    proxy.setBlackHole(false);
+    await primary.getRepository(Entry).insert({ owner: "synced", amount: 7 });
+    await replica.sync();
+    expect(await amounts(replica)).to.deep.equal([7]);
   });
 
   it("validates the timeout options", async () => {

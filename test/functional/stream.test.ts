@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import type { Readable } from "stream";
 import { setTimeout as sleep } from "timers/promises";
+import { until } from "../support/signals";
 import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
@@ -87,8 +88,8 @@ for (const target of TARGETS) {
         seen += 1;
         if (seen === 10) break;
       }
-      await sleep(10);
-      expect(nativeStats().cursors).to.equal(0);
+      // The stream closes its cursor asynchronously: wait for that (bounded), not a fixed time.
+      await until(() => nativeStats().cursors === 0, "the stream to close its cursor", 5_000);
       // Every pooled connection is free again: a transaction and a query still run.
       await dataSource.transaction(async (m) => m.getRepository(Entry).insert({ owner: "after", amount: 0 }));
       expect(await dataSource.getRepository(Entry).countBy({ owner: "after" })).to.equal(1);
@@ -100,8 +101,8 @@ for (const target of TARGETS) {
       await iterator.next();
       expect(await dataSource.getRepository(Entry).countBy({ owner: "o1" })).to.equal(ROWS / 10);
       await iterator.return?.();
-      await sleep(10);
-      expect(nativeStats().cursors).to.equal(0);
+      // The stream closes its cursor asynchronously: wait for that (bounded), not a fixed time.
+      await until(() => nativeStats().cursors === 0, "the stream to close its cursor", 5_000);
     });
 
     it("rejects a failing statement with a QueryFailedError", async () => {

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "timers/promises";
 import { QueryFailedError, TypeORMError, type EntityManager, type Logger } from "typeorm";
 import { LibSqlDataSource, LibSqlQueryRunner, nativeStats } from "../../src";
 import { Entry } from "./entity/ledger";
+import { tracked, turns, until } from "../support/signals";
 import { openDataSource, skipUnavailable, tempDatabase, TARGETS } from "./support/databases";
 
 async function owners(dataSource: LibSqlDataSource): Promise<string[]> {
@@ -190,16 +191,7 @@ for (const target of TARGETS)
 
       it("logs BEGIN IMMEDIATE, SAVEPOINT, RELEASE, ROLLBACK TO and COMMIT", async () => {
         const logged: string[] = [];
-        dataSource.setOptions({
-          logger: {
-            logQuery: (q: string) => logged.push(q),
-            logQueryError: () => undefined,
-            logQuerySlow: () => undefined,
-            logSchemaBuild: () => undefined,
-            logMigration: () => undefined,
-            log: () => undefined,
-          },
-        });
+        dataSource.setOptions({ logger: queryLogger(logged) });
         const runner = dataSource.createQueryRunner();
         await runner.startTransaction();
         await runner.startTransaction();
@@ -246,15 +238,24 @@ for (const target of TARGETS)
       });
 
       it("never lets a READ UNCOMMITTED transaction see another transaction's uncommitted row", async () => {
+        const logged: string[] = [];
         const writer = dataSource.createQueryRunner();
         await writer.startTransaction();
         await writer.manager.getRepository(Entry).insert({ owner: "uncommitted", amount: 1 });
+        dataSource.setOptions({ logger: queryLogger(logged) });
         // Serializable: the reader's transaction waits for the writer's to end, then reads.
-        const read = dataSource.transaction("READ UNCOMMITTED", (manager) => manager.getRepository(Entry).count());
-        await sleep(20);
+        const read = tracked(
+          dataSource.transaction("READ UNCOMMITTED", (manager) => manager.getRepository(Entry).count()),
+        );
+        // Not a fixed wait: the reader has sent its query once TypeORM has logged it (on :memory:,
+        // its turn for the one connection is queued behind the writer's transaction).
+        if (target !== "memory")
+          await until(() => logged.some((q) => /^SELECT COUNT/i.test(q)) || read.settled(), "the reader's query");
+        await turns();
+        expect(read.settled(), "the reader waits for the writer").to.equal(false);
         await writer.rollbackTransaction();
         await writer.release();
-        expect(await read).to.equal(0);
+        expect(await read.promise).to.equal(0);
       });
 
       it("refuses READ COMMITTED and REPEATABLE READ with TypeORM's TypeORMError, before any work", async () => {
@@ -300,20 +301,35 @@ for (const target of TARGETS)
       });
 
       it("gives every query runner its own connection while in a transaction", async () => {
+        const logged: string[] = [];
+        dataSource.setOptions({ logger: queryLogger(logged) });
         const a = dataSource.createQueryRunner() as LibSqlQueryRunner;
         const b = dataSource.createQueryRunner() as LibSqlQueryRunner;
-        expect(a).to.not.equal(b);
         await a.startTransaction();
         await a.query(`INSERT INTO "entry"("owner", "amount") VALUES (?, ?)`, ["a", 1]);
-        const pending = (async () => {
-          await b.startTransaction(); // waits for a's commit (lock or pool)
-          const rows = (await b.query(`SELECT owner FROM "entry"`)) as { owner: string }[];
-          await b.commitTransaction();
-          return rows.map((r) => r.owner);
-        })();
-        await sleep(30);
+        // (connect() keeps a's connection until release: on :memory:, b would then never get it)
+        const aConnection = target === "memory" ? undefined : await a.connect();
+        const order: string[] = [];
+        const pending = tracked(
+          (async () => {
+            await b.startTransaction(); // :memory: has one connection: b waits for it here
+            if (target !== "memory") expect(await b.connect(), "b's own connection").to.not.equal(aConnection);
+            const rows = (await b.query(`SELECT owner FROM "entry"`)) as { owner: string }[]; // waits for a's lock
+            order.push("b read");
+            await b.commitTransaction();
+            return rows.map((r) => r.owner);
+          })(),
+        );
+        // Not a fixed wait: b is waiting once its SELECT is logged (or, on :memory:, its BEGIN's
+        // turn for the one connection is queued behind a's transaction).
+        if (target === "memory") await turns();
+        else await until(() => logged.some((q) => q.startsWith("SELECT owner")) || pending.settled(), "b's query");
+        await turns();
+        expect(pending.settled(), "b waits for a").to.equal(false);
+        order.push("a commits");
         await a.commitTransaction();
-        expect(await pending).to.deep.equal(["a"]);
+        expect(await pending.promise).to.deep.equal(["a"]);
+        expect(order).to.deep.equal(["a commits", "b read"]);
         await a.release();
         await b.release();
       });
@@ -322,12 +338,18 @@ for (const target of TARGETS)
         const runner = dataSource.createQueryRunner();
         await runner.query("BEGIN");
         await runner.query(`INSERT INTO "entry"("owner", "amount") VALUES ('raw', 1)`);
-        // Another query through the data source must not see or join that transaction.
-        if (target === "file") {
-          expect(await dataSource.getRepository(Entry).count()).to.equal(0);
+        // Another query through the data source must not see or join that transaction: it runs on
+        // another connection, or on :memory: (one connection) waits until the transaction ends.
+        const counted = tracked(dataSource.getRepository(Entry).count());
+        if (target === "memory") {
+          await turns();
+          expect(counted.settled(), "the count waits for the runner's connection").to.equal(false);
+        } else {
+          expect(await counted.promise).to.equal(0);
         }
         await runner.query("ROLLBACK");
         await runner.release();
+        expect(await counted.promise).to.equal(0);
         expect(await dataSource.getRepository(Entry).count()).to.equal(0);
       });
     });
@@ -401,21 +423,41 @@ describe("transactions across data sources on one file", () => {
   it("makes a second writer wait on the busy timeout instead of failing", async () => {
     const file = tempDatabase();
     const first = await new LibSqlDataSource({ url: file, entities: [Entry], synchronize: true }).initialize();
-    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeoutMs: 5000 }).initialize();
+    const logged: string[] = [];
+    const second = await new LibSqlDataSource({
+      url: file,
+      entities: [Entry],
+      busyTimeoutMs: 5000,
+      logger: queryLogger(logged),
+      logging: true,
+    }).initialize();
     try {
       const order: string[] = [];
+      let holding!: () => void;
+      const locked = new Promise<void>((resolve) => (holding = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
       const slow = first.transaction(async (m) => {
         await m.getRepository(Entry).insert({ owner: "first", amount: 1 });
-        await sleep(150);
+        holding(); // the insert took the write lock (BEGIN IMMEDIATE travels with it)
+        await released;
         order.push("first commits");
       });
-      await sleep(20);
-      await second.transaction(async (m) => {
-        // BEGIN IMMEDIATE travels with the first statement, so that is where the second writer waits.
-        await m.getRepository(Entry).insert({ owner: "second", amount: 1 });
-        order.push("second inserted");
-      });
+      await locked;
+      const waiting = tracked(
+        second.transaction(async (m) => {
+          // BEGIN IMMEDIATE travels with the first statement, so that is where the second writer waits.
+          await m.getRepository(Entry).insert({ owner: "second", amount: 1 });
+          order.push("second inserted");
+        }),
+      );
+      // Not a fixed wait: the second writer is waiting once its INSERT is logged.
+      await until(() => logged.some((q) => q.startsWith("INSERT")) || waiting.settled(), "the second writer's insert");
+      await turns();
+      expect(waiting.settled(), "the second writer waits").to.equal(false);
+      release();
       await slow;
+      await waiting.promise;
       expect(order).to.deep.equal(["first commits", "second inserted"]);
       expect(await owners(first)).to.deep.equal(["first:1", "second:1"]);
     } finally {

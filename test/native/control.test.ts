@@ -4,6 +4,8 @@
  */
 import { expect } from "chai";
 import { LibSqlConnection, LibSqlError, nativeVersions } from "../../src/native";
+import { codeOf } from "../support/errors";
+import { probeExtension, untilTicking } from "../support/extension";
 import { tempDbPath } from "../support/tmp";
 
 /** A query that keeps SQLite busy for a long time (a recursive CTE over many rows). */
@@ -52,18 +54,28 @@ describe("native: off-loop execution and control", () => {
 
   it("interrupts a running query with SQLITE_INTERRUPT and stays usable", async function () {
     this.timeout(120_000);
-    const query = conn.execute(SLOW_QUERY);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    conn.interrupt();
+    const extension = probeExtension(this);
+    const probe = await LibSqlConnection.open({ url: ":memory:" });
     try {
-      await query;
-      expect.fail("the query should have been interrupted");
-    } catch (error) {
-      expect(error).to.be.instanceOf(LibSqlError);
-      expect((error as LibSqlError).code).to.equal("SQLITE_INTERRUPT");
-      expect((error as LibSqlError).rawCode).to.equal(9);
+      await conn.loadExtension(extension);
+      await probe.loadExtension(extension);
+      const query = conn.execute(SLOW_QUERY.replace("count(*)", "count(probe_tick())"));
+      // Not a fixed wait: the query counts its rows through probe_tick(), so it is running once
+      // the count moves (an interrupt before that would be lost).
+      await untilTicking(probe);
+      conn.interrupt();
+      try {
+        await query;
+        expect.fail("the query should have been interrupted");
+      } catch (error) {
+        expect(error).to.be.instanceOf(LibSqlError);
+        expect((error as LibSqlError).code).to.equal("SQLITE_INTERRUPT");
+        expect((error as LibSqlError).rawCode).to.equal(9);
+      }
+      expect((await conn.execute("SELECT 42")).rows).to.deep.equal([[42]]);
+    } finally {
+      await probe.close();
     }
-    expect((await conn.execute("SELECT 42")).rows).to.deep.equal([[42]]);
   });
 
   it("reports metadata: rowid, changes, total changes, autocommit, mode", async () => {
@@ -138,6 +150,19 @@ describe("native: off-loop execution and control", () => {
     } catch (error) {
       expect((error as LibSqlError).message).to.match(/not authorized/);
     }
+  });
+
+  it("loads an extension whose functions then run, with load_extension() from SQL still off", async function () {
+    const extension = probeExtension(this);
+    expect(await codeOf(conn.execute("SELECT probe_version()"))).to.equal("SQLITE_ERROR");
+    await conn.loadExtension(extension);
+    expect((await conn.execute("SELECT probe_version() AS v")).rows).to.deep.equal([["probe 1"]]);
+    // An explicit entry point works too (the same library, its init function named).
+    const other = await LibSqlConnection.open({ url: ":memory:" });
+    await other.loadExtension(extension, "sqlite3_probe_init");
+    expect((await other.execute("SELECT probe_version()")).rows).to.deep.equal([["probe 1"]]);
+    expect(await codeOf(other.execute(`SELECT load_extension('${extension}')`))).to.equal("SQLITE_ERROR");
+    await other.close();
   });
 
   it("refuses handles that are unknown or closed", async () => {

@@ -6,15 +6,23 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { setTimeout as sleep } from "timers/promises";
 import { LibSqlConnection, LibSqlError } from "../../src/native";
 import { LibSqlOptionsError } from "../../src";
 import { tempDbPath, tempDir } from "../support/tmp";
 import { codeOf } from "../support/errors";
+import { probeExtension, untilTicking } from "../support/extension";
+import { TcpProxy } from "../support/proxy";
 import { freePort, sharedSqld, skipWithoutSqld } from "../support/sqld";
 
 const SLOW_READ = `
   WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000)
-  SELECT count(*) FROM c, t LIMIT 1`;
+  SELECT count(probe_tick()) FROM c, t LIMIT 1`;
+
+/** A query the server runs for several seconds (no extension there). */
+const SLOW_REMOTE = `
+  WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000)
+  SELECT count(*) FROM c`;
 
 describe("native: connection modes", () => {
   it("opens a bare path, a relative file: URL and an absolute file:/// URL", async () => {
@@ -43,6 +51,7 @@ describe("native: connection modes", () => {
 
   it("shares one file between connections, with readers running in parallel in WAL mode", async function () {
     this.timeout(120_000);
+    const extension = probeExtension(this);
     const file = tempDbPath();
     const writer = await LibSqlConnection.open({ url: file });
     await writer.execute("PRAGMA journal_mode = WAL");
@@ -50,9 +59,12 @@ describe("native: connection modes", () => {
     await writer.execute("INSERT INTO t VALUES (1)");
     const slowReader = writer.connectShared();
     const fastReader = await LibSqlConnection.open({ url: file });
+    await slowReader.loadExtension(extension);
+    await fastReader.loadExtension(extension);
     let slowDone = false;
     const slow = slowReader.execute(SLOW_READ).finally(() => (slowDone = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The slow read counts its rows through probe_tick(): once the count moves, it is running.
+    await untilTicking(fastReader, "the slow read");
     // While one connection is busy reading, others read and write without waiting for it.
     expect((await fastReader.execute("SELECT count(*) FROM t")).rows[0][0]).to.equal(1);
     await writer.execute("INSERT INTO t VALUES (2)");
@@ -160,7 +172,7 @@ describe("native: connection modes", () => {
       expect((error as LibSqlError).message).not.to.contain("secret-token-value");
     }
     expect(await codeOf(conn.sync())).to.equal("LIBSQL_UNSUPPORTED");
-    // On a remote connection, interrupt cancels the request in flight (here there is none).
+    // With no request in flight, interrupt() is harmless (with one, see the sqld tests below).
     expect(() => conn.interrupt()).not.to.throw();
     await conn.close();
   });
@@ -188,6 +200,32 @@ describe("native: connection modes", () => {
       );
       await conn.execute("DROP TABLE typeorm_libsql_remote");
       await conn.close();
+    });
+
+    it("cancels the remote request in flight on interrupt(), with LIBSQL_TIMEOUT, and stays usable", async function () {
+      this.timeout(60_000);
+      // A proxy in front of the server counts the requests that reach it.
+      const proxy = await TcpProxy.start(Number(new URL(url).port));
+      const conn = await LibSqlConnection.open({ url: proxy.url });
+      try {
+        expect((await conn.execute("SELECT 1")).rows).to.deep.equal([[1]]);
+        proxy.resetCount();
+        const started = Date.now();
+        const slow = codeOf(conn.execute(SLOW_REMOTE));
+        // Not a fixed wait: the request is in flight once the proxy has passed it on.
+        const deadline = Date.now() + 30_000;
+        while (proxy.requests === 0 && Date.now() < deadline) await sleep(1);
+        expect(proxy.requests, "the request reached the server").to.be.greaterThan(0);
+        conn.interrupt();
+        expect(await slow).to.equal("LIBSQL_TIMEOUT");
+        // The server alone runs the query for seconds; the cancelled call returns at once.
+        const elapsed = Date.now() - started;
+        expect(elapsed, `returned after ${elapsed} ms`).to.be.below(2_000);
+        expect((await conn.execute("SELECT 2")).rows).to.deep.equal([[2]]);
+      } finally {
+        await conn.close();
+        await proxy.close();
+      }
     });
 
     it("syncs an embedded replica from the primary", async () => {

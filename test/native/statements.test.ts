@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { LibSqlConnection, LibSqlError, nativeStats } from "../../src/native";
 import { codeOf } from "../support/errors";
+import { probeExtension } from "../support/extension";
 
 describe("native: statements and batches", () => {
   let conn: LibSqlConnection;
@@ -29,20 +30,29 @@ describe("native: statements and batches", () => {
     await stmt.finalize();
   });
 
-  it("runs one prepared statement 10,000 times", async () => {
-    const insert = await conn.prepare("INSERT INTO t (v, n) VALUES (?, ?)");
+  it("runs one prepared statement 10,000 times without preparing it again", async function () {
+    // The probe extension counts the statements SQLite compiles that touch the table probe_t.
+    await conn.loadExtension(probeExtension(this));
+    await conn.execute("CREATE TABLE probe_t (v TEXT UNIQUE, n INTEGER)");
+    const compiles = async () => Number((await conn.execute("SELECT probe_compiles()")).rows[0][0]);
+    const insert = await conn.prepare("INSERT INTO probe_t (v, n) VALUES (?, ?)");
+    const afterPrepare = await compiles();
+    expect(afterPrepare, "preparing compiles the statement").to.be.greaterThan(0);
     const tx = await conn.begin("immediate");
     for (let i = 0; i < 10_000; i++) {
       const result = await insert.execute([`v${i}`, i]);
       expect(result.rowsAffected).to.equal(1);
     }
     await tx.commit();
+    expect(await compiles(), "10,000 runs compiled nothing again").to.equal(afterPrepare);
     await insert.finalize();
-    const select = await conn.prepare("SELECT n FROM t WHERE v = ?");
+    const select = await conn.prepare("SELECT n FROM probe_t WHERE v = ?");
+    const afterSelect = await compiles();
     for (const i of [0, 4999, 9999]) {
       expect((await select.execute([`v${i}`])).rows).to.deep.equal([[i]]);
     }
-    expect((await conn.execute("SELECT count(*), sum(n) FROM t")).rows[0]).to.deep.equal([10_000, 49_995_000]);
+    expect(await compiles()).to.equal(afterSelect);
+    expect((await conn.execute("SELECT count(*), sum(n) FROM probe_t")).rows[0]).to.deep.equal([10_000, 49_995_000]);
     await select.finalize();
   });
 

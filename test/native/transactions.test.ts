@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { LibSqlConnection, LibSqlError, nativeBinding, wrapAsync } from "../../src/native";
 import { tempDbPath } from "../support/tmp";
 import { codeOf } from "../support/errors";
+import { tracked, turns } from "../support/signals";
 
 const modes = [
   { label: "inline on", mode: {} },
@@ -152,14 +153,18 @@ for (const { label, mode } of modes) {
     it("lets a second writer wait on the busy timeout instead of failing", async () => {
       const tx = await a.begin("immediate");
       await a.execute("INSERT INTO t (v) VALUES ('first')");
-      const waiting = (async () => {
-        const tx2 = await b.begin("immediate");
-        await b.execute("INSERT INTO t (v) VALUES ('second')");
-        await tx2.commit();
-      })();
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      const waiting = tracked(
+        (async () => {
+          const tx2 = await b.begin("immediate");
+          await b.execute("INSERT INTO t (v) VALUES ('second')");
+          await tx2.commit();
+        })(),
+      );
+      // Not a fixed wait: b's BEGIN IMMEDIATE has been issued and cannot finish while a holds the lock.
+      await turns();
+      expect(waiting.settled(), "b waits for a's lock").to.equal(false);
       await tx.commit();
-      await waiting;
+      await waiting.promise;
       expect(await values()).to.deep.equal(["first", "second"]);
     });
 

@@ -1,11 +1,13 @@
 /**
  * Test support: real libSQL servers (sqld) for the remote and embedded-replica tests.
  *
- * The binary comes from `SQLD_BIN`, or `sqld` on PATH; without one, `sqldUnavailable()` says why
- * and the suites skip with that reason printed. Each server listens on free loopback ports, keeps
- * its data in a fresh temporary directory and is ready once `/health` answers. One plain server and
- * one with JWT auth are shared by the whole mocha run (started lazily, stopped by the root hook in
- * `hooks.ts`); tests of their own can start more and kill or restart them.
+ * The binary comes from `SQLD_BIN`, or `sqld` on PATH. Without one, `sqldUnavailable()` says why
+ * and the suites skip with that reason printed, except in CI (`CI` set), where a missing sqld
+ * fails them (see `skip.ts`); a `SQLD_BIN` that is not an executable file always fails them. Each
+ * server listens on free loopback ports, keeps its data in a fresh temporary directory and is
+ * ready once `/health` answers. One plain server and one with JWT auth are shared by the whole
+ * mocha run (started lazily, stopped by the root hook in `hooks.ts`); tests of their own can start
+ * more and kill or restart them.
  */
 import { spawn, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
@@ -15,6 +17,7 @@ import * as net from "net";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
 import { LibSqlConnection } from "../../src/native";
+import { skipBecause } from "./skip";
 import { tempDir } from "./tmp";
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -66,14 +69,13 @@ export function sqldUnavailable(): string | undefined {
 }
 
 /**
- * Skips the current suite (call from a `before` hook) when there is no sqld, printing why. Returns
- * nothing when the suite can run.
+ * Skips the current suite (call from a `before` hook) when there is no sqld, printing why (in CI
+ * it fails instead). Returns nothing when the suite can run.
  */
 export function skipWithoutSqld(context: Mocha.Context, what: string): void {
   const reason = sqldUnavailable();
   if (reason === undefined) return;
-  console.log(`      [skipped] ${what}: ${reason}`);
-  context.skip();
+  skipBecause(context, "no-sqld", `${what}: ${reason}`);
 }
 
 /** A free TCP port on 127.0.0.1 (bound to port 0 and released, so the server can take it). */

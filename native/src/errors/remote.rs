@@ -19,6 +19,7 @@ use super::{codes, redact, sqlite_code_from_name, sqlite_code_name, LibError};
 
 const SQLITE_ERROR: i32 = 1;
 const SQLITE_CONSTRAINT: i32 = 19;
+const SQLITE_NOTADB: i32 = 26;
 const SQLITE_CONSTRAINT_UNIQUE: i32 = 2067;
 const SQLITE_CONSTRAINT_PRIMARYKEY: i32 = 1555;
 const SQLITE_CONSTRAINT_ROWID: i32 = 2579;
@@ -161,12 +162,31 @@ pub(super) fn replication(text: &str) -> LibError {
                 .to_owned(),
         );
     }
+    if let Some(error) = replica_file_refused(&text) {
+        return error;
+    }
     grpc(&text, codes::SYNC)
+}
+
+/// The replica's own file did not open (a wrong or missing encryption key): SQLite's code, as
+/// for a local file, rather than a replication failure.
+fn replica_file_refused(text: &str) -> Option<LibError> {
+    text.contains("Injector error: SQLite error: file is not a database")
+        .then(|| {
+            LibError::sqlite(
+                SQLITE_NOTADB,
+                "the embedded replica's file is not a database this key opens: the encryption \
+                 key is wrong or missing, or the file is not a database",
+            )
+        })
 }
 
 /// A failure of libsql's sync protocol.
 pub(super) fn sync(text: &str) -> LibError {
     let text = redact(text);
+    if let Some(error) = replica_file_refused(&text) {
+        return error;
+    }
     if text.contains("Unauthorized")
         || text.contains("HTTP error 401")
         || text.contains("HTTP error 403")
@@ -419,6 +439,13 @@ mod tests {
             codes::SYNC
         );
         assert_eq!(sync("Unauthorized").code, codes::AUTH);
+        let wrong_key = replication(
+            "Injector error: SQLite error: file is not a database (at http://127.0.0.1:1)",
+        );
+        assert_eq!(
+            (wrong_key.code.as_str(), wrong_key.raw_code),
+            ("SQLITE_NOTADB", Some(26))
+        );
     }
 
     #[test]

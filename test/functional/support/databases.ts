@@ -5,10 +5,12 @@
  *
  * Remote and replica databases live on the sqld server the whole mocha run shares (see
  * `test/support/sqld.ts`); each fresh one starts from an empty server database, so suites never
- * see each other's tables. Without sqld those modes are skipped with the reason printed.
+ * see each other's tables. Without sqld those modes are skipped with the reason printed (in CI
+ * the run fails instead).
  */
 import type { Logger, QueryRunner } from "typeorm";
 import { LibSqlDataSource, type LibSqlDataSourceOptions } from "../../../src";
+import { skipBecause } from "../../support/skip";
 import { emptyDatabase, sharedSqld, sqldUnavailable } from "../../support/sqld";
 import { tempDbPath, tempDir } from "../../support/tmp";
 
@@ -30,12 +32,14 @@ export function targetUnavailable(target: Target): string | undefined {
   return isServerTarget(target) ? sqldUnavailable() : undefined;
 }
 
-/** Skips the current suite (call from `before`) when `target` cannot run here, printing why. */
+/**
+ * Skips the current suite (call from `before`) when `target` cannot run here, printing why (in CI
+ * a missing server fails instead).
+ */
 export function skipUnavailable(context: Mocha.Context, target: Target): void {
   const reason = targetUnavailable(target);
   if (reason === undefined) return;
-  console.log(`      [skipped] ${target} mode: ${reason}`);
-  context.skip();
+  skipBecause(context, "no-sqld", `${target} mode: ${reason}`);
 }
 
 /** Where a database is: what a data source needs to open it. */
