@@ -17,3 +17,5 @@ export type { LeaseMode } from "./driver/LibSqlConnectionPool";
 export { LibSqlQueryRunner } from "./query-runner/LibSqlQueryRunner";
 export * from "./native";
 export * from "./vector";
+export * from "./admin";
+export * from "./tenants";
