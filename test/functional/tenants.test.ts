@@ -211,7 +211,13 @@ describe("LibSqlTenants on a real sqld with namespaces", function () {
     await dataSource.getRepository(Note).insert({ tenant: "leaving", text: "bye" });
     await tenants.delete("leaving");
     expect(dataSource.isInitialized).to.equal(false);
-    expect(await codeOf(tenants.get("leaving"))).to.equal("LIBSQL_DATABASE_NOT_FOUND");
+    const failure = await tenants.get("leaving").then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).to.be.instanceOf(LibSqlError);
+    expect(failure).to.include({ code: "LIBSQL_DATABASE_NOT_FOUND" });
+    expect((failure as Error).message).to.match(/^tenant `leaving`: the server has no such database/);
     expect(tenants.stats().open).to.equal(0);
     expect(await codeOf(tenants.get("never-created"))).to.equal("LIBSQL_DATABASE_NOT_FOUND");
   });
