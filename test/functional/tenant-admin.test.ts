@@ -7,6 +7,7 @@
  * native core's own resolution (the system resolver here knows no `*.localhost` names).
  */
 import { expect } from "chai";
+import { inspect } from "util";
 import { LibSqlAdminError, LibSqlConnection, SqldAdmin, TursoAdmin } from "../../src";
 import { codeOf } from "../support/errors";
 import { SqldServer, freePort, skipWithoutSqld } from "../support/sqld";
@@ -124,7 +125,8 @@ describe("SqldAdmin on a real sqld with namespaces", () => {
       const wrong = "wrong-key-9876543210";
       const message = await messageOf(new SqldAdmin({ url, authKey: wrong }).create("other"));
       expect(message).to.contain("HTTP 401").and.not.contain(wrong).and.not.contain(key);
-      const shown = JSON.stringify(new SqldAdmin({ url, authKey: key })) + String(new SqldAdmin({ url, authKey: key }));
+      const shown =
+        JSON.stringify(new SqldAdmin({ url, authKey: key })) + inspect(new SqldAdmin({ url, authKey: key }));
       expect(shown).to.not.contain(key);
     });
   });
@@ -215,7 +217,7 @@ describe("TursoAdmin against the documented Platform API (a stand-in on loopback
     expect(await codeOf(bad.list())).to.equal("LIBSQL_AUTH");
     const message = await messageOf(bad.create("tenant-1"));
     expect(message).to.contain("HTTP 401").and.not.contain(wrong).and.not.contain(token);
-    expect(JSON.stringify(admin) + String(admin)).to.not.contain(token);
+    expect(JSON.stringify(admin) + inspect(admin)).to.not.contain(token);
   });
 
   it("fails with LIBSQL_TIMEOUT when the API does not answer, and LIBSQL_NETWORK when it is not there", async () => {
