@@ -74,3 +74,28 @@ export {
   type VectorTopKEntityOptions,
   type VectorTopKOptions,
 } from "./vector";
+
+// Databases on demand: administration (sqld namespaces, Turso's Platform API) and tenants.
+export {
+  DATABASE_NAME,
+  LibSqlAdminError,
+  SqldAdmin,
+  TursoAdmin,
+  type LibSqlAdminErrorCode,
+  type LibSqlCreateDatabaseOptions,
+  type LibSqlCreateTokenOptions,
+  type LibSqlDatabaseAdmin,
+  type LibSqlDatabaseInfo,
+  type SqldAdminOptions,
+  type TursoAdminOptions,
+} from "./admin";
+export {
+  LibSqlTenants,
+  type LibSqlMigrateAllOptions,
+  type LibSqlMigrateProgress,
+  type LibSqlMigrateSummary,
+  type LibSqlTenantConnection,
+  type LibSqlTenantDataSourceOptions,
+  type LibSqlTenantsOptions,
+  type LibSqlTenantsStats,
+} from "./tenants";

@@ -41,6 +41,9 @@ pub mod codes {
     pub const AUTH: &str = "LIBSQL_AUTH";
     /// The server could not be reached, or the connection to it broke.
     pub const NETWORK: &str = "LIBSQL_NETWORK";
+    /// The server has no such database (an sqld namespace or a Turso database that does not exist,
+    /// or no longer does).
+    pub const DATABASE_NOT_FOUND: &str = "LIBSQL_DATABASE_NOT_FOUND";
     /// Any other failure reported by the server or its protocol.
     pub const REMOTE: &str = "LIBSQL_REMOTE_ERROR";
     pub const SYNC: &str = "LIBSQL_SYNC_ERROR";

@@ -5,10 +5,18 @@
 //! allowed) wrapped in a timeout, so that opening a connection (TCP and TLS) to a server that does
 //! not accept it fails after `connectTimeoutMs` rather than hang. How long a request may then take
 //! is bounded per call by `deadline` (`requestTimeoutMs`).
+//!
+//! Host names under `localhost` (`acme.localhost`) resolve to the loopback address here, without
+//! asking the system resolver (RFC 6761, section 6.3), so that a database per tenant on one sqld
+//! with namespaces is reachable as `http://<tenant>.localhost:<port>` on any machine.
 
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use hyper::client::connect::dns::{GaiResolver, Name};
 use hyper_rustls::MaybeHttpsStream;
 use tokio::net::TcpStream;
 use tower::timeout::error::Elapsed;
@@ -90,6 +98,58 @@ impl std::error::Error for ConnectTimedOut {}
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Whether a host name is `localhost` or a name under it (case-insensitive, with or without the
+/// final dot of a fully qualified name).
+pub fn is_localhost(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost")
+}
+
+/// The addresses of a `localhost` name: IPv4's loopback first (where servers usually listen),
+/// then IPv6's. The connector sets the port.
+fn loopback() -> Vec<SocketAddr> {
+    vec![
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+    ]
+}
+
+type Addresses = std::vec::IntoIter<SocketAddr>;
+type Resolving = Pin<Box<dyn Future<Output = std::io::Result<Addresses>> + Send>>;
+
+/// The connector's resolver: `localhost` names to the loopback address, any other name through
+/// the system's resolver (hyper's default, on a blocking thread).
+#[derive(Clone)]
+pub struct Resolver {
+    system: GaiResolver,
+}
+
+impl Resolver {
+    fn new() -> Self {
+        Resolver {
+            system: GaiResolver::new(),
+        }
+    }
+}
+
+impl tower::Service<Name> for Resolver {
+    type Response = Addresses;
+    type Error = std::io::Error;
+    type Future = Resolving;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        if is_localhost(name.as_str()) {
+            return Box::pin(std::future::ready(Ok(loopback().into_iter())));
+        }
+        let lookup = self.system.call(name);
+        Box::pin(async move { Ok(lookup.await?.collect::<Vec<_>>().into_iter()) })
+    }
+}
+
 /// libsql's HTTP connector, with `timeouts.connect_ms` on opening each connection.
 pub fn connector(
     timeouts: &Timeouts,
@@ -106,7 +166,7 @@ pub fn connector(
         + Clone
         + 'static,
 > {
-    let mut http = hyper::client::HttpConnector::new();
+    let mut http = hyper::client::HttpConnector::new_with_resolver(Resolver::new());
     http.enforce_http(false);
     http.set_nodelay(true);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -191,6 +251,36 @@ mod tests {
             host_and_port("https://user:secret@db.example.com/x").as_deref(),
             Some("db.example.com:443")
         );
+    }
+
+    #[test]
+    fn recognises_localhost_names() {
+        for name in [
+            "localhost",
+            "acme.localhost",
+            "ACME.LocalHost",
+            "a.b.localhost.",
+        ] {
+            assert!(is_localhost(name), "{name}");
+        }
+        for name in [
+            "localhost.example.com",
+            "mylocalhost",
+            "example.com",
+            "127.0.0.1",
+            "",
+        ] {
+            assert!(!is_localhost(name), "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn resolves_localhost_names_to_loopback_without_the_system() {
+        use tower::Service;
+        let name: Name = "tenant-1.localhost".parse().unwrap();
+        let addresses: Vec<SocketAddr> = Resolver::new().call(name).await.unwrap().collect();
+        assert_eq!(addresses, loopback());
+        assert!(addresses[0].ip().is_loopback() && addresses[0].is_ipv4());
     }
 
     #[test]

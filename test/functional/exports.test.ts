@@ -10,6 +10,8 @@ describe("exports", () => {
   it("exports exactly the public values", () => {
     expect(Object.keys(pkg).sort()).to.deep.equal(
       [
+        "DATABASE_NAME",
+        "LibSqlAdminError",
         "LibSqlConnection",
         "LibSqlConnectionPool",
         "LibSqlCursor",
@@ -19,7 +21,10 @@ describe("exports", () => {
         "LibSqlOptionsError",
         "LibSqlQueryRunner",
         "LibSqlStatement",
+        "LibSqlTenants",
         "LibSqlTransaction",
+        "SqldAdmin",
+        "TursoAdmin",
         "VectorColumn",
         "createVectorIndex",
         "dropVectorIndex",

@@ -135,6 +135,8 @@ export interface SqldOptions {
   jwt?: JwtKeys;
   /** More command-line flags. */
   args?: string[];
+  /** A database per namespace (`--enable-namespaces`), with the admin API on a free port (`adminUrl`). */
+  namespaces?: boolean;
 }
 
 const running = new Set<SqldServer>();
@@ -143,6 +145,8 @@ const running = new Set<SqldServer>();
 export class SqldServer {
   /** `http://127.0.0.1:<port>`: the URL clients and embedded replicas use. */
   readonly url: string;
+  /** With `namespaces`: the admin API's URL. */
+  readonly adminUrl: string | undefined;
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
@@ -152,8 +156,15 @@ export class SqldServer {
     readonly httpPort: number,
     readonly grpcPort: number,
     private readonly args: string[],
+    readonly adminPort?: number,
   ) {
     this.url = `http://127.0.0.1:${httpPort}`;
+    this.adminUrl = adminPort === undefined ? undefined : `http://127.0.0.1:${adminPort}`;
+  }
+
+  /** With `namespaces`: the URL of namespace `name` (`http://<name>.localhost:<port>`). */
+  namespaceUrl(name: string): string {
+    return `http://${name}.localhost:${this.httpPort}`;
   }
 
   /** Starts a server on free ports and waits until it is healthy. */
@@ -170,7 +181,8 @@ export class SqldServer {
     // Another process may take a port between our probe and sqld's bind: try fresh ports again.
     let failure: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const server = new SqldServer(found.bin, dataDir, await freePort(), await freePort(), args);
+      const adminPort = options.namespaces ? await freePort() : undefined;
+      const server = new SqldServer(found.bin, dataDir, await freePort(), await freePort(), args, adminPort);
       try {
         await server.launch();
         return server;
@@ -203,6 +215,9 @@ export class SqldServer {
         `127.0.0.1:${this.httpPort}`,
         "--grpc-listen-addr",
         `127.0.0.1:${this.grpcPort}`,
+        ...(this.adminPort === undefined
+          ? []
+          : ["--enable-namespaces", "--admin-listen-addr", `127.0.0.1:${this.adminPort}`]),
         ...this.args,
       ],
       { stdio: ["ignore", log, log] },

@@ -6,7 +6,8 @@
 //!   constraint failed: …" is `SQLITE_CONSTRAINT_UNIQUE`); `refine_remote_unique` then asks the
 //!   server whether the columns were the primary key. Write delegation sends the extended code.
 //! - A refused token (HTTP 401 / 403, gRPC `Unauthenticated` / `PermissionDenied`) is
-//!   `LIBSQL_AUTH`; a server that cannot be reached, or a connection that broke, is
+//!   `LIBSQL_AUTH`; HTTP 404 (every server has the Hrana endpoints, so the database itself, an sqld
+//!   namespace or a Turso database, is missing) is `LIBSQL_DATABASE_NOT_FOUND`; a server that cannot be reached, or a connection that broke, is
 //!   `LIBSQL_NETWORK`; anything else from the protocol is `LIBSQL_REMOTE_ERROR` (replication:
 //!   `LIBSQL_SYNC_ERROR`).
 //!
@@ -133,6 +134,10 @@ fn http_status(status: &str, body: &str) -> LibError {
         401 | 403 => server_error(
             codes::AUTH,
             format!("the server refused the credentials ({detail})"),
+        ),
+        404 => server_error(
+            codes::DATABASE_NOT_FOUND,
+            format!("the server has no such database ({detail})"),
         ),
         502..=504 => server_error(
             codes::NETWORK,
@@ -387,8 +392,13 @@ mod tests {
         let err =
             hrana(r#"api error: `status=403 Forbidden, body={"error":"Authorization forbidden"}`"#);
         assert_eq!(err.code, codes::AUTH);
+        let err = hrana(
+            r#"api error: `status=404 Not Found, body={"error":"Namespace `acme` doesn't exist"}`"#,
+        );
+        assert_eq!(err.code, codes::DATABASE_NOT_FOUND);
+        assert!(err.message.contains("`acme`"), "{}", err.message);
         assert_eq!(
-            hrana("api error: `status=404 Not Found, body=`").code,
+            hrana("api error: `status=400 Bad Request, body=`").code,
             codes::REMOTE
         );
         assert_eq!(
