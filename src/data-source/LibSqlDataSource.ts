@@ -11,18 +11,14 @@ import { CannotExecuteNotConnectedError, DataSource } from "typeorm";
 import type { DataSourceOptions } from "typeorm";
 import { LibSqlDriver } from "../driver/LibSqlDriver";
 import { poseAsBetterSqlite3, replaceDriver } from "../typeorm";
-import { LibSqlOptionsError } from "../options/errors";
-import { checkOptionNames } from "../options/names";
-import { describeValue } from "../options/values";
+import type { LibSqlOptionsError } from "../options/errors";
 import {
   LIBSQL_OPTION_KEYS,
   SECRET_OPTION_KEYS,
-  TYPEORM_OPTION_KEYS,
-  TYPEORM_OTHER_OPTION_KEYS,
   type LibSqlConnectionOptions,
   type LibSqlDataSourceOptions,
-} from "./LibSqlDataSourceOptions";
-import { describeDatabase } from "./resolveOptions";
+} from "../options/LibSqlDataSourceOptions";
+import { describeDatabase, optionNamesProblem } from "../options/resolveOptions";
 import type { LibSqlSyncResult } from "../driver/ReplicaSync";
 
 function splitOptions(options: LibSqlDataSourceOptions): {
@@ -44,37 +40,16 @@ function splitOptions(options: LibSqlDataSourceOptions): {
   return { typeorm: poseAsBetterSqlite3(source, describeDatabase(options)), libsql: libsql as LibSqlConnectionOptions };
 }
 
-/**
- * What is wrong with the names of the options, if anything: a `type` (the data source is always
- * libSQL), or a name that is neither a libSQL option nor one of TypeORM's common options.
- */
-function optionNamesProblem(options: object): LibSqlOptionsError | undefined {
-  try {
-    const { type } = options as { type?: unknown };
-    if (type !== undefined) {
-      throw new LibSqlOptionsError(
-        "type",
-        `leave it out: a LibSqlDataSource is always libSQL (it tells TypeORM "better-sqlite3" itself, ` +
-          `so that TypeORM takes its SQLite code paths); got ${describeValue(type)}`,
-      );
-    }
-    const rest = { ...options } as Record<string, unknown>;
-    delete rest.type;
-    checkOptionNames(rest, [...LIBSQL_OPTION_KEYS, ...TYPEORM_OPTION_KEYS, ...TYPEORM_OTHER_OPTION_KEYS]);
-    return undefined;
-  } catch (error) {
-    if (error instanceof LibSqlOptionsError) return error;
-    throw error;
-  }
-}
-
 export class LibSqlDataSource extends DataSource {
   declare readonly driver: LibSqlDriver;
 
   /** The libSQL settings this data source was created with (secrets are not enumerable). */
   readonly libsqlOptions: LibSqlConnectionOptions;
 
-  /** A misnamed option, refused by `initialize()` (the constructor never throws on bad options). */
+  /**
+   * A misnamed option (a near miss of a known one, or better-sqlite3's), refused by `initialize()`
+   * (the constructor never throws on bad options). Other unknown names are ignored, as TypeORM does.
+   */
   private readonly optionsProblem: LibSqlOptionsError | undefined;
 
   constructor(options: LibSqlDataSourceOptions) {

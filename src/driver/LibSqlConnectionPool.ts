@@ -39,6 +39,11 @@ export interface PoolSettings {
   reset: (connection: LibSqlConnection, sessionChanged: boolean) => Promise<void>;
   /** Describes the database in timeout messages. */
   describe: string;
+  /**
+   * The lease a stream of its own takes: exclusive, except on `:memory:`, whose one connection
+   * cannot be given up to a stream.
+   */
+  streamLease: LeaseMode;
 }
 
 export class LibSqlConnectionPool {
@@ -57,6 +62,11 @@ export class LibSqlConnectionPool {
   /** The connection opened first (kept for TypeORM's `driver.databaseConnection`). */
   get primary(): LibSqlConnection {
     return this.members[0].connection;
+  }
+
+  /** The lease a stream that reads outside any runner's held connection takes. */
+  get streamLease(): LeaseMode {
+    return this.settings.streamLease;
   }
 
   /** Every pooled connection, leased or not. */

@@ -17,8 +17,8 @@ import {
   type TableColumn,
 } from "typeorm";
 import { LibSqlConnection, LibSqlError } from "../native";
-import type { LibSqlConnectionOptions } from "../data-source/LibSqlDataSourceOptions";
-import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../data-source/resolveOptions";
+import type { LibSqlConnectionOptions } from "../options/LibSqlDataSourceOptions";
+import { redactSecrets, resolveLibSqlOptions, type ResolvedLibSqlOptions } from "../options/resolveOptions";
 import { LibSqlQueryRunner } from "../query-runner/LibSqlQueryRunner";
 import {
   AbstractSqliteDriver,
@@ -135,6 +135,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       size: resolved.poolSize,
       acquireTimeout: resolved.acquireTimeoutMs,
       describe: resolved.description,
+      streamLease: resolved.kind === "memory" ? "shared" : "exclusive",
       create: async () => {
         // Another connection to the same database, from any open member (the first one may have
         // been replaced after a failed reset); a new database handle only when none is left.

@@ -1,6 +1,6 @@
 /**
  * Replication of a data source on an embedded replica: the calls behind `dataSource.sync()`,
- * `syncUntil()` and `replicationIndex()`, and the periodic sync of `syncIntervalSeconds`.
+ * `syncUntil()` and `replicationIndex()`, and the periodic sync of `syncIntervalMs`.
  *
  * The periodic sync is run from here, with a timer, rather than by libSQL: libSQL's own
  * background sync reports a failure only to its tracing output, so the application would never

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LibSqlError, type LibSqlConnection } from "../native";
-import type { LibSqlDatabaseKind } from "../data-source/resolveOptions";
+import type { LibSqlDatabaseKind } from "../options/resolveOptions";
 import { filepathToName, isAbsolute } from "../typeorm";
 
 /** One attached database file. */

@@ -37,7 +37,10 @@ export type NativeBlocks = Addon.NativeBlocks;
 
 let loaded: NativeBinding | undefined;
 
-/** The native addon, loaded on first use (see `loader.ts` for where it is looked for). */
+/**
+ * The native addon, loaded on first use (see `loader.ts` for where it is looked for).
+ * @internal
+ */
 export function binding(): NativeBinding {
   if (!loaded) {
     const addon = loadNativeAddon<NativeBinding>().addon;

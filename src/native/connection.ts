@@ -1,10 +1,11 @@
 /**
- * The typed face of the native core: `LibSqlConnection` and the statement, transaction and cursor
- * handles it hands out. Every method is a thin wrapper over one native call; the database work
- * runs off the JavaScript thread and every failure is a `LibSqlError`.
+ * The typed face of the native core: `LibSqlConnection`, which opens a database and hands out the
+ * statement, transaction and cursor handles of `handles.ts`. Every method is a thin wrapper over
+ * one native call, which runs inline when it is short and cannot wait, off the JavaScript thread
+ * otherwise (see docs/execution-model.md); every failure is a `LibSqlError`.
  */
-import { classifyLocation, intModeOption, resolveOpen } from "../options/open";
-import { checkOptionNames } from "../options/names";
+import { classifyLocation, intModeOption, OPEN_OPTION_KEYS, resolveOpen } from "../options/open";
+import { checkOptionNames, type EveryKeyListed } from "../options/names";
 import { integerOption } from "../options/values";
 import {
   binding,
@@ -15,17 +16,15 @@ import {
   Params,
   RawConnectionInfo,
   RawQueryOptions,
+  RawStats,
   RawSyncResult,
   RowMode,
-  SqlValue,
   TransactionBehaviour,
 } from "./binding";
 import { wrapAsync, wrapSync } from "./errors";
 import { LibSqlCursor, LibSqlStatement, LibSqlTransaction } from "./handles";
 import { collect, MaybePromise, packOptions, resultNow, RESULT_PAGE_ROWS } from "./now";
-
-export { RESULT_PAGE_ROWS } from "./now";
-export { LibSqlCursor, LibSqlStatement, LibSqlTransaction } from "./handles";
+import type { ArrayRow, BatchItem, ObjectRow, QueryOptions, Result } from "./types";
 
 /** What `LibSqlConnection.open` takes. A number with a unit carries it in its name. */
 export interface OpenOptions {
@@ -47,63 +46,20 @@ export interface OpenOptions {
   encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before `SQLITE_BUSY` (default 5000; local only). */
   busyTimeoutMs?: number;
-  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
-  busyTimeout?: number;
   /** Prepared statements cached per connection (default 64; 0 turns the cache off). */
   statementCacheSize?: number;
   /**
    * Milliseconds one statement may run inline on the JavaScript thread (local connections;
-   * default 1; 0 runs every statement off the thread). See the README's execution model.
+   * default 1; 0 runs every statement off the thread). See docs/execution-model.md.
    */
   inlineBudgetMs?: number;
   /** Default integer mode for this connection's results (per-call options override it). */
   intMode?: IntMode;
 }
 
-/** The names `LibSqlConnection.open` takes; any other is refused. */
-const OPEN_OPTION_KEYS = [
-  "url",
-  "authToken",
-  "syncUrl",
-  "syncIntervalMs",
-  "readYourWrites",
-  "connectTimeoutMs",
-  "requestTimeoutMs",
-  "encryptionKey",
-  "busyTimeoutMs",
-  "busyTimeout",
-  "statementCacheSize",
-  "inlineBudgetMs",
-  "intMode",
-] as const satisfies readonly (keyof OpenOptions)[];
-
-type MissingOpenOption = Exclude<keyof OpenOptions, (typeof OPEN_OPTION_KEYS)[number]>;
-/** Compiles only while every option of `OpenOptions` is listed above. */
-const everyOpenOptionListed: [MissingOpenOption] extends [never] ? true : MissingOpenOption = true;
+/** Compiles only while `OPEN_OPTION_KEYS` (the names `open` takes) names every option of `OpenOptions`. */
+const everyOpenOptionListed: EveryKeyListed<OpenOptions, (typeof OPEN_OPTION_KEYS)[number]> = true;
 void everyOpenOptionListed;
-
-/** Older name of `OpenOptions` without `intMode`. */
-export type RawOpenOptions = Omit<OpenOptions, "intMode">;
-
-export interface QueryOptions {
-  intMode?: IntMode;
-}
-
-export interface Result<Row> {
-  columns: string[];
-  columnTypes: (string | null)[];
-  rows: Row[];
-  rowsAffected: number;
-  lastInsertRowid: number | bigint | string | null;
-}
-
-export type ArrayRow = SqlValue[];
-export type ObjectRow = Record<string, unknown>;
-
-export interface BatchItem {
-  sql: string;
-  params?: Params;
-}
 
 export class LibSqlConnection {
   private closed = false;
@@ -119,7 +75,7 @@ export class LibSqlConnection {
    * Invalid options are refused with a `LibSqlOptionsError` (a `LibSqlError` naming the option).
    */
   static async open(options: OpenOptions): Promise<LibSqlConnection> {
-    checkOptionNames(options ?? {}, OPEN_OPTION_KEYS);
+    checkOptionNames(options ?? {}, OPEN_OPTION_KEYS, "LibSqlConnection.open");
     const target = classifyLocation("url", options.url);
     const syncIntervalMs = integerOption("syncIntervalMs", options.syncIntervalMs, 1);
     const { config } = resolveOpen(
@@ -268,8 +224,8 @@ export class LibSqlConnection {
 
   /**
    * How this connection's calls ran so far: inline on the JavaScript thread, off it, and how often
-   * an inline attempt met `SQLITE_BUSY` or a read was stopped at the budget (see the README's
-   * execution model).
+   * an inline attempt met `SQLITE_BUSY` or a read was stopped at the budget (see
+   * docs/execution-model.md).
    */
   inlineStats(): InlineStats {
     return wrapSync(() => binding().inlineStats(this.id));
@@ -340,7 +296,7 @@ export class LibSqlConnection {
 }
 
 /** How many native handles of each kind are open (for leak checks). */
-export function nativeStats(): ReturnType<ReturnType<typeof binding>["stats"]> {
+export function nativeStats(): RawStats {
   return binding().stats();
 }
 

@@ -20,7 +20,10 @@ export class LibSqlError extends Error {
 
 const ENCODED = /^([A-Z][A-Z0-9_]*)(?:\[(-?\d+)\])?: ([\s\S]*)$/;
 
-/** Turns an error thrown by the addon into a `LibSqlError` (other values pass through). */
+/**
+ * Turns an error thrown by the addon into a `LibSqlError` (other values pass through).
+ * @internal
+ */
 export function toLibSqlError(error: unknown): unknown {
   if (error instanceof LibSqlError || !(error instanceof Error)) return error;
   const match = ENCODED.exec(error.message);
@@ -35,7 +38,10 @@ export function toLibSqlError(error: unknown): unknown {
   return new LibSqlError("LIBSQL_INVALID_ARGUMENT", error.message);
 }
 
-/** Calls `fn`, converting native errors (sync or async) into `LibSqlError`s. */
+/**
+ * Calls `fn`, converting native errors (sync or async) into `LibSqlError`s.
+ * @internal
+ */
 export async function wrapAsync<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -44,6 +50,10 @@ export async function wrapAsync<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * `wrapAsync` for a call that returns at once.
+ * @internal
+ */
 export function wrapSync<T>(fn: () => T): T {
   try {
     return fn();

@@ -4,7 +4,7 @@
  * variants give the result itself when the call ran inline (see `now.ts`).
  */
 import { binding, IntMode, Params, RawStatementInfo, RowMode } from "./binding";
-import type { ArrayRow, ObjectRow, QueryOptions, Result } from "./connection";
+import type { ArrayRow, ObjectRow, QueryOptions, Result } from "./types";
 import { wrapAsync, wrapSync } from "./errors";
 import { doneNow, MaybePromise, packOptions, resultNow } from "./now";
 

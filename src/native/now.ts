@@ -1,6 +1,6 @@
 /**
- * Native calls that may finish at once. A statement that runs inline (see the README's execution
- * model) has its result before the native call returns; the binding's `*Now` methods hand that
+ * Native calls that may finish at once. A statement that runs inline (see
+ * docs/execution-model.md) has its result before the native call returns; the binding's `*Now` methods hand that
  * result straight back instead of wrapping it in a Promise, and give a Promise only when the call
  * went off the thread. The driver uses them to save a Promise and a turn of the microtask queue
  * per statement; the public methods still return Promises. Also here: large results taken a page

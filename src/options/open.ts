@@ -9,7 +9,7 @@ import type { IntMode, NativeOpenConfig } from "../native/binding";
 import { LibSqlOptionsError } from "./errors";
 import { networkTimeouts, type NetworkOptionValues } from "./network";
 import { classifyTarget, type Target } from "./target";
-import { aliasedOption, booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
+import { booleanOption, describeValue, integerOption, oneOfOption, stringOption } from "./values";
 
 export type LibSqlDatabaseKind = "memory" | "file" | "remote" | "replica";
 
@@ -20,13 +20,32 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 64;
 export const DEFAULT_INT_MODE: IntMode = "number";
 /**
  * Milliseconds one statement may hold the JavaScript thread when it runs inline on a local
- * connection (see the README's execution model); 0 turns inline execution off.
+ * connection (see docs/execution-model.md); 0 turns inline execution off.
  */
 export const DEFAULT_INLINE_BUDGET_MS = 1;
 /** The largest inline budget accepted: the inline path is for short statements. */
 export const MAX_INLINE_BUDGET_MS = 1000;
 
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
+
+/**
+ * The names of the options of opening a database, which `LibSqlConnection.open` takes and the
+ * data source takes too, spelled the same way and in the same units.
+ */
+export const OPEN_OPTION_KEYS = [
+  "url",
+  "authToken",
+  "syncUrl",
+  "syncIntervalMs",
+  "readYourWrites",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
+  "encryptionKey",
+  "busyTimeoutMs",
+  "statementCacheSize",
+  "inlineBudgetMs",
+  "intMode",
+] as const;
 
 /** The options of opening a database that both entry points spell the same way. */
 export interface OpenOptionValues extends NetworkOptionValues {
@@ -35,8 +54,6 @@ export interface OpenOptionValues extends NetworkOptionValues {
   readonly readYourWrites?: unknown;
   readonly encryptionKey?: unknown;
   readonly busyTimeoutMs?: unknown;
-  /** Older name of `busyTimeoutMs`. */
-  readonly busyTimeout?: unknown;
   readonly statementCacheSize?: unknown;
   readonly inlineBudgetMs?: unknown;
 }
@@ -128,8 +145,7 @@ export function resolveOpen(
   if (authToken !== undefined && target.kind === "file" && syncUrl === undefined) {
     throw new LibSqlOptionsError("authToken", 'is only used with remote URLs and embedded replicas ("syncUrl")');
   }
-  const busyTimeout = aliasedOption(options, "busyTimeoutMs", "busyTimeout");
-  const busyTimeoutMs = integerOption(busyTimeout.key, busyTimeout.value, 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const busyTimeoutMs = integerOption("busyTimeoutMs", options.busyTimeoutMs, 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
   const statementCacheSize =
     integerOption("statementCacheSize", options.statementCacheSize, 0) ?? DEFAULT_STATEMENT_CACHE_SIZE;
 

@@ -48,20 +48,3 @@ export function oneOfOption<T extends string>(key: string, value: unknown, allow
   }
   return value as T;
 }
-
-/**
- * An option that has a unit-named spelling and an older alias (`busyTimeoutMs` and
- * `busyTimeout`): the key that was given and its value; giving both is an error.
- */
-export function aliasedOption<K extends string, A extends string>(
-  options: Partial<Record<K | A, unknown>>,
-  key: K,
-  alias: A,
-): { key: K | A; value: unknown } {
-  const value = options[key];
-  const aliased = options[alias];
-  if (value !== undefined && aliased !== undefined) {
-    throw new LibSqlOptionsError(key, `give either "${key}" or its older name "${alias}", not both`);
-  }
-  return aliased !== undefined ? { key: alias, value: aliased } : { key, value };
-}

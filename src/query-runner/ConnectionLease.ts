@@ -8,8 +8,7 @@
  * its own until it ends.
  */
 import type { LibSqlConnection, LibSqlCursor, MaybePromise, SqlValue } from "../native";
-import type { LeaseMode, LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
-import type { LibSqlDriver } from "../driver/LibSqlDriver";
+import type { LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
 
 /** The state of its runner the lease depends on (TypeORM's flags, owned by the runner). */
 export interface LeaseHolder {
@@ -35,6 +34,8 @@ function inAutocommit(connection: LibSqlConnection): boolean {
 export class ConnectionLease {
   /** The connection held exclusively, once its lease has been granted. */
   private held: LibSqlConnection | undefined;
+  /** The pool the held connection came from, and goes back to. */
+  private heldFrom: LibSqlConnectionPool | undefined;
   /** The exclusive lease being waited for, so that concurrent callers share one. */
   private pending: Promise<LibSqlConnection> | undefined;
   private keptByConnect = false;
@@ -42,7 +43,8 @@ export class ConnectionLease {
   private openStreams = 0;
 
   constructor(
-    private readonly driver: Pick<LibSqlDriver, "pool" | "requirePool" | "resolvedOptions">,
+    /** The pool to lease from; throws while there is none (not initialised, or destroyed). */
+    private readonly pool: () => LibSqlConnectionPool,
     private readonly holder: LeaseHolder,
   ) {}
 
@@ -58,20 +60,18 @@ export class ConnectionLease {
   acquireExclusive(): Promise<LibSqlConnection> {
     if (this.held) return Promise.resolve(this.held);
     if (!this.pending) {
-      this.pending = this.driver
-        .requirePool()
-        .acquire("exclusive")
-        .then(
-          (connection) => {
-            this.held = connection;
-            this.pending = undefined;
-            return connection;
-          },
-          (error: unknown) => {
-            this.pending = undefined;
-            throw error;
-          },
-        );
+      const pool = this.pool();
+      this.pending = pool.acquire("exclusive").then(
+        (connection) => {
+          this.hold(connection, pool);
+          this.pending = undefined;
+          return connection;
+        },
+        (error: unknown) => {
+          this.pending = undefined;
+          throw error;
+        },
+      );
     }
     return this.pending;
   }
@@ -80,9 +80,10 @@ export class ConnectionLease {
   acquireExclusiveNow(): MaybePromise<LibSqlConnection> {
     if (this.held) return this.held;
     if (!this.pending) {
-      const granted = this.driver.requirePool().tryAcquire("exclusive");
+      const pool = this.pool();
+      const granted = pool.tryAcquire("exclusive");
       if (granted) {
-        this.held = granted;
+        this.hold(granted, pool);
         return granted;
       }
     }
@@ -113,14 +114,14 @@ export class ConnectionLease {
       if (changesSession) this.sessionChanged = true;
       return work(connection);
     }
-    const pool = this.driver.requirePool();
+    const pool = this.pool();
     const connection = await pool.acquire("shared");
     try {
       return await work(connection);
     } finally {
       if (!inAutocommit(connection) && !this.held && !this.holder.isReleased) {
         pool.claim(connection);
-        this.held = connection;
+        this.hold(connection, pool);
         this.sessionChanged = true;
       } else {
         await pool.release(connection, "shared");
@@ -138,7 +139,7 @@ export class ConnectionLease {
     if (this.held || this.pending || this.holder.isTransactionActive || changesSession) {
       return this.run(changesSession, async (connection) => work(connection));
     }
-    const pool = this.driver.requirePool();
+    const pool = this.pool();
     const connection = pool.tryAcquire("shared");
     if (!connection) return this.run(changesSession, async (c) => work(c));
     let out: MaybePromise<T>;
@@ -162,8 +163,7 @@ export class ConnectionLease {
    * error is thrown synchronously; any other failure gives the stream's own lease back and rejects.
    */
   openCursor(sql: string, values: SqlValue[]): Promise<StreamCursor> {
-    const pool = this.driver.requirePool();
-    return this.openCursorOn(pool, sql, values);
+    return this.openCursorOn(this.pool(), sql, values);
   }
 
   /**
@@ -190,7 +190,7 @@ export class ConnectionLease {
 
   private async openCursorOn(pool: LibSqlConnectionPool, sql: string, values: SqlValue[]): Promise<StreamCursor> {
     const own = !this.held && !this.pending && !this.holder.isTransactionActive;
-    const mode: LeaseMode = this.driver.resolvedOptions?.kind === "memory" ? "shared" : "exclusive";
+    const mode = pool.streamLease;
     const connection = own ? await pool.acquire(mode) : await this.acquireExclusive();
     let cursor: LibSqlCursor;
     try {
@@ -212,13 +212,23 @@ export class ConnectionLease {
     };
   }
 
-  /** Gives the held connection back to the pool, which restores its session if it was changed. */
+  private hold(connection: LibSqlConnection, pool: LibSqlConnectionPool): void {
+    this.held = connection;
+    this.heldFrom = pool;
+  }
+
+  /**
+   * Gives the held connection back to the pool it came from, which restores its session if it
+   * was changed (a pool closed since, by `destroy()`, no longer has it and ignores it).
+   */
   private async returnToPool(clean = false): Promise<void> {
     const connection = this.held;
-    if (!connection) return;
+    const pool = this.heldFrom;
+    if (!connection || !pool) return;
     this.held = undefined;
+    this.heldFrom = undefined;
     const sessionChanged = this.sessionChanged;
     this.sessionChanged = false;
-    await this.driver.pool?.release(connection, "exclusive", sessionChanged, clean);
+    await pool.release(connection, "exclusive", sessionChanged, clean);
   }
 }

@@ -25,8 +25,10 @@ import {
   type ObjectRow,
   type Result,
 } from "../native";
-import type { LibSqlDriver } from "../driver/LibSqlDriver";
+import type { LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
+import type { ResolvedLibSqlOptions } from "../options/resolveOptions";
 import {
+  type AbstractSqliteDriver,
   AbstractSqliteQueryRunner,
   bindDataSource,
   Broadcaster,
@@ -61,13 +63,23 @@ function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
   }
 }
 
+/**
+ * What a runner needs of its driver beyond TypeORM's SQLite driver: the pool it leases
+ * connections from and the validated settings (`LibSqlDriver` is one).
+ */
+export interface LibSqlRunnerDriver extends AbstractSqliteDriver {
+  readonly resolvedOptions: ResolvedLibSqlOptions | undefined;
+  /** The pool; throws while there is none (not initialised, or destroyed). */
+  requirePool(): LibSqlConnectionPool;
+}
+
 /** Savepoint names of nested transactions: typeorm_1, typeorm_2, … (as TypeORM's SQLite runners). */
 function savepointName(depth: number): string {
   return `typeorm_${depth}`;
 }
 
 export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
-  declare driver: LibSqlDriver;
+  declare driver: LibSqlRunnerDriver;
 
   /** The pooled connection this runner uses, and what keeps it. */
   private readonly lease: ConnectionLease;
@@ -76,12 +88,12 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   /** Vector indexes seen by `loadTables`, so that rebuilding a table recreates them faithfully. */
   private readonly vectorIndexes = new Map<string, VectorIndexInfo>();
 
-  constructor(driver: LibSqlDriver) {
+  constructor(driver: LibSqlRunnerDriver) {
     super();
     this.driver = driver;
     bindDataSource(this, dataSourceOf(driver));
     this.broadcaster = new Broadcaster(this);
-    this.lease = new ConnectionLease(driver, this);
+    this.lease = new ConnectionLease(() => driver.requirePool(), this);
   }
 
   /** Holds a pooled connection for this runner until `release()` and returns it. */

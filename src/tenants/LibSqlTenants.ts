@@ -8,7 +8,7 @@
  * `create` and `delete` go through a `LibSqlDatabaseAdmin`.
  */
 import { LibSqlDataSource } from "../data-source/LibSqlDataSource";
-import type { LibSqlDataSourceOptions } from "../data-source/LibSqlDataSourceOptions";
+import type { LibSqlDataSourceOptions } from "../options/LibSqlDataSourceOptions";
 import { LibSqlError } from "../native/errors";
 import {
   LibSqlAdminError,

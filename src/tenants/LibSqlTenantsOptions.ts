@@ -3,7 +3,7 @@
  * database is, the TypeORM options every tenant's data source shares, and the limits on open
  * data sources.
  */
-import type { LibSqlConnectionOptions, LibSqlDataSourceOptions } from "../data-source/LibSqlDataSourceOptions";
+import type { LibSqlConnectionOptions, LibSqlDataSourceOptions } from "../options/LibSqlDataSourceOptions";
 import type { LibSqlDatabaseAdmin } from "../admin/LibSqlDatabaseAdmin";
 import { LibSqlOptionsError } from "../options/errors";
 

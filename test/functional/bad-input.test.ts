@@ -295,7 +295,12 @@ describe("bad input: option names", () => {
     [{ syncronize: true }, "syncronize", 'unknown option; did you mean "synchronize"?'],
     [{ jornalMode: "WAL" }, "jornalMode", 'unknown option; did you mean "journalMode"?'],
     [{ encryption_key: KEY }, "encryption_key", 'unknown option; did you mean "encryptionKey"?'],
-    [{ frobnicate: 1 }, "frobnicate", 'unknown option (the options are listed in the README under "Options")'],
+    [{ busyTimeout: 100 }, "busyTimeout", 'unknown option; did you mean "busyTimeoutMs"?'],
+    [{ acquireTimeout: 100 }, "acquireTimeout", 'unknown option; did you mean "acquireTimeoutMs"?'],
+    [{ queryTimeout: 100 }, "queryTimeout", 'unknown option; did you mean "queryTimeoutMs"?'],
+    [{ syncInterval: 5 }, "syncInterval", 'unknown option; did you mean "syncIntervalMs"?'],
+    [{ syncIntervalSeconds: 5 }, "syncIntervalSeconds", 'unknown option; did you mean "syncIntervalMs"?'],
+    [{ entites: [] }, "entites", 'unknown option; did you mean "entities"?'],
     [{ enableWAL: true }, "enableWAL", 'is a better-sqlite3 option; WAL is on by default here (see "journalMode")'],
     [{ key: KEY }, "key", 'is a better-sqlite3 option; give the key as "encryptionKey"'],
     [{ timeout: 100 }, "timeout", 'is a better-sqlite3 option; give the busy timeout as "busyTimeoutMs"'],
@@ -321,7 +326,7 @@ describe("bad input: option names", () => {
     }
   });
 
-  it("accepts TypeORM's common options, the older option names and type: undefined", async () => {
+  it("accepts TypeORM's common options, unknown names that are no near miss, and type: undefined", async () => {
     const dataSource = await new LibSqlDataSource({
       type: undefined,
       url: tempDatabase(),
@@ -342,16 +347,14 @@ describe("bad input: option names", () => {
       relationLoadStrategy: "join",
       cache: false,
       isolationLevel: "SERIALIZABLE",
-      busyTimeout: 1000,
-      acquireTimeout: 1000,
-      queryTimeout: 1000,
-      syncInterval: undefined,
+      frobnicate: 1,
+      retryAttempts: 3,
     } as LibSqlDataSourceOptions).initialize();
     expect(await dataSource.getRepository(Entry).count()).to.equal(0);
     await dataSource.destroy();
   });
 
-  it("refuses unknown names in LibSqlConnection.open too", async () => {
+  it("refuses near misses in LibSqlConnection.open too, the older names included", async () => {
     const failure = await failureOf(LibSqlConnection.open({ url: ":memory:", busytimeout: 5 } as OpenOptions));
     expect(failure.code).to.equal("LIBSQL_INVALID_ARGUMENT");
     expect(failure.message).to.equal(
@@ -360,6 +363,10 @@ describe("bad input: option names", () => {
     const syncInterval = await failureOf(LibSqlConnection.open({ url: ":memory:", syncInterval: 5 } as OpenOptions));
     expect(syncInterval.message).to.equal(
       'typeorm-libsql: invalid option "syncInterval": unknown option; did you mean "syncIntervalMs"?',
+    );
+    const busyTimeout = await failureOf(LibSqlConnection.open({ url: ":memory:", busyTimeout: 5 } as OpenOptions));
+    expect(busyTimeout.message).to.equal(
+      'typeorm-libsql: invalid option "busyTimeout": unknown option; did you mean "busyTimeoutMs"?',
     );
   });
 });

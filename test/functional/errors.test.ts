@@ -139,7 +139,7 @@ for (const target of TARGETS) {
         console.log("      [skipped] queryTimeout on a remote database: remote requests cannot be cancelled yet");
         this.skip();
       }
-      const limited = await openDataSource(target, { entities: [], queryTimeout: 100 });
+      const limited = await openDataSource(target, { entities: [], queryTimeoutMs: 100 });
       try {
         const started = Date.now();
         const error = await failure(() => limited.query(SLOW_SQL));

@@ -18,7 +18,7 @@ async function open(poolSize: number): Promise<LibSqlDataSource> {
     entities: [Entry],
     synchronize: true,
     poolSize,
-    acquireTimeout: 200,
+    acquireTimeoutMs: 200,
   });
   return dataSource.initialize();
 }

@@ -1,15 +1,22 @@
 /**
  * Options: validation failures name the option at `initialize()`, defaults (WAL, foreign keys,
  * busy timeout) reach every pooled connection, `prepareDatabase` runs per connection, secrets
- * stay out of options, logs and errors, and better-sqlite3 is never loaded.
+ * stay out of options, logs and errors, unknown names are ignored (and logged once at debug
+ * level), and better-sqlite3 is never loaded.
  */
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { inspect } from "util";
 import { setTimeout as sleep } from "timers/promises";
-import { LibSqlDataSource, LibSqlOptionsError, type LibSqlConnection, type LibSqlDataSourceOptions } from "../../src";
+import {
+  LibSqlConnection,
+  LibSqlDataSource,
+  LibSqlOptionsError,
+  type LibSqlDataSourceOptions,
+  type OpenOptions,
+} from "../../src";
 import { Entry } from "./entity/ledger";
 import { RecordingLogger, tempDatabase, tempDir } from "./support/databases";
 
@@ -33,16 +40,14 @@ describe("options", () => {
     ["url", { url: "ftp://example.com/db" }],
     ["url", { url: "file:x.db?mode=ro" }],
     ["database", { database: "libsql://example.turso.io" }],
-    ["busyTimeout", { url: ":memory:", busyTimeout: -1 }],
-    ["busyTimeout", { url: ":memory:", busyTimeout: 1.5 }],
+    ["busyTimeoutMs", { url: ":memory:", busyTimeoutMs: 1.5 }],
     ["intMode", { url: ":memory:", intMode: "float" as never }],
     ["journalMode", { url: tempDatabase(), journalMode: "WAL2" as never }],
     ["journalMode", { url: ":memory:", journalMode: "WAL" }],
     ["poolSize", { url: ":memory:", poolSize: 2 }],
     ["poolSize", { url: tempDatabase(), poolSize: 0 }],
-    ["syncInterval", { url: tempDatabase(), syncInterval: 5 }],
-    ["syncInterval", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", syncInterval: 5_000_000 }],
-    ["busyTimeout", { url: ":memory:", busyTimeout: 5_000_000_000 }],
+    ["syncIntervalMs", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", syncIntervalMs: 5_000_000_000 }],
+    ["busyTimeoutMs", { url: ":memory:", busyTimeoutMs: 5_000_000_000 }],
     ["syncUrl", { url: ":memory:", syncUrl: "libsql://example.turso.io" }],
     ["syncUrl", { url: tempDatabase(), syncUrl: "not a url" }],
     ["readYourWrites", { url: tempDatabase(), readYourWrites: true }],
@@ -52,13 +57,10 @@ describe("options", () => {
     ["foreignKeys", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", foreignKeys: false }],
     ["encryptionKey", { url: ":memory:", encryptionKey: SECRET }],
     ["authToken", { url: "libsql://example.turso.io", authToken: 42 as never }],
-    ["queryTimeout", { url: ":memory:", queryTimeout: 0 }],
-    ["acquireTimeout", { url: ":memory:", acquireTimeout: -5 }],
+    ["acquireTimeoutMs", { url: ":memory:", acquireTimeoutMs: -5 }],
     ["busyTimeoutMs", { url: ":memory:", busyTimeoutMs: -1 }],
-    ["busyTimeoutMs", { url: ":memory:", busyTimeoutMs: 100, busyTimeout: 100 }],
-    ["syncIntervalSeconds", { url: tempDatabase(), syncIntervalSeconds: 5 }],
-    ["syncIntervalSeconds", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", syncIntervalSeconds: 0 }],
-    ["syncIntervalSeconds", { url: tempDatabase(), syncIntervalSeconds: 5, syncInterval: 5 }],
+    ["syncIntervalMs", { url: tempDatabase(), syncIntervalMs: 5000 }],
+    ["syncIntervalMs", { url: tempDatabase(), syncUrl: "http://127.0.0.1:9", syncIntervalMs: 0 }],
     ["queryTimeoutMs", { url: ":memory:", queryTimeoutMs: 0 }],
     ["acquireTimeoutMs", { url: ":memory:", acquireTimeoutMs: 1.5 }],
     ["statementCacheSize", { url: ":memory:", statementCacheSize: -1 }],
@@ -84,7 +86,7 @@ describe("options", () => {
       entities: [],
       logger,
       logging: "all",
-      acquireTimeout: 2000,
+      acquireTimeoutMs: 2000,
     });
     expect(JSON.stringify(dataSource.options)).to.not.contain(SECRET);
     expect(JSON.stringify(dataSource.libsqlOptions)).to.not.contain(SECRET);
@@ -139,12 +141,12 @@ describe("options", () => {
     }
   });
 
-  it("honours journalMode, foreignKeys: false and busyTimeout", async () => {
+  it("honours journalMode, foreignKeys: false and busyTimeoutMs", async () => {
     const dataSource = await new LibSqlDataSource({
       url: `file:${tempDatabase()}`,
       journalMode: "DELETE",
       foreignKeys: false,
-      busyTimeout: 1234,
+      busyTimeoutMs: 1234,
     }).initialize();
     try {
       expect(await dataSource.query(`PRAGMA journal_mode`)).to.deep.equal([{ journal_mode: "delete" }]);
@@ -155,7 +157,7 @@ describe("options", () => {
     }
   });
 
-  it("takes the unit-named spellings busyTimeoutMs and acquireTimeoutMs, on every pooled connection", async () => {
+  it("sets busyTimeoutMs on every pooled connection and keeps acquireTimeoutMs", async () => {
     const dataSource = await new LibSqlDataSource({
       url: tempDatabase(),
       entities: [Entry],
@@ -216,6 +218,70 @@ describe("options", () => {
     await dataSource.initialize();
     expect(await dataSource.query("SELECT 1 AS one")).to.deep.equal([{ one: 1 }]);
     await dataSource.destroy();
+  });
+
+  it("ignores option names it does not know, as TypeORM does (NestJS's module options)", async () => {
+    const nest = {
+      retryAttempts: 3,
+      retryDelay: 100,
+      autoLoadEntities: true,
+      keepConnectionAlive: false,
+      manualInitialization: false,
+      verboseRetryLog: true,
+      toRetry: () => true,
+      ssl: false,
+    };
+    const dataSource = await new LibSqlDataSource({
+      url: tempDatabase(),
+      entities: [Entry],
+      synchronize: true,
+      ...nest,
+    } as LibSqlDataSourceOptions).initialize();
+    try {
+      await dataSource.getRepository(Entry).save({ owner: "nest", amount: 1 });
+      expect(await dataSource.getRepository(Entry).count()).to.equal(1);
+      expect(Object.keys(dataSource.libsqlOptions)).to.deep.equal(["url"]);
+    } finally {
+      await dataSource.destroy();
+    }
+    const connection = await LibSqlConnection.open({ url: ":memory:", ...nest } as OpenOptions);
+    expect((await connection.query("SELECT 1 AS one")).rows).to.deep.equal([{ one: 1 }]);
+    await connection.close();
+  });
+
+  it("logs each ignored option name once, at debug level (NODE_DEBUG=typeorm-libsql)", () => {
+    const script = `
+      require("reflect-metadata");
+      const { LibSqlConnection, LibSqlDataSource } = require("./src");
+      (async () => {
+        for (let i = 0; i < 3; i += 1) {
+          const ds = await new LibSqlDataSource({ url: ":memory:", retryAttempts: 3, autoLoadEntities: true }).initialize();
+          await ds.destroy();
+        }
+        await new LibSqlDataSource({ url: ":memory:", retryAttempts: 3, retryDelay: 10 }).initialize().then((ds) => ds.destroy());
+        for (let i = 0; i < 2; i += 1) await (await LibSqlConnection.open({ url: ":memory:", retryAttempts: 3 })).close();
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const run = (debug: string | undefined): string[] => {
+      const env = { ...process.env };
+      delete env.NODE_DEBUG;
+      if (debug !== undefined) env.NODE_DEBUG = debug;
+      const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+        cwd: path.resolve(__dirname, "../.."),
+        encoding: "utf8",
+        env,
+      });
+      expect(child.status, child.stderr).to.equal(0);
+      return child.stderr
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => line.replace(/^TYPEORM-LIBSQL \d+: /, ""));
+    };
+    expect(run("typeorm-libsql")).to.deep.equal([
+      "LibSqlDataSource: ignoring unknown option(s) retryAttempts, autoLoadEntities",
+      "LibSqlDataSource: ignoring unknown option(s) retryDelay",
+      "LibSqlConnection.open: ignoring unknown option(s) retryAttempts",
+    ]);
+    expect(run(undefined)).to.deep.equal([]);
   });
 
   it("never loads better-sqlite3", () => {

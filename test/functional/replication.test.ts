@@ -139,7 +139,7 @@ describe("replication on the data source (sqld primary)", function () {
 
   it("syncs periodically without blocking queries, and logs failures and the recovery", async () => {
     const logger = new LevelLogger();
-    const dataSource = await replica({ syncIntervalSeconds: 1, logger });
+    const dataSource = await replica({ syncIntervalMs: 1000, logger });
     await primary.execute("INSERT INTO entry (owner, amount) VALUES ('periodic', 1)");
     await eventually("the periodic sync brings the row", async () => (await owners(dataSource)).includes("periodic"));
 

@@ -376,7 +376,7 @@ for (const target of TARGETS.filter((t) => t !== "memory"))
 
 describe("the connection pool (memory)", () => {
   it("explains a query through the data source that waits for a :memory: transaction", async () => {
-    const dataSource = await openDataSource("memory", { entities: [Entry], acquireTimeout: 200 });
+    const dataSource = await openDataSource("memory", { entities: [Entry], acquireTimeoutMs: 200 });
     try {
       let failure: (Error & { driverError?: { code: string } }) | undefined;
       await dataSource.transaction(async (m) => {
@@ -401,7 +401,7 @@ describe("transactions across data sources on one file", () => {
   it("makes a second writer wait on the busy timeout instead of failing", async () => {
     const file = tempDatabase();
     const first = await new LibSqlDataSource({ url: file, entities: [Entry], synchronize: true }).initialize();
-    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeout: 5000 }).initialize();
+    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeoutMs: 5000 }).initialize();
     try {
       const order: string[] = [];
       const slow = first.transaction(async (m) => {
@@ -427,7 +427,7 @@ describe("transactions across data sources on one file", () => {
   it("fails with SQLITE_BUSY as a QueryFailedError when the busy timeout runs out", async () => {
     const file = tempDatabase();
     const first = await new LibSqlDataSource({ url: file, entities: [Entry], synchronize: true }).initialize();
-    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeout: 50 }).initialize();
+    const second = await new LibSqlDataSource({ url: file, entities: [Entry], busyTimeoutMs: 50 }).initialize();
     const runner = first.createQueryRunner();
     try {
       await runner.startTransaction();

@@ -98,7 +98,7 @@ describe("native: off-loop execution and control", () => {
 
   it("applies the busy timeout option on open", async () => {
     const file = tempDbPath();
-    const c = await LibSqlConnection.open({ url: file, busyTimeout: 1234 });
+    const c = await LibSqlConnection.open({ url: file, busyTimeoutMs: 1234 });
     expect(await c.pragma("busy_timeout")).to.deep.equal([{ timeout: 1234 }]);
     const d = await LibSqlConnection.open({ url: file });
     expect(await d.pragma("busy_timeout")).to.deep.equal([{ timeout: 5000 }]);

@@ -1,5 +1,5 @@
 /**
- * The inline path (see the README's execution model): a statement on an idle local connection
+ * The inline path (see docs/execution-model.md): a statement on an idle local connection
  * runs on the JavaScript thread. These tests check behaviour, never timings: inline and off-thread
  * execution give the same results and errors; a slow read started inline hands over to the
  * blocking pool and the event loop keeps turning; a write that meets another process's lock

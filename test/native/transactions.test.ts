@@ -175,7 +175,7 @@ for (const { label, mode } of modes) {
 
   describe(`native: write transactions of one database queue in order (${label})`, () => {
     it("runs concurrent immediate transactions on shared connections one after another, without SQLITE_BUSY", async () => {
-      const first = await LibSqlConnection.open({ url: tempDbPath(), busyTimeout: 5000, ...mode });
+      const first = await LibSqlConnection.open({ url: tempDbPath(), busyTimeoutMs: 5000, ...mode });
       await first.execute("PRAGMA journal_mode = WAL");
       await first.execute("CREATE TABLE log (writer INTEGER, step INTEGER)");
       const writers = [first, ...Array.from({ length: 5 }, () => first.connectShared())];

@@ -3,15 +3,16 @@
  * connection settings (local file, `:memory:`, remote server or embedded replica).
  */
 import type { BaseDataSourceOptions } from "../typeorm";
-import type { IntMode } from "../native";
-import type { LibSqlConnection } from "../native";
+import type { IntMode, LibSqlConnection } from "../native";
+import type { EveryKeyListed } from "./names";
+import { OPEN_OPTION_KEYS } from "./open";
 
 /** SQLite journal modes accepted by `journalMode`. */
 export type LibSqlJournalMode = "WAL" | "DELETE" | "TRUNCATE" | "PERSIST" | "MEMORY" | "OFF";
 
 /**
  * The libSQL-specific settings (everything a `LibSqlDataSource` adds to TypeORM's options). A
- * number with a unit carries it in its name; the older names without one remain as aliases.
+ * number with a unit carries it in its name; every duration is in milliseconds.
  */
 export interface LibSqlConnectionOptions {
   /**
@@ -27,12 +28,11 @@ export interface LibSqlConnectionOptions {
   /** Embedded replica: the remote primary to sync from (`url` is then the local replica file). */
   readonly syncUrl?: string;
   /**
-   * Embedded replica: seconds between automatic syncs, run by the data source in the background
-   * (queries never wait for one); a failed sync is logged as a warning, the next success as info.
+   * Embedded replica: milliseconds between automatic syncs, run by the data source in the
+   * background (queries never wait for one); a failed sync is logged as a warning, the next
+   * success as info.
    */
-  readonly syncIntervalSeconds?: number;
-  /** Older name of `syncIntervalSeconds` (also seconds). Give one or the other. */
-  readonly syncInterval?: number;
+  readonly syncIntervalMs?: number;
   /** Embedded replica: whether a connection sees its own writes before the next sync. */
   readonly readYourWrites?: boolean;
   /**
@@ -49,8 +49,6 @@ export interface LibSqlConnectionOptions {
   readonly encryptionKey?: string;
   /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
   readonly busyTimeoutMs?: number;
-  /** Older name of `busyTimeoutMs` (also milliseconds). Give one or the other. */
-  readonly busyTimeout?: number;
   /**
    * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; a value
    * beyond ±(2^53 - 1) fails the query with `LIBSQL_INTEGER_OVERFLOW` rather than lose precision),
@@ -62,7 +60,7 @@ export interface LibSqlConnectionOptions {
   /**
    * Milliseconds one statement may hold the event loop when it runs inline, on the JavaScript
    * thread, on a local file, `:memory:` or an embedded replica's local reads (default 1; `0` runs
-   * every statement off the thread). See the README's execution model.
+   * every statement off the thread). See docs/execution-model.md.
    */
   readonly inlineBudgetMs?: number;
   /** Called for every pooled connection once it is open, before TypeORM uses it. */
@@ -78,15 +76,11 @@ export interface LibSqlConnectionOptions {
   readonly poolSize?: number;
   /** Milliseconds a query runner waits for a pooled connection before failing (default 30000). */
   readonly acquireTimeoutMs?: number;
-  /** Older name of `acquireTimeoutMs` (also milliseconds). Give one or the other. */
-  readonly acquireTimeout?: number;
   /**
    * Milliseconds after which a running query is interrupted (`SQLITE_INTERRUPT`); off by default.
    * On a remote database its request is cancelled instead (`LIBSQL_TIMEOUT`).
    */
   readonly queryTimeoutMs?: number;
-  /** Older name of `queryTimeoutMs` (also milliseconds). Give one or the other. */
-  readonly queryTimeout?: number;
   /** Rows fetched per native call when streaming (default 256). */
   readonly streamBatchSize?: number;
 }
@@ -95,7 +89,7 @@ export interface LibSqlConnectionOptions {
 export interface LibSqlDataSourceOptions extends Omit<BaseDataSourceOptions, "type">, LibSqlConnectionOptions {
   /**
    * Not accepted: a `LibSqlDataSource` is always libSQL (TypeORM itself is told "better-sqlite3",
-   * see the README). `initialize()` refuses any `type`, `"libsql"` included.
+   * see docs/typeorm.md). `initialize()` refuses any `type`, `"libsql"` included.
    */
   readonly type?: never;
 }
@@ -130,9 +124,9 @@ export const TYPEORM_OPTION_KEYS = [
   "invalidWhereValuesBehavior",
 ] as const satisfies readonly Exclude<keyof BaseDataSourceOptions, "type">[];
 
-type MissingTypeOrmOption = Exclude<keyof BaseDataSourceOptions, "type" | (typeof TYPEORM_OPTION_KEYS)[number]>;
 /** Compiles only while every TypeORM option is listed above. */
-const everyTypeOrmOptionListed: [MissingTypeOrmOption] extends [never] ? true : MissingTypeOrmOption = true;
+const everyTypeOrmOptionListed: EveryKeyListed<BaseDataSourceOptions, "type" | (typeof TYPEORM_OPTION_KEYS)[number]> =
+  true;
 void everyTypeOrmOptionListed;
 
 /**
@@ -143,31 +137,20 @@ export const TYPEORM_OTHER_OPTION_KEYS = ["name", "baseDirectory"] as const;
 
 /** Keys of `LibSqlConnectionOptions` (kept apart from TypeORM's own options). */
 export const LIBSQL_OPTION_KEYS = [
-  "url",
+  ...OPEN_OPTION_KEYS,
   "database",
-  "authToken",
-  "syncUrl",
-  "syncIntervalSeconds",
-  "syncInterval",
-  "readYourWrites",
-  "connectTimeoutMs",
-  "requestTimeoutMs",
-  "encryptionKey",
-  "busyTimeoutMs",
-  "busyTimeout",
-  "intMode",
-  "statementCacheSize",
-  "inlineBudgetMs",
   "prepareDatabase",
   "journalMode",
   "foreignKeys",
   "poolSize",
   "acquireTimeoutMs",
-  "acquireTimeout",
   "queryTimeoutMs",
-  "queryTimeout",
   "streamBatchSize",
 ] as const satisfies readonly (keyof LibSqlConnectionOptions)[];
+
+/** Compiles only while every option of `LibSqlConnectionOptions` is listed above. */
+const everyLibSqlOptionListed: EveryKeyListed<LibSqlConnectionOptions, (typeof LIBSQL_OPTION_KEYS)[number]> = true;
+void everyLibSqlOptionListed;
 
 /** Option keys whose values are secrets: never logged, never enumerable, never in errors. */
 export const SECRET_OPTION_KEYS = ["authToken", "encryptionKey"] as const;

@@ -2,25 +2,24 @@
  * Validates `LibSqlConnectionOptions` and turns them into the settings the driver works with:
  * what kind of database the URL names, where a local file lives, the native configuration every
  * connection is opened with, and every default filled in. The rules of opening a database are
- * shared with `LibSqlConnection.open` (see `src/options`); this module adds the data source's own
- * options and its units. Messages name the offending option and never contain a secret.
+ * shared with `LibSqlConnection.open` (`open.ts`); this module adds the data source's own options.
+ * Messages name the offending option and never contain a secret.
  */
 import type { IntMode, LibSqlConnection, NativeOpenConfig } from "../native";
-import { LibSqlOptionsError } from "../options/errors";
+import { LibSqlOptionsError } from "./errors";
 import {
-  classifyLocation,
-  intModeOption,
-  resolveOpen,
-  type GivenOption,
-  type LibSqlDatabaseKind,
-} from "../options/open";
-import { classifyTarget } from "../options/target";
-import { aliasedOption, booleanOption, describeValue, integerOption, oneOfOption, U32_MAX } from "../options/values";
-import type { LibSqlConnectionOptions, LibSqlJournalMode } from "./LibSqlDataSourceOptions";
+  LIBSQL_OPTION_KEYS,
+  TYPEORM_OPTION_KEYS,
+  TYPEORM_OTHER_OPTION_KEYS,
+  type LibSqlConnectionOptions,
+  type LibSqlJournalMode,
+} from "./LibSqlDataSourceOptions";
+import { checkOptionNames } from "./names";
+import { classifyLocation, intModeOption, resolveOpen, type GivenOption, type LibSqlDatabaseKind } from "./open";
+import { classifyTarget } from "./target";
+import { booleanOption, describeValue, integerOption, oneOfOption } from "./values";
 
-export { LibSqlOptionsError } from "../options/errors";
-export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_STATEMENT_CACHE_SIZE, type LibSqlDatabaseKind } from "../options/open";
-export { classifyTarget, describeRemoteUrl } from "../options/target";
+export type { LibSqlDatabaseKind } from "./open";
 
 /** The validated settings; every duration's unit is in its name. */
 export interface ResolvedLibSqlOptions {
@@ -57,23 +56,10 @@ export function describeDatabase(options: LibSqlConnectionOptions): string {
   return typeof target === "string" ? "" : target.description;
 }
 
-/** `syncIntervalSeconds` (or `syncInterval`), read in seconds and handed on in milliseconds. */
+/** `syncIntervalMs`: milliseconds between the syncs of an embedded replica. */
 function syncIntervalOption(options: LibSqlConnectionOptions): GivenOption<number> | undefined {
-  const given = aliasedOption(options, "syncIntervalSeconds", "syncInterval");
-  // The native core takes milliseconds in 32 bits.
-  const seconds = integerOption(given.key, given.value, 1, Math.floor(U32_MAX / 1000));
-  return seconds === undefined ? undefined : { key: given.key, value: seconds * 1000 };
-}
-
-/** An integer option in milliseconds that has an older name without the unit. */
-function millisecondsOption(
-  options: LibSqlConnectionOptions,
-  key: "acquireTimeoutMs" | "queryTimeoutMs",
-  alias: "acquireTimeout" | "queryTimeout",
-  min: number,
-): number | undefined {
-  const given = aliasedOption(options, key, alias);
-  return integerOption(given.key, given.value, min);
+  const ms = integerOption("syncIntervalMs", options.syncIntervalMs, 1);
+  return ms === undefined ? undefined : { key: "syncIntervalMs", value: ms };
 }
 
 function journalModeOption(options: LibSqlConnectionOptions, kind: LibSqlDatabaseKind): LibSqlJournalMode | undefined {
@@ -91,6 +77,35 @@ function poolSizeOption(options: LibSqlConnectionOptions, kind: LibSqlDatabaseKi
     throw new LibSqlOptionsError("poolSize", "must be 1 for :memory: (every connection would be a separate database)");
   }
   return 1;
+}
+
+/**
+ * What is wrong with the names of a data source's options, if anything: a `type` (the data
+ * source is always libSQL), an option of better-sqlite3, or a near miss of a libSQL option or of
+ * one of TypeORM's common options (see `names.ts`; other names are ignored).
+ */
+export function optionNamesProblem(options: object): LibSqlOptionsError | undefined {
+  try {
+    const { type } = options as { type?: unknown };
+    if (type !== undefined) {
+      throw new LibSqlOptionsError(
+        "type",
+        `leave it out: a LibSqlDataSource is always libSQL (it tells TypeORM "better-sqlite3" itself, ` +
+          `so that TypeORM takes its SQLite code paths); got ${describeValue(type)}`,
+      );
+    }
+    const rest = { ...options } as Record<string, unknown>;
+    delete rest.type;
+    checkOptionNames(
+      rest,
+      [...LIBSQL_OPTION_KEYS, ...TYPEORM_OPTION_KEYS, ...TYPEORM_OTHER_OPTION_KEYS],
+      "LibSqlDataSource",
+    );
+    return undefined;
+  } catch (error) {
+    if (error instanceof LibSqlOptionsError) return error;
+    throw error;
+  }
 }
 
 /** Validates the options; throws `LibSqlOptionsError` naming the first bad one. */
@@ -123,9 +138,8 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     journalMode: journalModeOption(options, opened.kind),
     foreignKeys: foreignKeysOption(options, opened.kind),
     poolSize: poolSizeOption(options, opened.kind),
-    acquireTimeoutMs:
-      millisecondsOption(options, "acquireTimeoutMs", "acquireTimeout", 0) ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
-    queryTimeoutMs: millisecondsOption(options, "queryTimeoutMs", "queryTimeout", 1),
+    acquireTimeoutMs: integerOption("acquireTimeoutMs", options.acquireTimeoutMs, 0) ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
+    queryTimeoutMs: integerOption("queryTimeoutMs", options.queryTimeoutMs, 1),
     streamBatchSize: integerOption("streamBatchSize", options.streamBatchSize, 1) ?? DEFAULT_STREAM_BATCH_SIZE,
     syncIntervalMs: syncInterval?.value,
   };
