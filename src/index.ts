@@ -77,7 +77,6 @@ export {
 
 // A database per tenant, and database administration on sqld and Turso.
 export {
-  DATABASE_NAME,
   LibSqlAdminError,
   SqldAdmin,
   TursoAdmin,

@@ -10,6 +10,7 @@ describe("exports", () => {
   it("exports exactly the public values", () => {
     expect(Object.keys(pkg).sort()).to.deep.equal(
       [
+        "LibSqlAdminError",
         "LibSqlConnection",
         "LibSqlConnectionPool",
         "LibSqlCursor",
@@ -19,7 +20,10 @@ describe("exports", () => {
         "LibSqlOptionsError",
         "LibSqlQueryRunner",
         "LibSqlStatement",
+        "LibSqlTenants",
         "LibSqlTransaction",
+        "SqldAdmin",
+        "TursoAdmin",
         "VectorColumn",
         "createVectorIndex",
         "dropVectorIndex",
