@@ -75,9 +75,8 @@ export {
   type VectorTopKOptions,
 } from "./vector";
 
-// Databases on demand: administration (sqld namespaces, Turso's Platform API) and tenants.
+// A database per tenant, and database administration on sqld and Turso.
 export {
-  DATABASE_NAME,
   LibSqlAdminError,
   SqldAdmin,
   TursoAdmin,

@@ -64,8 +64,24 @@ pub fn primary(sync_url: &str, timeouts: &Timeouts) -> Option<(String, Option<Du
 }
 
 /// Whether a TCP connection to `address` can be opened within `limit`; the error says why not.
+/// A `localhost` name goes to the loopback address, as in the connector.
 pub async fn probe(address: &str, limit: Option<Duration>) -> std::result::Result<(), String> {
-    let connect = TcpStream::connect(address);
+    let loopback_port = address
+        .rsplit_once(':')
+        .filter(|(host, _)| is_localhost(host))
+        .and_then(|(_, port)| port.parse::<u16>().ok());
+    let connect = async {
+        match loopback_port {
+            Some(port) => {
+                let targets: Vec<SocketAddr> = loopback()
+                    .into_iter()
+                    .map(|address| SocketAddr::new(address.ip(), port))
+                    .collect();
+                TcpStream::connect(&targets[..]).await
+            }
+            None => TcpStream::connect(address).await,
+        }
+    };
     let outcome = match limit {
         Some(limit) => match tokio::time::timeout(limit, connect).await {
             Ok(outcome) => outcome,
@@ -281,6 +297,21 @@ mod tests {
         let addresses: Vec<SocketAddr> = Resolver::new().call(name).await.unwrap().collect();
         assert_eq!(addresses, loopback());
         assert!(addresses[0].ip().is_loopback() && addresses[0].is_ipv4());
+    }
+
+    #[tokio::test]
+    async fn probes_localhost_names_on_the_loopback_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let limit = Some(Duration::from_secs(5));
+        assert_eq!(
+            probe(&format!("tenant-1.localhost:{port}"), limit).await,
+            Ok(())
+        );
+        drop(listener);
+        assert!(probe(&format!("tenant-1.localhost:{port}"), limit)
+            .await
+            .is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 /**
  * Database administration (create, delete, list, fork, tokens) on sqld and on Turso.
  */
-export { LibSqlAdminError, DATABASE_NAME } from "./LibSqlDatabaseAdmin";
+export { LibSqlAdminError } from "./LibSqlDatabaseAdmin";
 export type {
   LibSqlAdminErrorCode,
   LibSqlCreateDatabaseOptions,

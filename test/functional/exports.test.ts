@@ -10,7 +10,6 @@ describe("exports", () => {
   it("exports exactly the public values", () => {
     expect(Object.keys(pkg).sort()).to.deep.equal(
       [
-        "DATABASE_NAME",
         "LibSqlAdminError",
         "LibSqlConnection",
         "LibSqlConnectionPool",

@@ -7,10 +7,12 @@
  * native core's own resolution (the system resolver here knows no `*.localhost` names).
  */
 import { expect } from "chai";
+import * as path from "path";
 import { inspect } from "util";
 import { LibSqlAdminError, LibSqlConnection, SqldAdmin, TursoAdmin } from "../../src";
 import { codeOf } from "../support/errors";
 import { SqldServer, freePort, skipWithoutSqld } from "../support/sqld";
+import { tempDir } from "../support/tmp";
 import { TursoApiStandIn } from "../support/turso-api";
 
 async function count(url: string, table: string): Promise<number> {
@@ -63,6 +65,21 @@ describe("SqldAdmin on a real sqld with namespaces", () => {
     await execute(server.namespaceUrl("globex"), "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
     expect(await count(server.namespaceUrl("acme"), "t")).to.equal(2);
     expect(await count(server.namespaceUrl("globex"), "t")).to.equal(1);
+  });
+
+  it("serves an embedded replica of a namespace that syncs from http://<name>.localhost:<port>", async () => {
+    await admin.create("mirrored");
+    await execute(server.namespaceUrl("mirrored"), "CREATE TABLE t (x); INSERT INTO t VALUES ('from the primary');");
+    const replica = await LibSqlConnection.open({
+      url: path.join(tempDir(), "replica.db"),
+      syncUrl: server.namespaceUrl("mirrored"),
+    });
+    try {
+      expect((await replica.sync()).framesSynced).to.be.greaterThan(0);
+      expect((await replica.execute("SELECT x FROM t")).rows).to.deep.equal([["from the primary"]]);
+    } finally {
+      await replica.close();
+    }
   });
 
   it("refuses to create one that exists with LIBSQL_DATABASE_EXISTS", async () => {
