@@ -365,6 +365,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     if (!sessionChanged) return;
     if (resolved.kind !== "remote" && resolved.kind !== "replica") {
       await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+      // A READ UNCOMMITTED transaction turned it on (see LibSqlQueryRunner.startTransaction).
+      await connection.pragma("read_uncommitted", "OFF");
     }
     // The same database files as every other pooled connection, whatever the runner attached.
     await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);

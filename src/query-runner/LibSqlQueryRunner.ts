@@ -61,6 +61,16 @@ function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
   }
 }
 
+/**
+ * A transaction-control statement: the text TypeORM's SQLite runners pass to `query()` (which
+ * subscribers and spies see), what libSQL runs for it (logged), and the native call doing that.
+ */
+interface ControlStatement {
+  readonly sql: string;
+  readonly runs: string | readonly string[];
+  readonly work: () => MaybePromise<unknown>;
+}
+
 /** Savepoint names of nested transactions: typeorm_1, typeorm_2, … (as TypeORM's SQLite runners). */
 function savepointName(depth: number): string {
   return `typeorm_${depth}`;
@@ -73,6 +83,11 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   private readonly lease: ConnectionLease;
   /** The open native transaction (savepoints are nested inside it). */
   private transaction: LibSqlTransaction | undefined;
+  /**
+   * The transaction-control statement the runner is about to pass to `query()` (see
+   * `controlQuery`), and the native call that runs it.
+   */
+  private control: ControlStatement | undefined;
   /** Vector indexes seen by `loadTables`, so that rebuilding a table recreates them faithfully. */
   private readonly vectorIndexes = new Map<string, VectorIndexInfo>();
 
@@ -106,10 +121,17 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     await this.lease.end();
   }
 
+  /**
+   * Starts a transaction (a savepoint when one is open). As in TypeORM's SQLite runners, the
+   * transaction-control statements pass through `query()` between the Before… and After…
+   * subscriber events, and on a local database a given isolation level sets
+   * `PRAGMA read_uncommitted` (on, for READ UNCOMMITTED; off, otherwise) in the transaction.
+   */
   async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
     this.assertNotReleased();
+    const level = isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel;
     // Every accepted level runs as SQLite's serializable transaction (see isolationLevels.ts).
-    checkIsolationLevel(isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel);
+    checkIsolationLevel(level);
     const wasActive = this.isTransactionActive;
     this.isTransactionActive = true;
     try {
@@ -118,15 +140,28 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         const held = this.lease.acquireExclusiveNow();
         const connection = held instanceof Promise ? await held : held;
         // Lazy: BEGIN travels with the transaction's first statement (one round trip fewer).
-        this.transaction = await this.runControlStatement("BEGIN IMMEDIATE TRANSACTION", () =>
-          connection.beginNow("immediate"),
-        );
+        await this.controlQuery("BEGIN TRANSACTION", "BEGIN IMMEDIATE TRANSACTION", () => {
+          const begun = connection.beginNow("immediate");
+          if (!(begun instanceof Promise)) this.transaction = begun;
+          return begun instanceof Promise ? begun.then((transaction) => (this.transaction = transaction)) : begun;
+        });
+        // A server refuses the pragma (it only matters to SQLite's shared cache, which libSQL's
+        // servers do not offer), so it is set on local databases only.
+        const kind = this.driver.resolvedOptions?.kind;
+        if (level && kind !== "remote" && kind !== "replica") {
+          await this.query(`PRAGMA read_uncommitted = ${level === "READ UNCOMMITTED" ? "true" : "false"}`);
+        }
       } else {
         const transaction = this.requireTransaction();
         const name = savepointName(this.transactionDepth);
-        await this.runControlStatement(`SAVEPOINT ${name}`, () => transaction.savepointNow(name));
+        await this.controlQuery(`SAVEPOINT ${name}`, `SAVEPOINT ${name}`, () => transaction.savepointNow(name));
       }
     } catch (error) {
+      if (this.transactionDepth === 0 && this.transaction) {
+        const transaction = this.transaction;
+        this.transaction = undefined;
+        await transaction.rollback().catch(() => undefined);
+      }
       this.isTransactionActive = wasActive;
       if (!wasActive) await this.lease.returnIfUnneeded();
       throw error;
@@ -141,12 +176,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.runControlStatement(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepointNow(name));
+      await this.controlQuery(`RELEASE SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`, () =>
+        transaction.releaseSavepointNow(name),
+      );
       this.transactionDepth -= 1;
     } else {
       // A failed COMMIT (a busy database, a deferred constraint) leaves the transaction open
       // for the caller's rollback.
-      await this.runControlStatement("COMMIT", () => transaction.commitNow());
+      await this.controlQuery("COMMIT", "COMMIT", () => transaction.commitNow());
       this.endTransaction();
       await this.lease.returnIfUnneeded(true);
     }
@@ -159,14 +196,16 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.runControlStatement([`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`], () =>
-        transaction.undoSavepointNow(name),
+      await this.controlQuery(
+        `ROLLBACK TO SAVEPOINT ${name}`,
+        [`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`],
+        () => transaction.undoSavepointNow(name),
       );
       this.transactionDepth -= 1;
     } else {
       let clean = false;
       try {
-        await this.runControlStatement("ROLLBACK", () => transaction.rollbackNow());
+        await this.controlQuery("ROLLBACK", "ROLLBACK", () => transaction.rollbackNow());
         clean = true;
       } finally {
         this.endTransaction();
@@ -183,6 +222,11 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       throw new TypeORMError(
         "typeorm-libsql: parameters must be an array (named placeholders go through the query builder)",
       );
+    }
+    const control = this.control;
+    if (control !== undefined && control.sql === query) {
+      this.control = undefined;
+      return this.runControlStatement(control.runs, control.work);
     }
     const values = normaliseParameters(parameters);
     const head = statementHead(query);
@@ -338,6 +382,20 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         throw error;
       },
     );
+  }
+
+  /**
+   * Passes a transaction-control statement through `query()` as TypeORM's SQLite runners do (so
+   * subscribers and anything wrapping `query()` see `sql`), where it runs as `work`: the native
+   * transaction call, logged as the statement(s) `runs` names.
+   */
+  private async controlQuery(sql: string, runs: string | readonly string[], work: () => MaybePromise<unknown>) {
+    this.control = { sql, runs, work };
+    try {
+      await this.query(sql);
+    } finally {
+      this.control = undefined;
+    }
   }
 
   /**
