@@ -9,6 +9,7 @@
 import {
   type DataSource,
   type Table,
+  type TableColumn,
   type TableIndex,
   QueryFailedError,
   QueryResult,
@@ -41,25 +42,10 @@ import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
 import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
 import type { VectorIndexInfo } from "../vector/schema";
-
-/**
- * A foreign key always references a table of its own database file, but SQLite reports the bare
- * name ("author"). In an attached file, name it as the entity metadata does ("<schema>.author"),
- * so that synchronize does not take it for a different key and rebuild the table every time
- * (TypeORM's better-sqlite3 driver does).
- */
-function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
-  for (const table of tables) {
-    const dot = table.name.indexOf(".");
-    if (dot < 0) continue;
-    const schema = table.name.slice(0, dot);
-    for (const foreignKey of table.foreignKeys) {
-      if (!foreignKey.referencedTableName.includes(".")) {
-        foreignKey.referencedTableName = `${schema}.${foreignKey.referencedTableName}`;
-      }
-    }
-  }
-}
+import { RebuildGuard } from "./tableRebuild";
+import { clearDatabase } from "./clearDatabase";
+import { qualifyForeignKeysInDatabaseFiles } from "../driver/databaseFiles";
+import { addsNotNull, alterColumnSql, checkNoNulls, planColumnAlterations, type SchemaSql } from "./alterColumn";
 
 /**
  * A transaction-control statement: the text TypeORM's SQLite runners pass to `query()` (which
@@ -88,6 +74,11 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
    * `controlQuery`), and the native call that runs it.
    */
   private control: ControlStatement | undefined;
+  /** What keeps table rebuilds from losing rows (see tableRebuild.ts). */
+  private readonly rebuildGuard = new RebuildGuard(
+    (sql) => this.rows(sql),
+    () => this.driver.resolvedOptions?.foreignKeys !== false,
+  );
   /** Vector indexes seen by `loadTables`, so that rebuilding a table recreates them faithfully. */
   private readonly vectorIndexes = new Map<string, VectorIndexInfo>();
 
@@ -181,6 +172,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       );
       this.transactionDepth -= 1;
     } else {
+      await this.rebuildGuard.beforeCommit();
       // A failed COMMIT (a busy database, a deferred constraint) leaves the transaction open
       // for the caller's rollback.
       await this.controlQuery("COMMIT", "COMMIT", () => transaction.commitNow());
@@ -238,6 +230,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const broadcasterResult = new BroadcasterResult();
     const started = Date.now();
     try {
+      if (head.startsWith("DROP") || head.startsWith("ALTER")) await this.guardSchemaChange(query, head);
       // A statement that ran inline comes back at once, without a Promise (see ConnectionLease.runNow).
       const now = this.lease.runNow(changesSession(head), (connection) =>
         this.withQueryTimeout(connection, connection.queryNow<ObjectRow>(query, values)),
@@ -296,19 +289,58 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     this.assertNotReleased();
     const connection = await this.lease.acquireForSessionChange();
     await this.runControlStatement("PRAGMA foreign_keys = OFF", () => connection.pragma("foreign_keys", "OFF"));
+    this.rebuildGuard.migrating = true;
   }
 
   async afterMigration(): Promise<void> {
+    this.rebuildGuard.migrating = false;
     const connection = this.lease.heldConnection;
     if (!connection) return;
     const value = this.driver.resolvedOptions?.foreignKeys === false ? "OFF" : "ON";
     await this.runControlStatement(`PRAGMA foreign_keys = ${value}`, () => connection.pragma("foreign_keys", value));
   }
 
-  /** Drops vector indexes first: their shadow tables cannot be dropped on their own. */
+  /**
+   * As TypeORM's SQLite runner, with vector indexes dropped first (their shadow tables cannot be
+   * dropped on their own) and the tables in an order no foreign key can object to (see
+   * clearDatabase.ts); foreign keys are then set back as the data source's options say.
+   */
   async clearDatabase(database?: string): Promise<void> {
     await dropAllVectorIndexes((sql) => this.query(sql));
-    await super.clearDatabase(database);
+    const schema = database ? this.driver.getAttachedDatabaseHandleByRelativePath(database) : undefined;
+    await clearDatabase(this, this.rows, schema, this.driver.resolvedOptions?.foreignKeys !== false);
+  }
+
+  /**
+   * TypeORM's table rebuild, unless libSQL's ALTER COLUMN gives the same table (see
+   * alterColumn.ts), in a transaction of its own (a savepoint inside one), guarded: it is refused
+   * while foreign keys are on and rows reference the table, and rolled back if it leaves foreign
+   * key violations (see tableRebuild.ts). Generating SQL only (`migration:generate`, schema logs)
+   * writes the same statements and runs none of them.
+   */
+  protected async recreateTable(newTable: Table, oldTable: Table, migrateData = true): Promise<void> {
+    const alterations = migrateData ? planColumnAlterations(oldTable, newTable, this.schemaSql) : undefined;
+    const change = async () => {
+      if (!alterations)
+        return this.rebuildGuard.rebuild(oldTable.name, () => super.recreateTable(newTable, oldTable, migrateData));
+      const table = this.escapePath(oldTable);
+      const sql = (column: TableColumn) => new Query(alterColumnSql(table, column, this.buildCreateColumnSql(column)));
+      await this.executeQueries(
+        alterations.map((a) => sql(a.to)),
+        alterations.map((a) => sql(a.from)),
+      );
+      this.replaceCachedTable(oldTable, newTable);
+    };
+    if (alterations?.length === 0) return this.replaceCachedTable(oldTable, newTable);
+    if (this.sqlMemoryMode) return alterations ? change() : super.recreateTable(newTable, oldTable, migrateData);
+    await this.startTransaction();
+    try {
+      await change();
+    } catch (error) {
+      await this.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+    await this.commitTransaction();
   }
 
   protected async loadTables(tableNames?: string[]): Promise<Table[]> {
@@ -328,6 +360,30 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   // -------------------------------------------------------------------------
 
+  /**
+   * Before a DROP in a migration (see tableRebuild.ts) and an ALTER COLUMN that adds NOT NULL
+   * (see alterColumn.ts): the checks that keep them from losing or corrupting rows.
+   */
+  private async guardSchemaChange(sql: string, head: string): Promise<void> {
+    if (head.startsWith("DROP")) {
+      if (this.rebuildGuard.migrating) await this.rebuildGuard.beforeDrop(sql, this.isTransactionActive);
+      return;
+    }
+    const notNull = addsNotNull(sql);
+    if (notNull) await checkNoNulls(this.rows, notNull);
+  }
+
+  /** Runs one of the runner's own checks and gives its rows. */
+  private readonly rows = (sql: string) => this.query(sql) as Promise<Record<string, unknown>[]>;
+
+  /** The SQL TypeORM's SQLite runner writes for tables, columns and indexes (see alterColumn.ts). */
+  private readonly schemaSql: SchemaSql = {
+    table: (table) => this.createTableSql(table, true).query,
+    column: (column) => this.buildCreateColumnSql(column),
+    indexes: (table) => table.indices.map((index) => this.createIndexSql(table, index).query),
+    fullType: (column) => this.driver.createFullType(column),
+  };
+
   /** The data source (`dataSource` in TypeORM 1.x, `connection` in 0.3.x). */
   private get owner(): DataSource {
     return dataSourceOf(this);
@@ -343,6 +399,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   private endTransaction(): void {
+    this.rebuildGuard.forget();
     this.transaction = undefined;
     this.isTransactionActive = false;
     this.transactionDepth = 0;
