@@ -506,4 +506,24 @@ mod tests {
             "the database could not be read: database is locked"
         );
     }
+
+    #[test]
+    fn knows_a_replica_file_that_holds_an_earlier_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("replica.db").to_string_lossy().into_owned();
+        assert!(!has_earlier_sync(&file));
+        std::fs::write(&file, b"").unwrap();
+        assert!(!has_earlier_sync(&file));
+        std::fs::write(format!("{file}-client_wal_index"), b"").unwrap();
+        assert!(has_earlier_sync(&file));
+    }
+
+    #[test]
+    fn falls_back_to_the_earlier_sync_only_when_the_primary_is_unreachable() {
+        use crate::errors::codes;
+        assert!(unreachable(&LibError::new(codes::NETWORK, "refused")));
+        assert!(unreachable(&LibError::new(codes::TIMEOUT, "no answer")));
+        assert!(!unreachable(&LibError::new(codes::AUTH, "refused token")));
+        assert!(!unreachable(&LibError::new(codes::SYNC, "sync failed")));
+    }
 }

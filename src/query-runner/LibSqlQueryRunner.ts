@@ -45,7 +45,7 @@ import type { VectorIndexInfo } from "../vector/schema";
 import { RebuildGuard } from "./tableRebuild";
 import { clearDatabase } from "./clearDatabase";
 import { qualifyForeignKeysInDatabaseFiles } from "../driver/databaseFiles";
-import { addsNotNull, alterColumnSql, checkNoNulls, planColumnAlterations, type SchemaSql } from "./alterColumn";
+import { alterColumnSql, planColumnAlterations, type SchemaSql } from "./alterColumn";
 
 /**
  * A transaction-control statement: the text TypeORM's SQLite runners pass to `query()` (which
@@ -74,6 +74,8 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
    * `controlQuery`), and the native call that runs it.
    */
   private control: ControlStatement | undefined;
+  /** Whether the open transaction has run no statement yet. */
+  private transactionUntouched = false;
   /** What keeps table rebuilds from losing rows (see tableRebuild.ts). */
   private readonly rebuildGuard = new RebuildGuard(
     (sql) => this.rows(sql),
@@ -158,6 +160,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       throw error;
     }
     this.transactionDepth += 1;
+    this.transactionUntouched = this.transactionDepth === 1;
     await this.broadcaster.broadcast("AfterTransactionStart");
   }
 
@@ -222,6 +225,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     }
     const values = normaliseParameters(parameters);
     const head = statementHead(query);
+    this.transactionUntouched = false;
     const logger = this.owner.logger;
     logger.logQuery(query, values, this);
     const before = new BroadcasterResult();
@@ -230,7 +234,9 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const broadcasterResult = new BroadcasterResult();
     const started = Date.now();
     try {
-      if (head.startsWith("DROP") || head.startsWith("ALTER")) await this.guardSchemaChange(query, head);
+      if (head.startsWith("DROP") || head.startsWith("ALTER")) {
+        await this.rebuildGuard.beforeSchemaStatement(query, head, this.isTransactionActive);
+      }
       // A statement that ran inline comes back at once, without a Promise (see ConnectionLease.runNow).
       const now = this.lease.runNow(changesSession(head), (connection) =>
         this.withQueryTimeout(connection, connection.queryNow<ObjectRow>(query, values)),
@@ -288,7 +294,12 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   async beforeMigration(): Promise<void> {
     this.assertNotReleased();
     const connection = await this.lease.acquireForSessionChange();
+    // A transaction ignores the pragma. migration:revert opens its transaction first; while nothing
+    // has run in it, it is begun again after the pragma (no subscriber sees a new transaction).
+    const restart = this.transaction !== undefined && this.transactionDepth === 1 && this.transactionUntouched;
+    if (restart) await this.requireTransaction().rollbackNow();
     await this.runControlStatement("PRAGMA foreign_keys = OFF", () => connection.pragma("foreign_keys", "OFF"));
+    if (restart) this.transaction = await connection.beginNow("immediate");
     this.rebuildGuard.migrating = true;
   }
 
@@ -312,35 +323,37 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   /**
-   * TypeORM's table rebuild, unless libSQL's ALTER COLUMN gives the same table (see
-   * alterColumn.ts), in a transaction of its own (a savepoint inside one), guarded: it is refused
-   * while foreign keys are on and rows reference the table, and rolled back if it leaves foreign
-   * key violations (see tableRebuild.ts). Generating SQL only (`migration:generate`, schema logs)
-   * writes the same statements and runs none of them.
+   * TypeORM's table rebuild, unless libSQL's ALTER COLUMN gives the same table (alterColumn.ts),
+   * in a transaction of its own (a savepoint inside one), guarded: refused while foreign keys are
+   * on and rows reference the table, rolled back if it leaves foreign key violations
+   * (tableRebuild.ts). Generating SQL only (`migration:generate`) writes the same statements.
    */
   protected async recreateTable(newTable: Table, oldTable: Table, migrateData = true): Promise<void> {
-    const alterations = migrateData ? planColumnAlterations(oldTable, newTable, this.schemaSql) : undefined;
-    const change = async () => {
-      if (!alterations)
-        return this.rebuildGuard.rebuild(oldTable.name, () => super.recreateTable(newTable, oldTable, migrateData));
-      const table = this.escapePath(oldTable);
-      const sql = (column: TableColumn) => new Query(alterColumnSql(table, column, this.buildCreateColumnSql(column)));
-      await this.executeQueries(
-        alterations.map((a) => sql(a.to)),
-        alterations.map((a) => sql(a.from)),
-      );
-      this.replaceCachedTable(oldTable, newTable);
-    };
-    if (alterations?.length === 0) return this.replaceCachedTable(oldTable, newTable);
-    if (this.sqlMemoryMode) return alterations ? change() : super.recreateTable(newTable, oldTable, migrateData);
+    const rebuild = () => super.recreateTable(newTable, oldTable, migrateData);
+    if (this.sqlMemoryMode) return this.changeTable(oldTable, newTable, migrateData ? oldTable : undefined, rebuild);
     await this.startTransaction();
     try {
-      await change();
+      // Compared with the table as the database has it: TypeORM may pass a Table changed in place.
+      const [actual] = migrateData ? await this.loadTables([oldTable.name]) : [];
+      await this.changeTable(oldTable, newTable, actual, () => this.rebuildGuard.rebuild(oldTable.name, rebuild));
     } catch (error) {
       await this.rollbackTransaction().catch(() => undefined);
       throw error;
     }
     await this.commitTransaction();
+  }
+
+  /** ALTER COLUMN for what differs from `actual` when that gives `newTable`; otherwise `rebuild`. */
+  private async changeTable(oldTable: Table, newTable: Table, actual: Table | undefined, rebuild: () => Promise<void>) {
+    const alterations = actual && planColumnAlterations(actual, newTable, this.schemaSql);
+    if (!alterations) return rebuild();
+    const table = this.escapePath(oldTable);
+    const sql = (column: TableColumn) => new Query(alterColumnSql(table, column, this.buildCreateColumnSql(column)));
+    await this.executeQueries(
+      alterations.map((a) => sql(a.to)),
+      alterations.map((a) => sql(a.from)),
+    );
+    this.replaceCachedTable(oldTable, newTable);
   }
 
   protected async loadTables(tableNames?: string[]): Promise<Table[]> {
@@ -359,19 +372,6 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   // -------------------------------------------------------------------------
-
-  /**
-   * Before a DROP in a migration (see tableRebuild.ts) and an ALTER COLUMN that adds NOT NULL
-   * (see alterColumn.ts): the checks that keep them from losing or corrupting rows.
-   */
-  private async guardSchemaChange(sql: string, head: string): Promise<void> {
-    if (head.startsWith("DROP")) {
-      if (this.rebuildGuard.migrating) await this.rebuildGuard.beforeDrop(sql, this.isTransactionActive);
-      return;
-    }
-    const notNull = addsNotNull(sql);
-    if (notNull) await checkNoNulls(this.rows, notNull);
-  }
 
   /** Runs one of the runner's own checks and gives its rows. */
   private readonly rows = (sql: string) => this.query(sql) as Promise<Record<string, unknown>[]>;

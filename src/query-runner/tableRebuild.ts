@@ -11,6 +11,7 @@
  * must find nothing, or the rebuild is rolled back (`LIBSQL_FOREIGN_KEY_VIOLATION`).
  */
 import { LibSqlError } from "../native";
+import { addsNotNull, checkNoNulls } from "./alterColumn";
 
 /** Runs one statement on the runner's connection and gives its rows. */
 export type RunSql = (sql: string) => Promise<Record<string, unknown>[]>;
@@ -94,9 +95,9 @@ export async function assertSafeToRebuild(run: RunSql, tablePath: string, how: s
   throw new LibSqlError(
     "LIBSQL_FOREIGN_KEYS_ON",
     `refusing to rebuild the table ${tablePath} (${how}) while foreign keys are on: dropping it would run the ` +
-      `ON DELETE actions of ${list}. Nothing was changed. Schema changes run with foreign keys off ` +
-      `(beforeMigration() turns them off, but not inside a transaction that is already open: revert with ` +
-      `"--transaction none", or turn them off before the transaction starts)`,
+      `ON DELETE actions of ${list}. Nothing was changed. Schema changes run with foreign keys off: ` +
+      `beforeMigration() turns them off, but not inside a transaction that has already run statements, ` +
+      `nor (until a runner keeps one server stream) on a remote database or replica`,
   );
 }
 
@@ -162,8 +163,21 @@ export class RebuildGuard {
     if (violations) throw violations;
   }
 
+  /**
+   * Before a statement starting with DROP or ALTER (`head`, upper case): a migration's DROP TABLE
+   * (see `beforeDrop`), and an ALTER COLUMN that adds NOT NULL (see alterColumn.ts).
+   */
+  async beforeSchemaStatement(sql: string, head: string, inTransaction: boolean): Promise<void> {
+    if (head.startsWith("DROP")) {
+      if (this.migrating) await this.beforeDrop(sql, inTransaction);
+      return;
+    }
+    const notNull = addsNotNull(sql);
+    if (notNull) await checkNoNulls(this.run, notNull);
+  }
+
   /** Before a migration's statement that starts with DROP. */
-  async beforeDrop(sql: string, inTransaction: boolean): Promise<void> {
+  private async beforeDrop(sql: string, inTransaction: boolean): Promise<void> {
     const table = droppedTable(sql);
     if (table === undefined || table === this.rebuilding) return;
     await assertSafeToRebuild(this.run, table, "a DROP TABLE in a migration");

@@ -138,6 +138,21 @@ for (const target of TARGETS) {
       expect(await parentSql(dataSource)).to.contain(`"name" varchar(40) NOT NULL`);
     });
 
+    it("compares with the table as the database has it, not a Table object changed in place", async () => {
+      await createOldSchema(dataSource, `"name" varchar(40) NOT NULL`);
+      const runner = dataSource.createQueryRunner();
+      try {
+        // As TypeORM's own tests do: the cached table's column is changed, then passed as the new one.
+        const column = (await runner.getTable("parent"))!.findColumnByName("name")!;
+        const old = column.clone();
+        column.default = "'renamed'";
+        await runner.changeColumn("parent", old, column);
+      } finally {
+        await runner.release();
+      }
+      expect(await parentSql(dataSource)).to.contain(`"name" varchar(40) NOT NULL DEFAULT ('renamed')`);
+    });
+
     it("keeps the rebuild for a change of affinity (integer -> varchar)", async () => {
       await createOlderSchema(dataSource, CODE_WAS_INTEGER);
       const sql = (await dataSource.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);

@@ -61,13 +61,16 @@ const counts = (dataSource: LibSqlDataSource) => countFamily((sql) => dataSource
 
 /** The statements `migration:generate` would write now (what a generated migration's up() runs). */
 let generatedUp: string[] = [];
+let generatedDown: string[] = [];
 
 class RebuildParent1760000000000 implements MigrationInterface {
   name = "RebuildParent1760000000000";
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const sql of generatedUp) await queryRunner.query(sql);
   }
-  async down(): Promise<void> {}
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of generatedDown) await queryRunner.query(sql);
+  }
 }
 
 /**
@@ -126,12 +129,20 @@ for (const target of TARGETS) {
 
       it(`a generated migration's SQL rebuilds a referenced table with ${children} and keeps every row`, async () => {
         await prepare();
-        generatedUp = (await dataSource.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
+        const generated = await dataSource.driver.createSchemaBuilder().log();
+        generatedUp = generated.upQueries.map((q) => q.query);
+        generatedDown = generated.downQueries.reverse().map((q) => q.query);
         expect(generatedUp.some((sql) => /^DROP TABLE "parent"/.test(sql))).to.equal(true);
         const outcome = await outcomeOf(dataSource.runMigrations());
         expect(await counts(dataSource)).to.deep.equal(expected);
         await expectDoneOrRefusedOnServer(target, dataSource, outcome);
         if (!isServerTarget(target)) expect(outcome).to.equal("no error");
+        if (outcome !== "no error") return;
+        // migration:revert runs down() (a rebuild back) in the transaction it opened first.
+        const reverted = await outcomeOf(dataSource.undoLastMigration());
+        expect(await counts(dataSource)).to.deep.equal(expected);
+        expect(reverted).to.equal("no error");
+        expect(await columnType(dataSource, "parent", "code")).to.equal("integer");
       });
     }
 
