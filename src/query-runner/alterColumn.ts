@@ -5,8 +5,9 @@
  * and changes nothing but its declared type, its default or its NOT NULL, the copied values are
  * the very values already stored (the same affinity converts them the same way), so rewriting the
  * definition in the schema gives the same table: same rows, same root page, indexes untouched.
- * Keys, uniqueness, checks (an enum), generated columns, collation, renames, vector columns and
- * any other change of the table keep the rebuild.
+ * Keys, uniqueness, checks (an enum), generated columns, collation, renames, vector columns, an
+ * old definition with a comma in it (libSQL cannot parse it there) and any other change of the
+ * table keep the rebuild.
  *
  * libSQL rewrites the definition without looking at the rows, so adding NOT NULL is preceded by a
  * check, on the same connection and in the same transaction, that no row holds NULL there; a NULL
@@ -47,6 +48,9 @@ const VECTOR_TYPE = /^F(32|64)_BLOB/i;
 
 /** Whether `from` can become `to` in place (see the module note). */
 function alterableColumn(from: TableColumn, to: TableColumn, sql: SchemaSql): boolean {
+  // libSQL (0.9) finds the end of the old definition at its first comma, even one inside a string
+  // (a DEFAULT '{"a": 1, "b": 2}'), and refuses the statement: such a column keeps the rebuild.
+  if (sql.column(from).includes(",")) return false;
   if (from.name !== to.name || from.isPrimary || to.isPrimary || from.isUnique !== to.isUnique) return false;
   const fromType = sql.fullType(from);
   const toType = sql.fullType(to);

@@ -149,16 +149,16 @@ for (const target of TARGETS) {
       });
     });
 
-    it("gives the connection back to the pool without read_uncommitted", async function () {
-      // Only local databases set it (see above).
-      if (isServerTarget(target)) this.skip();
-      await dataSource.transaction("READ UNCOMMITTED", () => Promise.resolve());
-      const runner = dataSource.createQueryRunner();
-      try {
-        expect(await readUncommitted(runner)).to.equal(0);
-      } finally {
-        await runner.release();
-      }
-    });
+    // Only local databases set it (see above).
+    if (!isServerTarget(target))
+      it("gives the connection back to the pool without read_uncommitted", async () => {
+        await dataSource.transaction("READ UNCOMMITTED", () => Promise.resolve());
+        const runner = dataSource.createQueryRunner();
+        try {
+          expect(await readUncommitted(runner)).to.equal(0);
+        } finally {
+          await runner.release();
+        }
+      });
   });
 }
