@@ -221,34 +221,63 @@ async fn build_database(target: &Target) -> Result<(libsql::Database, Mode)> {
             Ok((db, Mode::Remote))
         }
         Target::Replica(replica) => {
-            let token = replica.auth_token.clone().unwrap_or_default();
-            let mut builder =
-                Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token)
-                    .connector(network::connector(&replica.timeouts)?);
-            if let Some(ms) = replica.sync_interval_ms {
-                builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
-            }
-            if let Some(ryw) = replica.read_your_writes {
-                builder = builder.read_your_writes(ryw);
-            }
-            if let Some(key) = &replica.encryption_key {
-                builder = builder.encryption_config(encryption(key));
-            }
-            // Building a replica asks the primary which protocol it speaks: bound that request.
-            let db = network::bounded_request(&replica.timeouts, builder.build())
-                .await?
-                .map_err(|err| {
-                    // A primary that cannot be reached is not a problem of the local file.
-                    let err = LibError::from(err);
-                    if err.remote {
-                        err
-                    } else {
-                        open_failure(target, err)
-                    }
-                })?;
+            // Building a replica asks the primary which sync protocol it speaks; bound that request.
+            let built = build_replica(replica, false)
+                .await
+                .and_then(|built| built.map_err(LibError::from));
+            let db = match built {
+                Ok(db) => db,
+                // A primary that cannot be reached (or does not answer in time) leaves the replica
+                // to the copy its file holds from an earlier sync, if any: it opens without asking
+                // the primary, serves reads from that copy, and the first sync (which the driver
+                // runs next) tells whether the primary is back. Other failures (a refused token)
+                // stand.
+                Err(err) if unreachable(&err) && has_earlier_sync(&replica.path) => {
+                    build_replica(replica, true).await?.map_err(|_| err)?
+                }
+                // A primary that cannot be reached is not a problem of the local file.
+                Err(err) if err.remote => return Err(err),
+                Err(err) => return Err(open_failure(target, err)),
+            };
             Ok((db, Mode::Replica))
         }
     }
+}
+
+/// Builds an embedded replica, bounded by the request timeout. Building asks the primary which
+/// sync protocol it speaks, unless `offline` names protocol v1 (sqld's) so that nothing is asked.
+async fn build_replica(
+    replica: &ReplicaTarget,
+    offline: bool,
+) -> Result<std::result::Result<libsql::Database, libsql::Error>> {
+    let token = replica.auth_token.clone().unwrap_or_default();
+    let mut builder = Builder::new_remote_replica(&replica.path, replica.sync_url.clone(), token)
+        .connector(network::connector(&replica.timeouts)?);
+    if let Some(ms) = replica.sync_interval_ms {
+        builder = builder.sync_interval(Duration::from_millis(u64::from(ms)));
+    }
+    if let Some(ryw) = replica.read_your_writes {
+        builder = builder.read_your_writes(ryw);
+    }
+    if let Some(key) = &replica.encryption_key {
+        builder = builder.encryption_config(encryption(key));
+    }
+    if offline {
+        builder = builder.sync_protocol(libsql::SyncProtocol::V1);
+    }
+    network::bounded_request(&replica.timeouts, builder.build()).await
+}
+
+/// Whether a replica's local file holds an earlier sync: libSQL's replication protocol (v1, the
+/// one sqld speaks) keeps the replica's frame index in `<file>-client_wal_index` once a sync has
+/// applied frames.
+pub fn has_earlier_sync(path: &str) -> bool {
+    Path::new(&format!("{path}-client_wal_index")).is_file()
+}
+
+/// Whether `err` says the primary could not be reached or did not answer in time.
+fn unreachable(err: &LibError) -> bool {
+    err.code == crate::errors::codes::NETWORK || err.code == crate::errors::codes::TIMEOUT
 }
 
 /// The local file of a target, if it has one.
@@ -476,5 +505,25 @@ mod tests {
             busy.message,
             "the database could not be read: database is locked"
         );
+    }
+
+    #[test]
+    fn knows_a_replica_file_that_holds_an_earlier_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("replica.db").to_string_lossy().into_owned();
+        assert!(!has_earlier_sync(&file));
+        std::fs::write(&file, b"").unwrap();
+        assert!(!has_earlier_sync(&file));
+        std::fs::write(format!("{file}-client_wal_index"), b"").unwrap();
+        assert!(has_earlier_sync(&file));
+    }
+
+    #[test]
+    fn falls_back_to_the_earlier_sync_only_when_the_primary_is_unreachable() {
+        use crate::errors::codes;
+        assert!(unreachable(&LibError::new(codes::NETWORK, "refused")));
+        assert!(unreachable(&LibError::new(codes::TIMEOUT, "no answer")));
+        assert!(!unreachable(&LibError::new(codes::AUTH, "refused token")));
+        assert!(!unreachable(&LibError::new(codes::SYNC, "sync failed")));
     }
 }

@@ -154,13 +154,25 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     });
     if (resolved.kind === "replica") {
       const logger = () => dataSourceOf(this).logger;
-      this.replicaSync = new ReplicaSync(
+      const replicaSync = new ReplicaSync(
         primary.connectShared(),
         resolved.syncIntervalMs,
         logger,
         resolved.description,
       );
-      this.replicaSync.start();
+      try {
+        // Before initialize() resolves, and so before synchronize and migrations (see ReplicaSync).
+        await replicaSync.initialSync((error) => this.explainSyncFailure(resolved, error));
+      } catch (error) {
+        await replicaSync.stop();
+        const pool = this.pool;
+        this.pool = undefined;
+        this.databaseConnection = undefined;
+        await pool.close();
+        throw this.redact(error);
+      }
+      this.replicaSync = replicaSync;
+      replicaSync.start();
     }
   }
 
@@ -365,9 +377,37 @@ export class LibSqlDriver extends AbstractSqliteDriver {
     if (!sessionChanged) return;
     if (resolved.kind !== "remote" && resolved.kind !== "replica") {
       await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
+      // A READ UNCOMMITTED transaction turned it on (see LibSqlQueryRunner.startTransaction).
+      await connection.pragma("read_uncommitted", "OFF");
     }
     // The same database files as every other pooled connection, whatever the runner attached.
     await attachDatabaseFiles(connection, [...this.databaseFiles.values()]);
+  }
+
+  /**
+   * libSQL reports a replica whose replication handshake failed with LIBSQL_SYNC_ERROR, whether the
+   * primary is down or refused the token (its retries drop the cause). One request to the primary
+   * as a remote database names the cause (LIBSQL_AUTH, LIBSQL_NETWORK); otherwise the error stands.
+   */
+  private async explainSyncFailure(resolved: ResolvedLibSqlOptions, error: unknown): Promise<unknown> {
+    const target = resolved.open.target;
+    if (!(error instanceof LibSqlError) || error.code !== "LIBSQL_SYNC_ERROR" || target.kind !== "replica") {
+      return error;
+    }
+    const { syncUrl, authToken, connectTimeoutMs, requestTimeoutMs } = target;
+    const probe = await LibSqlConnection.openConfigured(
+      { ...resolved.open, target: { kind: "remote", url: syncUrl, authToken, connectTimeoutMs, requestTimeoutMs } },
+      resolved.intMode,
+    ).catch((cause: unknown) => cause);
+    if (!(probe instanceof LibSqlConnection)) return probe instanceof LibSqlError ? probe : error;
+    try {
+      await probe.execute("SELECT 1");
+      return error;
+    } catch (cause) {
+      return cause instanceof LibSqlError ? cause : error;
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
   }
 
   /** The main database, from the validated options once connected. */

@@ -9,6 +9,11 @@
  * use a native connection of their own (outside the pool), and a sync never takes a connection's
  * lock, so queries never wait for one; the next sync is scheduled only once the last has settled,
  * so they never overlap. Each sync is bounded by `requestTimeoutMs`.
+ *
+ * The first sync runs while the data source initialises (`initialSync`), before synchronize and
+ * migrations, so that the first read sees the primary's rows. A primary that cannot be reached
+ * then leaves the replica on the copy its file holds from an earlier sync (with a warning); with
+ * no such copy, initialisation fails with the network error.
  */
 import type { Logger } from "typeorm";
 import type { LibSqlConnection } from "../native";
@@ -37,9 +42,33 @@ export class ReplicaSync {
     private readonly describe: string,
   ) {}
 
-  /** Starts the periodic sync, if there is one: the first runs at once, in the background. */
+  /**
+   * The sync `initialize()` waits for. It rejects (`LIBSQL_NETWORK`, `LIBSQL_TIMEOUT`) when the
+   * primary cannot be reached and the local file holds no earlier sync; with one, it logs a
+   * warning and the replica starts from that copy. Other failures (a refused token) always reject.
+   * `explain` may replace a failure whose cause libSQL lost by one that names it.
+   */
+  async initialSync(explain: (error: unknown) => Promise<unknown> = async (error) => error): Promise<void> {
+    try {
+      await this.sync();
+    } catch (failure) {
+      const error = await explain(failure);
+      const code = (error as { code?: unknown }).code;
+      const unreachable = code === "LIBSQL_NETWORK" || code === "LIBSQL_TIMEOUT";
+      const earlier = unreachable ? await this.replicationIndex().catch(() => null) : null;
+      if (earlier === null) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger().log(
+        "warn",
+        `typeorm-libsql: the replica ${this.describe} could not sync as it opened (${String(code)}): ${message}; ` +
+          `it starts from its earlier sync (frame ${earlier}) and serves reads from that copy until a sync succeeds`,
+      );
+    }
+  }
+
+  /** Starts the periodic sync, if there is one (the first one interval after `initialSync`). */
   start(): void {
-    if (this.intervalMs !== undefined) this.schedule(0);
+    if (this.intervalMs !== undefined) this.schedule(this.intervalMs);
   }
 
   /** Stops the periodic sync and closes the replication connection (a sync in flight is dropped). */

@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { Table } from "typeorm";
 import { LibSqlError, type LibSqlConnection } from "../native";
 import type { LibSqlDatabaseKind } from "../options/resolveOptions";
 import { filepathToName, isAbsolute } from "../typeorm";
@@ -109,4 +110,23 @@ export async function setJournalMode(
   mode: string,
 ): Promise<void> {
   for (const { handle } of files) await connection.query(`PRAGMA ${quoteIdentifier(handle)}.journal_mode = ${mode}`);
+}
+
+/**
+ * A foreign key always references a table of its own database file, but SQLite reports the bare
+ * name ("author"). In an attached file, name it as the entity metadata does ("<schema>.author"),
+ * so that synchronize does not take it for a different key and rebuild the table every time
+ * (TypeORM's better-sqlite3 driver does).
+ */
+export function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
+  for (const table of tables) {
+    const dot = table.name.indexOf(".");
+    if (dot < 0) continue;
+    const schema = table.name.slice(0, dot);
+    for (const foreignKey of table.foreignKeys) {
+      if (!foreignKey.referencedTableName.includes(".")) {
+        foreignKey.referencedTableName = `${schema}.${foreignKey.referencedTableName}`;
+      }
+    }
+  }
 }

@@ -9,6 +9,7 @@
 import {
   type DataSource,
   type Table,
+  type TableColumn,
   type TableIndex,
   QueryFailedError,
   QueryResult,
@@ -43,24 +44,19 @@ import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
 import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
 import type { VectorIndexInfo } from "../vector/schema";
+import { RebuildGuard } from "./tableRebuild";
+import { clearDatabase } from "./clearDatabase";
+import { qualifyForeignKeysInDatabaseFiles } from "../driver/databaseFiles";
+import { alterColumnSql, planColumnAlterations, type SchemaSql } from "./alterColumn";
 
 /**
- * A foreign key always references a table of its own database file, but SQLite reports the bare
- * name ("author"). In an attached file, name it as the entity metadata does ("<schema>.author"),
- * so that synchronize does not take it for a different key and rebuild the table every time
- * (TypeORM's better-sqlite3 driver does).
+ * A transaction-control statement: the text TypeORM's SQLite runners pass to `query()` (which
+ * subscribers and spies see), what libSQL runs for it (logged), and the native call doing that.
  */
-function qualifyForeignKeysInDatabaseFiles(tables: readonly Table[]): void {
-  for (const table of tables) {
-    const dot = table.name.indexOf(".");
-    if (dot < 0) continue;
-    const schema = table.name.slice(0, dot);
-    for (const foreignKey of table.foreignKeys) {
-      if (!foreignKey.referencedTableName.includes(".")) {
-        foreignKey.referencedTableName = `${schema}.${foreignKey.referencedTableName}`;
-      }
-    }
-  }
+interface ControlStatement {
+  readonly sql: string;
+  readonly runs: string | readonly string[];
+  readonly work: () => MaybePromise<unknown>;
 }
 
 /**
@@ -85,6 +81,18 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   private readonly lease: ConnectionLease;
   /** The open native transaction (savepoints are nested inside it). */
   private transaction: LibSqlTransaction | undefined;
+  /**
+   * The transaction-control statement the runner is about to pass to `query()` (see
+   * `controlQuery`), and the native call that runs it.
+   */
+  private control: ControlStatement | undefined;
+  /** Whether the open transaction has run no statement yet. */
+  private transactionUntouched = false;
+  /** What keeps table rebuilds from losing rows (see tableRebuild.ts). */
+  private readonly rebuildGuard = new RebuildGuard(
+    (sql) => this.rows(sql),
+    () => this.driver.resolvedOptions?.foreignKeys !== false,
+  );
   /** Vector indexes seen by `loadTables`, so that rebuilding a table recreates them faithfully. */
   private readonly vectorIndexes = new Map<string, VectorIndexInfo>();
 
@@ -118,10 +126,17 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     await this.lease.end();
   }
 
+  /**
+   * Starts a transaction (a savepoint when one is open). As in TypeORM's SQLite runners, the
+   * transaction-control statements pass through `query()` between the Before… and After…
+   * subscriber events, and on a local database a given isolation level sets
+   * `PRAGMA read_uncommitted` (on, for READ UNCOMMITTED; off, otherwise) in the transaction.
+   */
   async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
     this.assertNotReleased();
+    const level = isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel;
     // Every accepted level runs as SQLite's serializable transaction (see isolationLevels.ts).
-    checkIsolationLevel(isolationLevel ?? (this.owner.options as { isolationLevel?: IsolationLevel }).isolationLevel);
+    checkIsolationLevel(level);
     const wasActive = this.isTransactionActive;
     this.isTransactionActive = true;
     try {
@@ -130,20 +145,34 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         const held = this.lease.acquireExclusiveNow();
         const connection = held instanceof Promise ? await held : held;
         // Lazy: BEGIN travels with the transaction's first statement (one round trip fewer).
-        this.transaction = await this.runControlStatement("BEGIN IMMEDIATE TRANSACTION", () =>
-          connection.beginNow("immediate"),
-        );
+        await this.controlQuery("BEGIN TRANSACTION", "BEGIN IMMEDIATE TRANSACTION", () => {
+          const begun = connection.beginNow("immediate");
+          if (!(begun instanceof Promise)) this.transaction = begun;
+          return begun instanceof Promise ? begun.then((transaction) => (this.transaction = transaction)) : begun;
+        });
+        // A server refuses the pragma (it only matters to SQLite's shared cache, which libSQL's
+        // servers do not offer), so it is set on local databases only.
+        const kind = this.driver.resolvedOptions?.kind;
+        if (level && kind !== "remote" && kind !== "replica") {
+          await this.query(`PRAGMA read_uncommitted = ${level === "READ UNCOMMITTED" ? "true" : "false"}`);
+        }
       } else {
         const transaction = this.requireTransaction();
         const name = savepointName(this.transactionDepth);
-        await this.runControlStatement(`SAVEPOINT ${name}`, () => transaction.savepointNow(name));
+        await this.controlQuery(`SAVEPOINT ${name}`, `SAVEPOINT ${name}`, () => transaction.savepointNow(name));
       }
     } catch (error) {
+      if (this.transactionDepth === 0 && this.transaction) {
+        const transaction = this.transaction;
+        this.transaction = undefined;
+        await transaction.rollback().catch(() => undefined);
+      }
       this.isTransactionActive = wasActive;
       if (!wasActive) await this.lease.returnIfUnneeded();
       throw error;
     }
     this.transactionDepth += 1;
+    this.transactionUntouched = this.transactionDepth === 1;
     await this.broadcaster.broadcast("AfterTransactionStart");
   }
 
@@ -153,12 +182,15 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.runControlStatement(`RELEASE SAVEPOINT ${name}`, () => transaction.releaseSavepointNow(name));
+      await this.controlQuery(`RELEASE SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`, () =>
+        transaction.releaseSavepointNow(name),
+      );
       this.transactionDepth -= 1;
     } else {
+      await this.rebuildGuard.beforeCommit();
       // A failed COMMIT (a busy database, a deferred constraint) leaves the transaction open
       // for the caller's rollback.
-      await this.runControlStatement("COMMIT", () => transaction.commitNow());
+      await this.controlQuery("COMMIT", "COMMIT", () => transaction.commitNow());
       this.endTransaction();
       await this.lease.returnIfUnneeded(true);
     }
@@ -171,14 +203,16 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const transaction = this.requireTransaction();
     if (this.transactionDepth > 1) {
       const name = savepointName(this.transactionDepth - 1);
-      await this.runControlStatement([`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`], () =>
-        transaction.undoSavepointNow(name),
+      await this.controlQuery(
+        `ROLLBACK TO SAVEPOINT ${name}`,
+        [`ROLLBACK TO SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`],
+        () => transaction.undoSavepointNow(name),
       );
       this.transactionDepth -= 1;
     } else {
       let clean = false;
       try {
-        await this.runControlStatement("ROLLBACK", () => transaction.rollbackNow());
+        await this.controlQuery("ROLLBACK", "ROLLBACK", () => transaction.rollbackNow());
         clean = true;
       } finally {
         this.endTransaction();
@@ -196,8 +230,14 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         "typeorm-libsql: parameters must be an array (named placeholders go through the query builder)",
       );
     }
+    const control = this.control;
+    if (control !== undefined && control.sql === query) {
+      this.control = undefined;
+      return this.runControlStatement(control.runs, control.work);
+    }
     const values = normaliseParameters(parameters);
     const head = statementHead(query);
+    this.transactionUntouched = false;
     const logger = this.owner.logger;
     logger.logQuery(query, values, this);
     const before = new BroadcasterResult();
@@ -206,6 +246,9 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     const broadcasterResult = new BroadcasterResult();
     const started = Date.now();
     try {
+      if (head.startsWith("DROP") || head.startsWith("ALTER")) {
+        await this.rebuildGuard.beforeSchemaStatement(query, head, this.isTransactionActive);
+      }
       // A statement that ran inline comes back at once, without a Promise (see ConnectionLease.runNow).
       const now = this.lease.runNow(changesSession(head), (connection) =>
         this.withQueryTimeout(connection, connection.queryNow<ObjectRow>(query, values)),
@@ -263,20 +306,66 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   async beforeMigration(): Promise<void> {
     this.assertNotReleased();
     const connection = await this.lease.acquireForSessionChange();
+    // A transaction ignores the pragma. migration:revert opens its transaction first; while nothing
+    // has run in it, it is begun again after the pragma (no subscriber sees a new transaction).
+    const restart = this.transaction !== undefined && this.transactionDepth === 1 && this.transactionUntouched;
+    if (restart) await this.requireTransaction().rollbackNow();
     await this.runControlStatement("PRAGMA foreign_keys = OFF", () => connection.pragma("foreign_keys", "OFF"));
+    if (restart) this.transaction = await connection.beginNow("immediate");
+    this.rebuildGuard.migrating = true;
   }
 
   async afterMigration(): Promise<void> {
+    this.rebuildGuard.migrating = false;
     const connection = this.lease.heldConnection;
     if (!connection) return;
     const value = this.driver.resolvedOptions?.foreignKeys === false ? "OFF" : "ON";
     await this.runControlStatement(`PRAGMA foreign_keys = ${value}`, () => connection.pragma("foreign_keys", value));
   }
 
-  /** Drops vector indexes first: their shadow tables cannot be dropped on their own. */
+  /**
+   * As TypeORM's SQLite runner, with vector indexes dropped first (their shadow tables cannot be
+   * dropped on their own) and the tables in an order no foreign key can object to (see
+   * clearDatabase.ts); foreign keys are then set back as the data source's options say.
+   */
   async clearDatabase(database?: string): Promise<void> {
     await dropAllVectorIndexes((sql) => this.query(sql));
-    await super.clearDatabase(database);
+    const schema = database ? this.driver.getAttachedDatabaseHandleByRelativePath(database) : undefined;
+    await clearDatabase(this, this.rows, schema, this.driver.resolvedOptions?.foreignKeys !== false);
+  }
+
+  /**
+   * TypeORM's table rebuild, unless libSQL's ALTER COLUMN gives the same table (alterColumn.ts),
+   * in a transaction of its own (a savepoint inside one), guarded: refused while foreign keys are
+   * on and rows reference the table, rolled back if it leaves foreign key violations
+   * (tableRebuild.ts). Generating SQL only (`migration:generate`) writes the same statements.
+   */
+  protected async recreateTable(newTable: Table, oldTable: Table, migrateData = true): Promise<void> {
+    const rebuild = () => super.recreateTable(newTable, oldTable, migrateData);
+    if (this.sqlMemoryMode) return this.changeTable(oldTable, newTable, migrateData ? oldTable : undefined, rebuild);
+    await this.startTransaction();
+    try {
+      // Compared with the table as the database has it: TypeORM may pass a Table changed in place.
+      const [actual] = migrateData ? await this.loadTables([oldTable.name]) : [];
+      await this.changeTable(oldTable, newTable, actual, () => this.rebuildGuard.rebuild(oldTable.name, rebuild));
+    } catch (error) {
+      await this.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+    await this.commitTransaction();
+  }
+
+  /** ALTER COLUMN for what differs from `actual` when that gives `newTable`; otherwise `rebuild`. */
+  private async changeTable(oldTable: Table, newTable: Table, actual: Table | undefined, rebuild: () => Promise<void>) {
+    const alterations = actual && planColumnAlterations(actual, newTable, this.schemaSql);
+    if (!alterations) return rebuild();
+    const table = this.escapePath(oldTable);
+    const sql = (column: TableColumn) => new Query(alterColumnSql(table, column, this.buildCreateColumnSql(column)));
+    await this.executeQueries(
+      alterations.map((a) => sql(a.to)),
+      alterations.map((a) => sql(a.from)),
+    );
+    this.replaceCachedTable(oldTable, newTable);
   }
 
   protected async loadTables(tableNames?: string[]): Promise<Table[]> {
@@ -296,6 +385,17 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
 
   // -------------------------------------------------------------------------
 
+  /** Runs one of the runner's own checks and gives its rows. */
+  private readonly rows = (sql: string) => this.query(sql) as Promise<Record<string, unknown>[]>;
+
+  /** The SQL TypeORM's SQLite runner writes for tables, columns and indexes (see alterColumn.ts). */
+  private readonly schemaSql: SchemaSql = {
+    table: (table) => this.createTableSql(table, true).query,
+    column: (column) => this.buildCreateColumnSql(column),
+    indexes: (table) => table.indices.map((index) => this.createIndexSql(table, index).query),
+    fullType: (column) => this.driver.createFullType(column),
+  };
+
   /** The data source (`dataSource` in TypeORM 1.x, `connection` in 0.3.x). */
   private get owner(): DataSource {
     return dataSourceOf(this);
@@ -311,6 +411,7 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
   }
 
   private endTransaction(): void {
+    this.rebuildGuard.forget();
     this.transaction = undefined;
     this.isTransactionActive = false;
     this.transactionDepth = 0;
@@ -350,6 +451,20 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
         throw error;
       },
     );
+  }
+
+  /**
+   * Passes a transaction-control statement through `query()` as TypeORM's SQLite runners do (so
+   * subscribers and anything wrapping `query()` see `sql`), where it runs as `work`: the native
+   * transaction call, logged as the statement(s) `runs` names.
+   */
+  private async controlQuery(sql: string, runs: string | readonly string[], work: () => MaybePromise<unknown>) {
+    this.control = { sql, runs, work };
+    try {
+      await this.query(sql);
+    } finally {
+      this.control = undefined;
+    }
   }
 
   /**

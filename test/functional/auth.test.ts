@@ -53,7 +53,8 @@ for (const target of ["remote", "replica"] as const) {
         await dataSource.initialize().catch((error: unknown) => {
           failure = error;
         });
-        // The first statement that reaches the server fails: synchronize's, as a QueryFailedError.
+        // The first request that reaches the server fails: synchronize's statement, as a
+        // QueryFailedError, or a replica's first sync in initialize().
         const error =
           failure instanceof QueryFailedError ? (failure as { driverError?: unknown }).driverError : failure;
         expect(error).to.be.instanceOf(LibSqlError);

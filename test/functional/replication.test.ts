@@ -126,6 +126,44 @@ describe("replication on the data source (sqld primary)", function () {
     expect(await owners(dataSource)).to.deep.equal(["ada", "grace", "linus"]);
   });
 
+  it("syncs in initialize(): the first read sees the primary's rows", async () => {
+    await primary.execute("INSERT INTO entry (owner, amount) VALUES ('ada', 1), ('grace', 2)");
+    const dataSource = await replica();
+    expect(await dataSource.replicationIndex()).to.be.a("number");
+    const found = await dataSource.getRepository(Entry).findOneBy({ owner: "grace" });
+    expect(found?.amount).to.equal(2);
+    expect(await owners(dataSource)).to.deep.equal(["ada", "grace"]);
+  });
+
+  it("opens from its earlier sync, with a warning, when the primary is down", async () => {
+    await primary.execute("INSERT INTO entry (owner, amount) VALUES ('synced', 1)");
+    const file = tempDatabase("replica.db");
+    const first = await replica({ url: `file:${file}` });
+    expect(await owners(first)).to.deep.equal(["synced"]);
+    await first.destroy();
+
+    await server.kill();
+    const logger = new LevelLogger();
+    const offline = await replica({ url: `file:${file}`, logger, requestTimeoutMs: 2_000 });
+    expect(await owners(offline)).to.deep.equal(["synced"]);
+    expect(logger.has("warn", /could not sync as it opened \(LIBSQL_NETWORK\).*earlier sync/)).to.equal(true);
+    // Writes still need the primary.
+    expect(await codeOf(offline.getRepository(Entry).insert({ owner: "offline", amount: 2 }))).to.equal(NETWORK);
+  });
+
+  it("fails initialize() with LIBSQL_NETWORK when the primary is down and the file holds no earlier sync", async () => {
+    await server.kill();
+    const dataSource = new LibSqlDataSource({
+      url: `file:${tempDatabase("replica.db")}`,
+      syncUrl: server.url,
+      entities: [Entry],
+      requestTimeoutMs: 2_000,
+    });
+    opened.push(dataSource);
+    expect(await codeOf(dataSource.initialize())).to.equal(NETWORK);
+    expect(dataSource.isInitialized).to.equal(false);
+  });
+
   it("refuses the replication calls with LIBSQL_UNSUPPORTED in every other mode", async () => {
     for (const url of [":memory:", `file:${tempDatabase()}`, server.url]) {
       const dataSource = new LibSqlDataSource({ url });

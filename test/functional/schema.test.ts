@@ -140,7 +140,7 @@ for (const target of DURABLE) {
       }
     });
 
-    it("rebuilds a table that other rows point to (remote: refused with SQLITE_CONSTRAINT_FOREIGNKEY)", async () => {
+    it("rebuilds a table that other rows point to (on a server: done, or refused with LIBSQL_FOREIGN_KEYS_ON)", async () => {
       const location = await freshDatabase(target);
       const v1 = await open(location, [OwnerV1, ReferrerV1]);
       const owner = await v1.getRepository(OwnerV1).save({ name: "o" });
@@ -149,21 +149,23 @@ for (const target of DURABLE) {
       // OwnerRebuilt changes a column of "owner", so synchronize rebuilds that table.
       const v2 = new LibSqlDataSource({ ...location, entities: [OwnerRebuilt, ReferrerV2], synchronize: true });
       if (target === "remote") {
-        // Each request outside a transaction runs on its own server connection, so the PRAGMA
-        // foreign_keys = OFF that TypeORM sends first does not reach the rebuild's transaction.
+        // Until a runner keeps one server stream (issue #14 item 1), the PRAGMA foreign_keys = OFF
+        // that TypeORM sends first may not reach the rebuild's transaction: the rebuild is then
+        // refused before it changes anything (see table-rebuild.test.ts). Never is a row lost.
         let failure: unknown;
         await v2.initialize().catch((error: unknown) => {
           failure = error;
         });
-        expect((failure as { driverError?: { code?: string } }).driverError?.code).to.equal(
-          "SQLITE_CONSTRAINT_FOREIGNKEY",
-        );
-        const check = await open(location, [OwnerV1, ReferrerV1], { synchronize: false });
-        expect(await check.getRepository(ReferrerV1).count({ relations: { owner: true } })).to.equal(1);
-        await check.destroy();
-        return;
+        if (failure !== undefined) {
+          expect((failure as { code?: string }).code).to.equal("LIBSQL_FOREIGN_KEYS_ON");
+          const check = await open(location, [OwnerV1, ReferrerV1], { synchronize: false });
+          expect(await check.getRepository(ReferrerV1).count({ relations: { owner: true } })).to.equal(1);
+          await check.destroy();
+          return;
+        }
+      } else {
+        await v2.initialize();
       }
-      await v2.initialize();
       try {
         const referrers = await v2.getRepository(ReferrerV2).find({ relations: { owner: true } });
         expect(referrers.map((r) => r.owner?.name)).to.deep.equal(["o"]);

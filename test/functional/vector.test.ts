@@ -45,7 +45,10 @@ class VecDoc {
   precise: number[] | null;
 }
 
-/** The same table with one column changed, so that synchronize rebuilds it. */
+/**
+ * The same table with a column added, so that synchronize rebuilds it (a column that only drops
+ * NOT NULL is changed in place, with ALTER COLUMN).
+ */
 @Entity("vec_doc")
 @Index("vec_doc_embedding_idx", { synchronize: false })
 @Index("vec_doc_l2_idx", { synchronize: false })
@@ -55,6 +58,9 @@ class VecDocChanged {
 
   @Column({ type: "varchar", nullable: true })
   title: string;
+
+  @Column({ type: "varchar", nullable: true })
+  note: string | null;
 
   @VectorColumn({ dimensions: 3 })
   embedding: number[];
