@@ -351,6 +351,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
     if (!sessionChanged) return;
+    // The server stream the runner's session lived on ends with it.
+    if (resolved.kind === "remote") await connection.unpinStream();
     if (resolved.kind !== "remote" && resolved.kind !== "replica") {
       await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
     }
