@@ -29,8 +29,8 @@ async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
   throw new Error("expected the call to fail");
 }
 
-/** A parent table whose `score` column has the given type, and a child table that cascades from it. */
-function schemas(scoreType: "integer" | "real"): EntitySchema[] {
+/** A parent table whose `score` column has the given type, and a child table that points to it. */
+function schemas(scoreType: "integer" | "real", onDelete: "CASCADE" | "RESTRICT" = "CASCADE"): EntitySchema[] {
   const parent = new EntitySchema({
     name: "parent",
     columns: {
@@ -46,7 +46,7 @@ function schemas(scoreType: "integer" | "real"): EntitySchema[] {
       label: { type: "varchar" },
     },
     relations: {
-      parent: { type: "many-to-one", target: "parent", onDelete: "CASCADE", joinColumn: true },
+      parent: { type: "many-to-one", target: "parent", onDelete, joinColumn: true },
     },
   });
   return [parent, child];
@@ -168,7 +168,8 @@ describe("a query runner's session on a server", function () {
   }
 
   it("drops a schema with foreign keys (synchronize(true), dropDatabase)", async () => {
-    const dataSource = await open("remote", schemas("integer"), { synchronize: true });
+    // RESTRICT: dropping the parent table first would fail with foreign keys on.
+    const dataSource = await open("remote", schemas("integer", "RESTRICT"), { synchronize: true });
     await seed(dataSource);
     await dataSource.synchronize(true);
     expect(await count(dataSource, "child")).to.equal(0);
@@ -191,7 +192,9 @@ describe("a query runner's session on a server", function () {
       const [pragma, select] = proxy.trace;
       // The SELECT goes on the PRAGMA's stream (it carries the stream's baton), and neither ends it.
       expect(pragma).to.include('"baton":null').and.not.include('"type":"close"');
-      expect(select).to.match(/"baton":"[^"]+"/).and.not.include('"type":"close"');
+      expect(select)
+        .to.match(/"baton":"[^"]+"/)
+        .and.not.include('"type":"close"');
       await runner.release();
       const closes = proxy.trace.filter((line) => /"baton":"[^"]+","requests":\[\{"type":"close"\}\]/.test(line));
       expect(closes).to.have.length(1);
@@ -201,33 +204,43 @@ describe("a query runner's session on a server", function () {
     }
   });
 
-  it("after the server expires idle streams: a transaction fails with LIBSQL_TRANSACTION_STATE, a pinned PRAGMA is set again", async function () {
-    // One wait past sqld's stream expiry (about 10 s idle) for both runners.
-    this.timeout(45_000);
-    const dataSource = await open("remote");
-    await dataSource.query("CREATE TABLE note (id integer PRIMARY KEY, body text)");
-    const inTransaction = dataSource.createQueryRunner();
-    const withPragma = dataSource.createQueryRunner();
-    try {
+  describe("after the server expired its idle streams (one wait of 12 s; sqld expires a stream after about 10 s idle)", function () {
+    let dataSource: LibSqlDataSource;
+    let inTransaction: QueryRunner;
+    let withPragma: QueryRunner;
+
+    before(async function () {
+      this.timeout(45_000);
+      // Its own data source, kept until `after` (not closed after each test).
+      dataSource = await new LibSqlDataSource({ ...(await freshDatabase("remote")), poolSize: 4 }).initialize();
+      await dataSource.query("CREATE TABLE note (id integer PRIMARY KEY, body text)");
+      inTransaction = dataSource.createQueryRunner();
+      withPragma = dataSource.createQueryRunner();
       await inTransaction.startTransaction();
       await inTransaction.query("INSERT INTO note (body) VALUES ('lost')");
       await withPragma.query("PRAGMA foreign_keys = OFF");
       await withPragma.query("PRAGMA defer_foreign_keys = ON");
-
       await sleep(12_000);
+    });
 
+    after(async () => {
+      await inTransaction?.release();
+      await withPragma?.release();
+      if (dataSource?.isInitialized) await dataSource.destroy();
+    });
+
+    it("a transaction's next statement fails with LIBSQL_TRANSACTION_STATE naming the cause; the connection goes on", async () => {
       const expired = await failureOf(inTransaction.query("INSERT INTO note (body) VALUES ('after')"));
       expect(expired.code).to.equal("LIBSQL_TRANSACTION_STATE");
       expect(expired.message).to.match(/expired .*idle .*about 10 s/);
       await inTransaction.rollbackTransaction();
       expect(await inTransaction.query("SELECT count(*) AS n FROM note")).to.deep.equal([{ n: 0 }]);
+      await inTransaction.query("INSERT INTO note (body) VALUES ('next')");
+      expect(await count(dataSource, "note")).to.equal(1);
+    });
 
-      // The first statement on the new stream already runs with the runner's settings.
+    it("a pinned runner's PRAGMA is set again on the new stream before its first statement", async () => {
       expect(await foreignKeys(withPragma)).to.equal(0);
-    } finally {
-      await inTransaction.release();
-      await withPragma.release();
-    }
-    expect(await count(dataSource, "note")).to.equal(0);
+    });
   });
 });
