@@ -29,9 +29,21 @@ async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
   throw new Error("expected the call to fail");
 }
 
+interface Parent {
+  id: number;
+  name: string;
+  score: number;
+}
+
+interface Child {
+  id: number;
+  label: string;
+  parent: Parent;
+}
+
 /** A parent table whose `score` column has the given type, and a child table that points to it. */
 function schemas(scoreType: "integer" | "real", onDelete: "CASCADE" | "RESTRICT" = "CASCADE"): EntitySchema[] {
-  const parent = new EntitySchema({
+  const parent = new EntitySchema<Parent>({
     name: "parent",
     columns: {
       id: { type: "integer", primary: true, generated: true },
@@ -39,7 +51,7 @@ function schemas(scoreType: "integer" | "real", onDelete: "CASCADE" | "RESTRICT"
       score: { type: scoreType },
     },
   });
-  const child = new EntitySchema({
+  const child = new EntitySchema<Child>({
     name: "child",
     columns: {
       id: { type: "integer", primary: true, generated: true },

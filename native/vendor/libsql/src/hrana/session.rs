@@ -21,23 +21,24 @@ pub(super) enum Change {
     Attachment,
 }
 
-/// The session state of a pinned stream: the statements to run again on a new stream, in order
-/// (a PRAGMA under its name).
+/// The session state of a pinned stream: the statements (with their arguments) to run again on a
+/// new stream, in order (a PRAGMA under its name).
 #[derive(Debug, Default)]
 pub(super) struct Session {
-    statements: Vec<(Option<String>, String)>,
+    statements: Vec<(Option<String>, Stmt)>,
 }
 
 impl Session {
     /// Records a statement that ran on the stream.
-    pub fn record(&mut self, change: Change, sql: &str) {
+    pub fn record(&mut self, change: Change, mut stmt: Stmt) {
+        stmt.want_rows = Some(false);
         match change {
             Change::Pragma(name) => {
                 self.statements
                     .retain(|(key, _)| key.as_deref() != Some(name.as_str()));
-                self.statements.push((Some(name), sql.to_owned()));
+                self.statements.push((Some(name), stmt));
             }
-            Change::Attachment => self.statements.push((None, sql.to_owned())),
+            Change::Attachment => self.statements.push((None, stmt)),
         }
     }
 
@@ -45,7 +46,7 @@ impl Session {
     pub fn restore(&self) -> Vec<Stmt> {
         self.statements
             .iter()
-            .map(|(_, sql)| Stmt::new(sql.clone(), false))
+            .map(|(_, stmt)| stmt.clone())
             .collect()
     }
 }
@@ -168,15 +169,15 @@ pub(super) fn stream_gone(err: &HranaError) -> bool {
     matches!(err, HranaError::Api(text) if text.contains("STREAM_EXPIRED") || text.contains("invalid baton"))
 }
 
-/// The session changes the steps of `batch` would make: (step, change, SQL).
-pub(super) fn session_changes(batch: &Batch) -> Vec<(usize, Change, String)> {
+/// The session changes the steps of `batch` would make: (step, change, statement).
+pub(super) fn session_changes(batch: &Batch) -> Vec<(usize, Change, Stmt)> {
     batch
         .steps
         .iter()
         .enumerate()
         .filter_map(|(at, step)| {
             let sql = step.stmt.sql.as_deref()?;
-            classify(sql).map(|change| (at, change, sql.to_owned()))
+            classify(sql).map(|change| (at, change, step.stmt.clone()))
         })
         .collect()
 }
@@ -234,18 +235,18 @@ impl<T: HttpSend> HranaStream<T> {
     /// Records the session changes among the caller's steps that succeeded.
     pub(super) fn note_session_changes(
         &self,
-        changes: Vec<(usize, Change, String)>,
+        changes: Vec<(usize, Change, Stmt)>,
         result: &BatchResult,
     ) {
         if changes.is_empty() {
             return;
         }
         let mut session = self.session_lock();
-        for (at, change, sql) in changes {
+        for (at, change, stmt) in changes {
             let ran = matches!(result.step_results.get(at), Some(Some(_)))
                 && !matches!(result.step_errors.get(at), Some(Some(_)));
             if ran {
-                session.record(change, &sql);
+                session.record(change, stmt);
             }
         }
     }
