@@ -11,23 +11,12 @@
  */
 import { expect } from "chai";
 import { setTimeout as sleep } from "timers/promises";
-import { EntitySchema, QueryFailedError, TableColumn, type MigrationInterface, type QueryRunner } from "typeorm";
-import { LibSqlDataSource, LibSqlError } from "../../src";
+import { EntitySchema, TableColumn, type MigrationInterface, type QueryRunner } from "typeorm";
+import { LibSqlDataSource } from "../../src";
 import { freshDatabase, skipUnavailable, type Target } from "./support/databases";
+import { failureOf } from "../support/errors";
 import { sharedSqld } from "../support/sqld";
 import { TcpProxy } from "../support/proxy";
-
-/** The error a promise rejects with (a query failure's `driverError`). */
-async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
-  try {
-    await promise;
-  } catch (error) {
-    const cause = error instanceof QueryFailedError ? error.driverError : error;
-    expect(cause).to.be.instanceOf(LibSqlError);
-    return cause as LibSqlError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 interface Parent {
   id: number;

@@ -12,18 +12,7 @@ import { LibSqlConnection, LibSqlDataSource, LibSqlError, nativeStats } from "..
 import { Entry } from "./entity/ledger";
 import { skipWithoutSqld, SqldServer } from "../support/sqld";
 import { TcpProxy } from "../support/proxy";
-
-/** The `code` of the error a promise rejects with (of its `driverError` for a query failure). */
-async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
-  try {
-    await promise;
-  } catch (error) {
-    const cause = error instanceof QueryFailedError ? error.driverError : error;
-    expect(cause).to.be.instanceOf(LibSqlError);
-    return cause as LibSqlError;
-  }
-  throw new Error("expected the call to fail");
-}
+import { failureOf } from "../support/errors";
 
 async function amounts(dataSource: LibSqlDataSource): Promise<number[]> {
   const rows = await dataSource.getRepository(Entry).find({ order: { amount: "ASC" } });
