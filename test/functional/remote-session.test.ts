@@ -138,6 +138,22 @@ describe("a query runner's session on a server", function () {
     expect(await count(dataSource, "child")).to.equal(6);
   });
 
+  it("streams rows on the runner's server connection and keeps its session after the stream", async () => {
+    const dataSource = await open("remote", schemas("integer"), { synchronize: true });
+    await seed(dataSource);
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.query("PRAGMA foreign_keys = OFF");
+      const stream = await runner.stream(`SELECT "label" FROM "child" ORDER BY "id"`);
+      const labels: string[] = [];
+      for await (const row of stream) labels.push((row as { label: string }).label);
+      expect(labels).to.deep.equal(["c1", "c2", "c3", "c4", "c5"]);
+      expect(await foreignKeys(runner)).to.equal(0);
+    } finally {
+      await runner.release();
+    }
+  });
+
   for (const target of ["file", "remote", "replica"] as const) {
     it(`keeps every CASCADE child row through a migration that rebuilds the parent (${target})`, async () => {
       const dataSource = await open(target, schemas("integer"), {
