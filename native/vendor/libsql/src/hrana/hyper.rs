@@ -259,6 +259,7 @@ impl Conn for HttpConnection<HttpSender> {
         self.current_stream().discard_deferred();
     }
 
+    // Patched for typeorm-libsql: see `HranaStream::pin` / `unpin`.
     fn pin_stream(&self) {
         self.current_stream().pin();
     }

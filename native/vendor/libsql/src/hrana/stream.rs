@@ -540,13 +540,15 @@ where
         Ok(resp)
     }
 
-    /// Whether the stream has been opened on the server (and not closed or forgotten since).
+    /// Patched for typeorm-libsql: whether the stream has been opened on the server (and not
+    /// closed or forgotten since).
     pub(super) fn has_baton(&self) -> bool {
         self.baton.borrow().is_some()
     }
 
-    /// Sends `batch` and asks whether the stream is in autocommit mode after it; with
-    /// `close_stream`, the same request ends the stream.
+    /// Patched for typeorm-libsql (moved out of `batch_inner`, unchanged): sends `batch` and asks
+    /// whether the stream is in autocommit mode after it; with `close_stream`, the same request
+    /// ends the stream.
     async fn exchange(
         &mut self,
         batch: Batch,
