@@ -13,6 +13,9 @@
 //! connection is never handed on with a stale baton, and a transaction never goes on, half
 //! applied, outside the transaction it began in.
 //!
+//! A transaction whose stream the server expired (sqld: after about 10 s idle) or forgot (a
+//! restart) fails with `LIBSQL_TRANSACTION_STATE`, naming the cause.
+//!
 //! The caller holds the connection's operation lock, so nothing else uses the stream meanwhile.
 
 use std::future::Future;
@@ -61,9 +64,17 @@ pub async fn bounded<T>(conn: &Conn, work: impl Future<Output = Result<T>>) -> R
         }
         Outcome::Done(Err(err)) => {
             let err = network::classify(err);
+            // A failed request leaves the stream inside a transaction only if the server had
+            // begun one on it (a deferred BEGIN that did not run is undone).
+            let in_transaction = !conn.conn.is_autocommit();
             if stream_lost(&err) {
                 recover(conn).await;
             }
+            let err = if in_transaction {
+                transaction_lost(err)
+            } else {
+                err
+            };
             settle_deferred(conn, false);
             Err(err)
         }
@@ -93,6 +104,27 @@ fn stream_lost(err: &LibError) -> bool {
         || err.code == codes::TIMEOUT
         || err.message.contains("invalid baton")
         || err.message.contains("STREAM_EXPIRED")
+}
+
+/// The error of a transaction whose stream the server no longer has: a `TRANSACTION_STATE` error
+/// naming the cause, instead of the server's raw reply. Other errors pass through.
+fn transaction_lost(err: LibError) -> LibError {
+    let cause = if err.message.contains("STREAM_EXPIRED") {
+        "the server expired the transaction's stream after it was idle (sqld expires a stream \
+         after about 10 s without a request)"
+    } else if err.message.contains("invalid baton") {
+        "the server no longer knows the transaction's stream (it restarted)"
+    } else {
+        return err;
+    };
+    LibError::new(
+        codes::TRANSACTION_STATE,
+        format!(
+            "the transaction is lost: {cause}; the server rolled it back and nothing of it was \
+             committed, so roll it back here and run it again"
+        ),
+    )
+    .from_server()
 }
 
 /// Puts a connection whose request was given up on (or whose server went away) on a fresh

@@ -193,9 +193,11 @@ impl From<libsql::Error> for LibError {
                 message: format!("syntax error at line {line}, column {col}: {message}"),
                 remote: false,
             },
-            E::Sqlite3UnsupportedStatement => {
-                LibError::unsupported("this statement is not supported on this connection")
-            }
+            E::Sqlite3UnsupportedStatement => LibError::unsupported(
+                "this statement is not supported on this connection (a libSQL server, and \
+                     the primary of an embedded replica, refuse TEMP tables, views and triggers \
+                     and most PRAGMAs that change connection settings)",
+            ),
             E::TransactionalBatchError(message) => LibError::new(codes::BATCH, message),
             E::ToSqlConversionFailure(inner) => {
                 LibError::new(codes::INVALID_PARAM, inner.to_string())

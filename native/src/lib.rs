@@ -18,6 +18,7 @@
 //! 6. `session`: the one statement prologue (off the thread, and inline);
 //! 7. entry points: `query`, `statement`, `cursor`, `batch`, `replication`; then `pragma` (runs
 //!    `PRAGMA` through `query`); then `transaction` (validates savepoint names with `pragma`);
+//!    `pinning` (a remote connection's statements kept on one server stream);
 //! 8. `close`, which frees what the entry points keep per connection;
 //! 9. `node`.
 
@@ -31,6 +32,7 @@ pub mod exec;
 pub mod inline;
 pub mod network;
 pub mod open;
+pub mod pinning;
 pub mod pragma;
 pub mod query;
 pub mod raw;

@@ -44,6 +44,11 @@ export interface PoolSettings {
    * cannot be given up to a stream.
    */
   streamLease: LeaseMode;
+  /**
+   * Whether a connection held beyond one transaction keeps one server stream (a remote database,
+   * whose requests outside a transaction otherwise each run on a new server connection).
+   */
+  pinsStreams: boolean;
 }
 
 export class LibSqlConnectionPool {
@@ -67,6 +72,11 @@ export class LibSqlConnectionPool {
   /** The lease a stream that reads outside any runner's held connection takes. */
   get streamLease(): LeaseMode {
     return this.settings.streamLease;
+  }
+
+  /** Whether a held connection's statements are pinned to one server stream (remote databases). */
+  get pinsStreams(): boolean {
+    return this.settings.pinsStreams;
   }
 
   /** Every pooled connection, leased or not. */

@@ -137,6 +137,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
       acquireTimeout: resolved.acquireTimeoutMs,
       describe: resolved.description,
       streamLease: resolved.kind === "memory" ? "shared" : "exclusive",
+      pinsStreams: resolved.kind === "remote",
       create: async () => {
         // Another connection to the same database, from any open member (the first one may have
         // been replaced after a failed reset); a new database handle only when none is left.
@@ -375,6 +376,8 @@ export class LibSqlDriver extends AbstractSqliteDriver {
   ): Promise<void> {
     if (!connection.info().autocommit) await connection.execute("ROLLBACK");
     if (!sessionChanged) return;
+    // The server stream the runner's session lived on ends with it.
+    if (resolved.kind === "remote") await connection.unpinStream();
     if (resolved.kind !== "remote" && resolved.kind !== "replica") {
       await connection.pragma("foreign_keys", resolved.foreignKeys ? "ON" : "OFF");
       // A READ UNCOMMITTED transaction turned it on (see LibSqlQueryRunner.startTransaction).

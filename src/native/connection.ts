@@ -245,6 +245,25 @@ export class LibSqlConnection {
   }
 
   /**
+   * Remote databases: keeps this connection's statements on one server stream (one connection on
+   * the server), inside and outside transactions, until `unpinStream()`, so that a PRAGMA or a
+   * TEMP table holds for the statements after it. Nothing on other databases.
+   * @internal
+   */
+  pinStream(): void {
+    wrapSync(() => binding().pinStream(this.id));
+  }
+
+  /**
+   * Ends what `pinStream()` began: the server stream is closed (a transaction still open on it is
+   * rolled back by the server) and statements outside transactions go back to one stream each.
+   * @internal
+   */
+  async unpinStream(): Promise<void> {
+    await wrapAsync(() => binding().unpinStream(this.id));
+  }
+
+  /**
    * Interrupts the statement running on this connection; it fails with `SQLITE_INTERRUPT`. On a
    * remote database the request in flight is cancelled and fails with `LIBSQL_TIMEOUT` (the server
    * may still complete it).

@@ -207,6 +207,12 @@ export type OpenTarget =
       requestTimeoutMs?: number;
     };
 
+/**
+ * Keeps a remote connection's statements on one server stream until `unpin_stream` (see
+ * `pinning`); nothing on other connections.
+ */
+export declare function pinStream(connId: number): void;
+
 export declare function pragma(
   connId: number,
   name: string,
@@ -351,6 +357,9 @@ export declare function syncUntil(connId: number, frameNo: number): Promise<Sync
 
 /** The next rows of a result that came back with `more` (converted here, on the JavaScript thread). */
 export declare function takeRows(pageId: number, maxRows: number): RowsPage;
+
+/** Ends what `pin_stream` began: the stream is closed on the server. */
+export declare function unpinStream(connId: number): Promise<undefined>;
 
 /** The SQLite version libsql is built on, and this addon's version. */
 export declare function versions(): Array<string>;

@@ -6,6 +6,10 @@
  * nothing does; the pool restores a changed session on the way back. Without a held connection, a
  * single statement borrows a shared lease just while it runs, and a stream leases a connection of
  * its own until it ends.
+ *
+ * On a remote database, a connection held beyond one transaction (`connect()`, a changed session,
+ * a migration) is pinned: all its statements run on one server stream until it goes back, so the
+ * session lives on one server connection as it would in a file (see native/src/pinning.rs).
  */
 import type { LibSqlConnection, LibSqlCursor, MaybePromise, SqlValue } from "../native";
 import type { LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
@@ -40,6 +44,8 @@ export class ConnectionLease {
   private pending: Promise<LibSqlConnection> | undefined;
   private keptByConnect = false;
   private sessionChanged = false;
+  /** Whether the held connection's statements are pinned to one server stream (remote only). */
+  private pinned = false;
   private openStreams = 0;
 
   constructor(
@@ -91,16 +97,16 @@ export class ConnectionLease {
   }
 
   /** `connect()`: the exclusive connection, kept until the runner is released. */
-  keepUntilReleased(): Promise<LibSqlConnection> {
+  async keepUntilReleased(): Promise<LibSqlConnection> {
     this.keptByConnect = true;
-    return this.acquireExclusive();
+    return this.pin(await this.acquireExclusive());
   }
 
   /** The exclusive connection, kept because its session is about to change (restored on return). */
   async acquireForSessionChange(): Promise<LibSqlConnection> {
     const connection = await this.acquireExclusive();
     this.sessionChanged = true;
-    return connection;
+    return this.pin(connection);
   }
 
   /**
@@ -111,7 +117,10 @@ export class ConnectionLease {
   async run<T>(changesSession: boolean, work: (connection: LibSqlConnection) => Promise<T>): Promise<T> {
     if (this.held || this.pending || this.holder.isTransactionActive || changesSession) {
       const connection = await this.acquireExclusive();
-      if (changesSession) this.sessionChanged = true;
+      if (changesSession) {
+        this.sessionChanged = true;
+        this.pin(connection);
+      }
       return work(connection);
     }
     const pool = this.pool();
@@ -218,8 +227,21 @@ export class ConnectionLease {
   }
 
   /**
+   * Pins the held connection's statements to one server stream (remote databases), before the
+   * statement that changes its session runs.
+   */
+  private pin(connection: LibSqlConnection): LibSqlConnection {
+    if (!this.pinned && this.heldFrom?.pinsStreams) {
+      connection.pinStream();
+      this.pinned = true;
+    }
+    return connection;
+  }
+
+  /**
    * Gives the held connection back to the pool it came from, which restores its session if it
-   * was changed (a pool closed since, by `destroy()`, no longer has it and ignores it).
+   * was changed and ends a pinned server stream (a pool closed since, by `destroy()`, no longer
+   * has it and ignores it).
    */
   private async returnToPool(clean = false): Promise<void> {
     const connection = this.held;
@@ -227,8 +249,9 @@ export class ConnectionLease {
     if (!connection || !pool) return;
     this.held = undefined;
     this.heldFrom = undefined;
-    const sessionChanged = this.sessionChanged;
+    const sessionChanged = this.sessionChanged || this.pinned;
     this.sessionChanged = false;
+    this.pinned = false;
     await pool.release(connection, "exclusive", sessionChanged, clean);
   }
 }

@@ -6,26 +6,14 @@
  */
 import { expect } from "chai";
 import { setTimeout as sleep } from "timers/promises";
-import { QueryFailedError } from "typeorm";
 import { LibSqlDataSource, LibSqlError } from "../../src";
 import { Entry } from "./entity/ledger";
 import { turns, until } from "../support/signals";
 import { RecordingLogger, tempDatabase } from "./support/databases";
+import { failureOf } from "../support/errors";
 import { skipWithoutSqld, SqldServer } from "../support/sqld";
 
 const POOL_SIZE = 3;
-
-/** The `LibSqlError` a promise rejects with (the `driverError` of a query failure). */
-async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
-  try {
-    await promise;
-  } catch (error) {
-    const cause = error instanceof QueryFailedError ? error.driverError : error;
-    expect(cause).to.be.instanceOf(LibSqlError);
-    return cause as LibSqlError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** A promise and the function that settles it. */
 function gate(): { opened: Promise<void>; open: () => void } {

@@ -16,18 +16,7 @@ import { Entry } from "./entity/ledger";
 import { tempDatabase } from "./support/databases";
 import { skipWithoutSqld, SqldServer } from "../support/sqld";
 import { TcpProxy } from "../support/proxy";
-
-/** The `code` of the error a promise rejects with (of its `driverError` for a query failure). */
-async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
-  try {
-    await promise;
-  } catch (error) {
-    const cause = error instanceof QueryFailedError ? error.driverError : error;
-    expect(cause).to.be.instanceOf(LibSqlError);
-    return cause as LibSqlError;
-  }
-  throw new Error("expected the call to fail");
-}
+import { failureOf } from "../support/errors";
 
 /**
  * The error `promise` rejects with, checking it came after `timeoutMs` and well before the

@@ -12,7 +12,7 @@ use super::open::JsOpenConfig;
 use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
 use crate::inline::Inline;
 use crate::pragma::{self, PragmaValue};
-use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
+use crate::{close, connection, cursor, pinning, query, statement, transaction, transaction_state};
 /// Opens a database and its first connection; resolves to the connection id. `config` comes
 /// from `src/options`, which validated it.
 #[napi(catch_unwind)]
@@ -101,6 +101,19 @@ pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<PromiseRaw
 #[napi(catch_unwind)]
 pub fn reset(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise_on(env, conn_id, move || connection::reset(conn_id))
+}
+
+/// Keeps a remote connection's statements on one server stream until `unpin_stream` (see
+/// `pinning`); nothing on other connections.
+#[napi(catch_unwind)]
+pub fn pin_stream(conn_id: u32) -> napi::Result<()> {
+    js(pinning::pin(conn_id))
+}
+
+/// Ends what `pin_stream` began: the stream is closed on the server.
+#[napi(catch_unwind)]
+pub fn unpin_stream(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
+    promise_on(env, conn_id, move || pinning::unpin(conn_id))
 }
 
 #[napi(catch_unwind)]

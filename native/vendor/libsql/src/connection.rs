@@ -58,6 +58,15 @@ pub(crate) trait Conn {
     /// Patched for typeorm-libsql: forgets statements queued by `defer_to_next_request`.
     fn discard_deferred(&self) {}
 
+    /// Patched for typeorm-libsql: keeps a remote connection's stream open between statements
+    /// (see `Connection::pin_stream`). Nothing on other connections.
+    fn pin_stream(&self) {}
+
+    /// Patched for typeorm-libsql: ends what `pin_stream` began (see `Connection::unpin_stream`).
+    async fn unpin_stream(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Patched for typeorm-libsql: `prepare` without asking a remote server to describe the
     /// statement first (see `Connection::prepare_undescribed`).
     async fn prepare_undescribed(&self, sql: &str) -> Result<Statement> {
@@ -278,6 +287,22 @@ impl Connection {
     /// Patched for typeorm-libsql: forgets what `defer_to_next_request` queued and did not send.
     pub fn discard_deferred(&self) {
         self.conn.discard_deferred()
+    }
+
+    /// Patched for typeorm-libsql: on a remote connection, keeps the connection's server stream
+    /// (one connection on the server) open between statements, inside and outside transactions,
+    /// so that what a statement sets on it (a PRAGMA, an attached database, a TEMP table) holds
+    /// for the statements after it. If the server drops the stream while it is outside a
+    /// transaction, the statements that set PRAGMAs and attachments run again at the start of the
+    /// next one. Nothing on other connections.
+    pub fn pin_stream(&self) {
+        self.conn.pin_stream()
+    }
+
+    /// Patched for typeorm-libsql: ends a pinned stream on the server and returns the connection
+    /// to one stream per statement outside transactions.
+    pub async fn unpin_stream(&self) -> Result<()> {
+        self.conn.unpin_stream().await
     }
 
     /// Patched for typeorm-libsql: prepares a statement that, on a remote connection, is not

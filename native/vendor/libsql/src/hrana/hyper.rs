@@ -259,6 +259,18 @@ impl Conn for HttpConnection<HttpSender> {
         self.current_stream().discard_deferred();
     }
 
+    // Patched for typeorm-libsql: see `HranaStream::pin` / `unpin`.
+    fn pin_stream(&self) {
+        self.current_stream().pin();
+    }
+
+    async fn unpin_stream(&self) -> crate::Result<()> {
+        self.current_stream()
+            .unpin()
+            .await
+            .map_err(|e| crate::Error::Hrana(Box::new(e)))
+    }
+
     async fn prepare_undescribed(&self, sql: &str) -> crate::Result<Statement> {
         let stream = self.current_stream().clone();
         let stmt = crate::hrana::Statement::new_undescribed(stream, sql.to_string(), true).await?;

@@ -7,6 +7,7 @@ cfg_remote! {
 }
 
 mod cursor;
+mod session;
 mod stream;
 pub mod transaction;
 

@@ -1,4 +1,5 @@
 use crate::hrana::cursor::{Cursor, CursorReq};
+use crate::hrana::session::{self, Session};
 use crate::hrana::proto::{
     Batch, BatchCond, BatchCondList, BatchResult, BatchStep, DescribeResult, Stmt, StmtResult,
 };
@@ -65,6 +66,8 @@ where
                 last_insert_rowid: AtomicI64::new(0),
                 is_autocommit: AtomicBool::new(true),
                 deferred: std::sync::Mutex::new(Deferred::default()),
+                pinned: AtomicBool::new(false),
+                session: std::sync::Mutex::new(Session::default()),
                 stream: Mutex::new(RawStream {
                     client,
                     pipeline_url,
@@ -130,36 +133,34 @@ where
         close_stream: bool,
     ) -> Result<BatchResult> {
         let mut client = self.inner.stream.lock().await;
-        let (batch, deferred, began) = self.with_deferred(batch);
-        let exchange = async {
-            if close_stream {
-                tracing::trace!("send Hrana SQL batch (with closing the stream)");
-                let [resp, get_autocommit, _] = client
-                    .send_requests([
-                        StreamRequest::Batch(BatchStreamReq { batch }),
-                        StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
-                        StreamRequest::Close(CloseStreamReq {}),
-                    ])
-                    .await?;
-                client.reset();
-                Ok((resp, get_autocommit))
-            } else {
-                tracing::trace!("send Hrana SQL batch (leave the stream open)");
-                let [resp, get_autocommit] = client
-                    .send_requests([
-                        StreamRequest::Batch(BatchStreamReq { batch }),
-                        StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
-                    ])
-                    .await?;
-                Ok((resp, get_autocommit))
-            }
+        // Patched for typeorm-libsql: a pinned stream is not ended by a statement (see `pin`), and
+        // the statements that change its session are noted.
+        let pinned = self.is_pinned();
+        let close_stream = close_stream && !pinned;
+        let changes = if pinned {
+            session::session_changes(&batch)
+        } else {
+            Vec::new()
         };
-        // Patched for typeorm-libsql: a deferred BEGIN that was not answered did not begin.
-        let (resp, get_autocommit) = match exchange.await {
-            Ok(exchanged) => exchanged,
-            Err(err) => {
-                self.undo_deferred_begin(began);
-                return Err(err);
+        let (batch, deferred, began) = self.with_deferred(batch);
+        // Patched for typeorm-libsql: a request on a pinned stream the server no longer has, made
+        // outside a transaction, ran nothing: it is sent again once, on a new stream, behind the
+        // statements that set the session again.
+        let mut retry = self.retry_copy(pinned, deferred, began, &batch);
+        let mut attempt = batch;
+        let (resp, get_autocommit, skipped) = loop {
+            let (sent, restored) = self.with_restored_session(&client, pinned, attempt);
+            let failure = match client.exchange(sent, close_stream).await {
+                Ok((resp, get_autocommit)) => break (resp, get_autocommit, deferred + restored),
+                Err(err) => err,
+            };
+            match retry.take() {
+                Some(again) if session::stream_gone(&failure) => attempt = again,
+                // Patched for typeorm-libsql: a deferred BEGIN that was not answered did not begin.
+                _ => {
+                    self.undo_deferred_begin(began);
+                    return Err(failure);
+                }
             }
         };
         drop(client);
@@ -173,15 +174,16 @@ where
         };
         match resp {
             StreamResponse::Batch(mut resp) => {
-                // Patched for typeorm-libsql: the deferred statements' results are not the
-                // caller's; the first of their errors is.
-                if deferred > 0 {
-                    let errors: Vec<_> = resp.result.step_errors.drain(..deferred).collect();
-                    resp.result.step_results.drain(..deferred);
+                // Patched for typeorm-libsql: the deferred statements' and session statements'
+                // results are not the caller's; the first of their errors is.
+                if skipped > 0 {
+                    let errors: Vec<_> = resp.result.step_errors.drain(..skipped).collect();
+                    resp.result.step_results.drain(..skipped);
                     if let Some(error) = errors.into_iter().flatten().next() {
                         return Err(HranaError::StreamError(error));
                     }
                 }
+                self.note_session_changes(changes, &resp.result);
                 if let Some(Some(result)) = resp.result.step_results.last() {
                     self.inner
                         .affected_row_count
@@ -203,17 +205,30 @@ where
 
     pub async fn cursor(&self, batch: Batch) -> Result<Cursor<T::Stream>> {
         let mut client = self.inner.stream.lock().await;
+        let pinned = self.is_pinned();
         let (batch, deferred, began) = self.with_deferred(batch);
-        let mut cursor = match client.open_cursor(batch).await {
-            Ok(cursor) => cursor,
-            Err(err) => {
-                self.undo_deferred_begin(began);
-                return Err(err);
+        // Patched for typeorm-libsql: as in `batch_inner`, a pinned stream the server no longer
+        // has is replaced once, its session set again first.
+        let mut retry = self.retry_copy(pinned, deferred, began, &batch);
+        let mut attempt = batch;
+        let (mut cursor, skipped) = loop {
+            let (sent, restored) = self.with_restored_session(&client, pinned, attempt);
+            let failure = match client.open_cursor(sent).await {
+                Ok(cursor) => break (cursor, deferred + restored),
+                Err(err) => err,
+            };
+            match retry.take() {
+                Some(again) if session::stream_gone(&failure) => attempt = again,
+                _ => {
+                    self.undo_deferred_begin(began);
+                    return Err(failure);
+                }
             }
         };
-        // Patched for typeorm-libsql: the deferred statements come first; skip their steps (an
-        // error of one is the caller's, and the caller's steps did not run).
-        for _ in 0..deferred {
+        // Patched for typeorm-libsql: the deferred statements (and session statements) come
+        // first; skip their steps (an error of one is the caller's, and the caller's steps did
+        // not run).
+        for _ in 0..skipped {
             let skipped = match cursor.next_step().await {
                 Ok(mut step) => step.consume().await,
                 Err(err) => Err(err),
@@ -267,31 +282,12 @@ where
         if count == 0 {
             return (batch, 0, false);
         }
-        let mut steps: Vec<BatchStep> = deferred
+        let statements = deferred
             .statements
             .into_iter()
-            .enumerate()
-            .map(|(at, sql)| BatchStep {
-                condition: (at > 0).then(|| BatchCond::Ok { step: at as u32 - 1 }),
-                stmt: Stmt::new(sql, false),
-            })
+            .map(|sql| Stmt::new(sql, false))
             .collect();
-        let after = BatchCond::Ok {
-            step: count as u32 - 1,
-        };
-        for step in batch.steps.drain(..) {
-            let condition = match step.condition {
-                None | Some(BatchCond::None) => after.clone(),
-                Some(cond) => BatchCond::And(BatchCondList {
-                    conds: vec![after.clone(), shift_steps(cond, count as u32)],
-                }),
-            };
-            steps.push(BatchStep {
-                condition: Some(condition),
-                stmt: step.stmt,
-            });
-        }
-        batch.steps = steps;
+        batch = prefix_steps(batch, statements);
         (batch, count, deferred.began_in_autocommit)
     }
 
@@ -338,7 +334,10 @@ where
         // Patched for typeorm-libsql: outside a transaction, the describe ends the stream it
         // opened (upstream left it open, and a connection idle for longer than the server keeps
         // streams then failed its next request with STREAM_EXPIRED).
-        let resp = if self.is_autocommit() {
+        let resp = if self.is_pinned() {
+            // Patched for typeorm-libsql: a pinned stream stays open (see `pin`).
+            self.describe_pinned(&mut client, req).await?
+        } else if self.is_autocommit() {
             let [resp, _] = client
                 .send_requests([
                     StreamRequest::Describe(req),
@@ -360,7 +359,7 @@ where
     /// (called once a cursor is done with it). The server is told in the background; a stream
     /// busy with another request is left alone.
     pub(super) fn close_if_autocommit(&self) {
-        if !self.is_autocommit() {
+        if !self.is_autocommit() || self.is_pinned() {
             return;
         }
         if let Ok(mut client) = self.inner.stream.try_lock() {
@@ -416,6 +415,81 @@ where
         self.inner.is_autocommit.load(Ordering::SeqCst)
     }
 
+    /// Patched for typeorm-libsql: `describe` on a pinned stream. A new stream gets the session's
+    /// statements first, in the same request; a stream the server no longer has, outside a
+    /// transaction, is replaced once.
+    async fn describe_pinned(
+        &self,
+        client: &mut RawStream<T>,
+        req: DescribeStreamReq,
+    ) -> Result<StreamResponse> {
+        let mut retried = false;
+        loop {
+            let req = DescribeStreamReq {
+                sql: req.sql.clone(),
+                sql_id: req.sql_id,
+                replication_index: req.replication_index,
+            };
+            let restore = self.restore_statements(client);
+            let sent = if restore.is_empty() {
+                client.send(StreamRequest::Describe(req)).await
+            } else {
+                let batch = prefix_steps(Batch::from_iter(Vec::<Stmt>::new()), restore);
+                match client
+                    .send_requests([
+                        StreamRequest::Batch(BatchStreamReq { batch }),
+                        StreamRequest::Describe(req),
+                    ])
+                    .await
+                {
+                    Ok([StreamResponse::Batch(restored), described]) => {
+                        match restored.result.step_errors.into_iter().flatten().next() {
+                            Some(error) => Err(HranaError::StreamError(error)),
+                            None => Ok(described),
+                        }
+                    }
+                    Ok([other, _]) => unexpected!(other),
+                    Err(err) => Err(err),
+                }
+            };
+            match sent {
+                Err(err) if !retried && self.is_autocommit() && session::stream_gone(&err) => {
+                    retried = true;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Patched for typeorm-libsql: pins the stream. It then stays open between statements outside
+    /// a transaction (so that session state such as a PRAGMA holds for the statements after it),
+    /// until `unpin`. See `session`.
+    pub fn pin(&self) {
+        self.inner.pinned.store(true, Ordering::SeqCst);
+    }
+
+    /// Patched for typeorm-libsql: whether the stream is pinned (`pin`).
+    pub fn is_pinned(&self) -> bool {
+        self.inner.pinned.load(Ordering::SeqCst)
+    }
+
+    /// Patched for typeorm-libsql: unpins the stream, forgets its session and ends it on the
+    /// server (which rolls back a transaction still open on it), so that no server connection is
+    /// left behind. The next request opens a new stream.
+    pub async fn unpin(&self) -> Result<()> {
+        let mut client = self.inner.stream.lock().await;
+        self.inner.pinned.store(false, Ordering::SeqCst);
+        *self.session_lock() = Session::default();
+        self.discard_deferred();
+        self.inner.is_autocommit.store(true, Ordering::SeqCst);
+        if !client.has_baton() {
+            return Ok(());
+        }
+        let closed = client.send(StreamRequest::Close(CloseStreamReq {})).await;
+        client.reset();
+        closed.map(|_| ())
+    }
+
     pub async fn reset(&self) {
         (*self.inner).stream.lock().await.reset();
         self.discard_deferred();
@@ -437,11 +511,15 @@ where
     is_autocommit: AtomicBool,
     /// Patched for typeorm-libsql: statements sent ahead of the next batch (see `defer`).
     deferred: std::sync::Mutex<Deferred>,
+    /// Patched for typeorm-libsql: whether the stream stays open outside transactions (`pin`).
+    pub(super) pinned: AtomicBool,
+    /// Patched for typeorm-libsql: what the pinned stream's statements set on the server.
+    pub(super) session: std::sync::Mutex<Session>,
     stream: Mutex<RawStream<T>>,
 }
 
 #[derive(Debug)]
-struct RawStream<T>
+pub(super) struct RawStream<T>
 where
     T: HttpSend,
 {
@@ -460,6 +538,43 @@ where
     async fn send(&mut self, req: StreamRequest) -> Result<StreamResponse> {
         let [resp] = self.send_requests([req]).await?;
         Ok(resp)
+    }
+
+    /// Patched for typeorm-libsql: whether the stream has been opened on the server (and not
+    /// closed or forgotten since).
+    pub(super) fn has_baton(&self) -> bool {
+        self.baton.borrow().is_some()
+    }
+
+    /// Patched for typeorm-libsql (moved out of `batch_inner`, unchanged): sends `batch` and asks
+    /// whether the stream is in autocommit mode after it; with `close_stream`, the same request
+    /// ends the stream.
+    async fn exchange(
+        &mut self,
+        batch: Batch,
+        close_stream: bool,
+    ) -> Result<(StreamResponse, StreamResponse)> {
+        if close_stream {
+            tracing::trace!("send Hrana SQL batch (with closing the stream)");
+            let [resp, get_autocommit, _] = self
+                .send_requests([
+                    StreamRequest::Batch(BatchStreamReq { batch }),
+                    StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
+                    StreamRequest::Close(CloseStreamReq {}),
+                ])
+                .await?;
+            self.reset();
+            Ok((resp, get_autocommit))
+        } else {
+            tracing::trace!("send Hrana SQL batch (leave the stream open)");
+            let [resp, get_autocommit] = self
+                .send_requests([
+                    StreamRequest::Batch(BatchStreamReq { batch }),
+                    StreamRequest::GetAutocommit(GetAutocommitStreamReq {}),
+                ])
+                .await?;
+            Ok((resp, get_autocommit))
+        }
     }
 
     pub async fn open_cursor(&mut self, batch: Batch) -> Result<Cursor<T::Stream>> {
@@ -750,6 +865,38 @@ pub enum SqlDescription {
 struct Deferred {
     statements: Vec<String>,
     began_in_autocommit: bool,
+}
+
+/// Patched for typeorm-libsql: `batch` with `statements` in front, each run only if the one before
+/// it succeeded, and the batch's own steps only if the last did.
+pub(super) fn prefix_steps(mut batch: Batch, statements: Vec<Stmt>) -> Batch {
+    let count = statements.len() as u32;
+    if count == 0 {
+        return batch;
+    }
+    let mut steps: Vec<BatchStep> = statements
+        .into_iter()
+        .enumerate()
+        .map(|(at, stmt)| BatchStep {
+            condition: (at > 0).then(|| BatchCond::Ok { step: at as u32 - 1 }),
+            stmt,
+        })
+        .collect();
+    let after = BatchCond::Ok { step: count - 1 };
+    for step in batch.steps.drain(..) {
+        let condition = match step.condition {
+            None | Some(BatchCond::None) => after.clone(),
+            Some(cond) => BatchCond::And(BatchCondList {
+                conds: vec![after.clone(), shift_steps(cond, count)],
+            }),
+        };
+        steps.push(BatchStep {
+            condition: Some(condition),
+            stmt: step.stmt,
+        });
+    }
+    batch.steps = steps;
+    batch
 }
 
 /// Patched for typeorm-libsql: a batch condition with every step it names moved `by` steps on
