@@ -23,7 +23,7 @@ import {
   insertFamily,
   WHOLE_FAMILY,
 } from "./support/family";
-import { openDataSource, RecordingLogger, skipUnavailable, TARGETS, type Target } from "./support/databases";
+import { openDataSource, RecordingLogger, skipUnavailable, TARGETS } from "./support/databases";
 
 /** The code of a failure (a query failure's driver error), or "no error". */
 async function outcomeOf(work: Promise<unknown>): Promise<string> {
