@@ -251,10 +251,14 @@ for (const target of TARGETS)
         const read = tracked(
           dataSource.transaction("READ UNCOMMITTED", (manager) => manager.getRepository(Entry).count()),
         );
-        // Not a fixed wait: the reader has sent its query once TypeORM has logged it (on :memory:,
-        // its turn for the one connection is queued behind the writer's transaction).
+        // Not a fixed wait: the reader has sent its first statement, which carries its BEGIN
+        // IMMEDIATE, once TypeORM has logged it (locally the PRAGMA read_uncommitted, on a server
+        // the count; on :memory:, its turn for the one connection is queued behind the writer's).
         if (target !== "memory")
-          await until(() => logged.some((q) => /^SELECT COUNT/i.test(q)) || read.settled(), "the reader's query");
+          await until(
+            () => logged.some((q) => /^(SELECT COUNT|PRAGMA read_uncommitted)/i.test(q)) || read.settled(),
+            "the reader's first statement",
+          );
         await turns();
         expect(read.settled(), "the reader waits for the writer").to.equal(false);
         await writer.rollbackTransaction();
