@@ -1,4 +1,4 @@
-//! Connection exports: open, connect, close, one-off `execute`, connection info and settings,
+//! Connection exports: open, connect, close, one statement (`run`), connection info and settings,
 //! pragmas, extensions, and process-wide handle counts and versions.
 
 use napi::bindgen_prelude::{BigInt, Either, PromiseRaw};
@@ -6,13 +6,13 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::settled;
+use super::call::{inline_or_off, Converted};
 use super::convert::{JsParams, JsResult};
 use super::open::JsOpenConfig;
 use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
-use crate::inline::Inline;
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
+
 /// Opens a database and its first connection; resolves to the connection id. `config` comes
 /// from `src/options`, which validated it.
 #[napi(catch_unwind)]
@@ -31,8 +31,10 @@ pub fn close(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     promise_on(env, conn_id, move || close::close(conn_id))
 }
 
-#[napi(catch_unwind)]
-pub fn execute(
+/// Runs one statement of SQL text (through the connection's statement cache): the result itself
+/// when it ran inline (an inline failure is thrown), or a Promise when it ran off the thread.
+#[napi(catch_unwind, ts_return_type = "QueryResult | Promise<QueryResult>")]
+pub fn run(
     env: &Env,
     conn_id: u32,
     sql: String,
@@ -43,20 +45,19 @@ pub fn execute(
     #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
         JsQueryOptions,
     >,
-) -> napi::Result<PromiseRaw<'_, JsResult>> {
+) -> napi::Result<Converted> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    match query::try_execute(conn_id, &sql, params, exec) {
-        Inline::Done(result) => {
-            super::inline::after_inline();
-            settled(env, result.map(|r| wrap(r, exec, shape)))
-        }
-        Inline::Offload(params) => promise_on(env, conn_id, move || async move {
+    inline_or_off(
+        env,
+        Some(conn_id),
+        query::try_execute(conn_id, &sql, params, exec).map(|r| wrap(r, exec, shape)),
+        move |params| async move {
             let result = query::execute(conn_id, sql, params, exec).await?;
             Ok(wrap(result, exec, shape))
-        }),
-    }
+        },
+    )
 }
 
 #[napi(object)]

@@ -5,10 +5,9 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::settled;
+use super::call::{inline_or_off, Converted};
 use super::convert::{JsParams, JsResult};
 use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
-use crate::inline::Inline;
 use crate::{batch, statement};
 
 #[napi(object, object_to_js = false)]
@@ -78,8 +77,9 @@ pub fn statement_info(stmt_id: u32) -> napi::Result<StatementInfo> {
     })
 }
 
-#[napi(catch_unwind)]
-pub fn execute_statement(
+/// Runs a prepared statement (see `run`): the result itself when it ran inline, or a Promise.
+#[napi(catch_unwind, ts_return_type = "QueryResult | Promise<QueryResult>")]
+pub fn run_statement(
     env: &Env,
     stmt_id: u32,
     #[napi(
@@ -89,21 +89,20 @@ pub fn execute_statement(
     #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
         JsQueryOptions,
     >,
-) -> napi::Result<PromiseRaw<'_, JsResult>> {
+) -> napi::Result<Converted> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     let conn_id = statement::STATEMENTS.get(stmt_id).map(|s| s.conn_id).ok();
-    match statement::try_execute(stmt_id, params, exec) {
-        Inline::Done(result) => {
-            super::inline::after_inline();
-            settled(env, result.map(|r| wrap(r, exec, shape)))
-        }
-        Inline::Offload(params) => super::call::off_thread(env, conn_id, move || async move {
+    inline_or_off(
+        env,
+        conn_id,
+        statement::try_execute(stmt_id, params, exec).map(|r| wrap(r, exec, shape)),
+        move |params| async move {
             let result = statement::execute(stmt_id, params, exec).await?;
             Ok(wrap(result, exec, shape))
-        }),
-    }
+        },
+    )
 }
 
 #[napi(catch_unwind)]
