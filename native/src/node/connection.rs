@@ -6,10 +6,10 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::{inline_or_off, Converted};
+use super::call::{inline_or_off, off_thread, Converted};
 use super::convert::{JsParams, JsResult};
 use super::open::JsOpenConfig;
-use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
+use super::{js, parse_options, wrap, JsQueryOptions};
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, query, statement, transaction, transaction_state};
 
@@ -18,7 +18,7 @@ use crate::{close, connection, cursor, query, statement, transaction, transactio
 #[napi(catch_unwind)]
 pub fn open(env: &Env, config: JsOpenConfig) -> napi::Result<PromiseRaw<'_, u32>> {
     let config = config.into();
-    promise(env, move || connection::open(config))
+    off_thread(env, None, move || connection::open(config))
 }
 
 #[napi(catch_unwind)]
@@ -28,7 +28,7 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
 
 #[napi(catch_unwind)]
 pub fn close(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || close::close(conn_id))
+    off_thread(env, Some(conn_id), move || close::close(conn_id))
 }
 
 /// Runs one statement of SQL text (through the connection's statement cache): the result itself
@@ -94,14 +94,14 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
 
 #[napi(catch_unwind)]
 pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         connection::set_busy_timeout(conn_id, ms)
     })
 }
 
 #[napi(catch_unwind)]
 pub fn reset(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || connection::reset(conn_id))
+    off_thread(env, Some(conn_id), move || connection::reset(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -125,7 +125,7 @@ pub fn pragma(
         Either::B(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => PragmaValue::Integer(n as i64),
         Either::B(n) => PragmaValue::Real(n),
     });
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         let result = pragma::pragma(conn_id, name, value, exec).await?;
         Ok(wrap(result, exec, shape))
     })
@@ -138,7 +138,7 @@ pub fn load_extension(
     path: String,
     entry_point: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         pragma::load_extension(conn_id, path, entry_point)
     })
 }

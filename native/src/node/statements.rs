@@ -5,9 +5,9 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::{inline_or_off, Converted};
+use super::call::{inline_or_off, off_thread, Converted};
 use super::convert::{JsParams, JsResult};
-use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
+use super::{js, parse_options, wrap, JsQueryOptions};
 use crate::{batch, statement};
 
 #[napi(object, object_to_js = false)]
@@ -32,7 +32,7 @@ pub fn batch(
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
         .collect();
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
         Ok(results
             .into_iter()
@@ -48,14 +48,14 @@ pub fn execute_script(
     sql: String,
     transactional: Option<bool>,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
 pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<PromiseRaw<'_, u32>> {
-    promise_on(env, conn_id, move || statement::prepare(conn_id, sql))
+    off_thread(env, Some(conn_id), move || statement::prepare(conn_id, sql))
 }
 
 #[napi(object)]
@@ -107,5 +107,5 @@ pub fn run_statement(
 
 #[napi(catch_unwind)]
 pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || statement::finalize(stmt_id))
+    off_thread(env, None, move || statement::finalize(stmt_id))
 }

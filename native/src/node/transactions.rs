@@ -6,8 +6,8 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::{inline_or_off, Converted};
-use super::{js, promise_on};
+use super::call::{inline_or_off, off_thread, Converted};
+use super::js;
 use crate::errors::LibError;
 use crate::transaction::{self, Behaviour, End, SavepointOp};
 
@@ -21,7 +21,9 @@ pub fn begin(
     behaviour: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
-    promise_on(env, conn_id, move || transaction::begin(conn_id, behaviour))
+    off_thread(env, Some(conn_id), move || {
+        transaction::begin(conn_id, behaviour)
+    })
 }
 
 /// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
@@ -76,7 +78,7 @@ pub fn savepoint(
     tx_id: u32,
     name: String,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
     })
 }
