@@ -74,7 +74,9 @@ for (const { label, mode } of modes) {
       expect(await codeOf(tx.commit())).to.equal("LIBSQL_INVALID_HANDLE");
       expect(await codeOf(tx.rollback())).to.equal("LIBSQL_INVALID_HANDLE");
       expect(await codeOf(tx.savepoint("s"))).to.equal("LIBSQL_INVALID_HANDLE");
-      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(a.id, 987654, true)))).to.equal("LIBSQL_INVALID_HANDLE");
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(a.id, 987654, true)))).to.equal(
+        "LIBSQL_INVALID_HANDLE",
+      );
       expect(await values()).to.deep.equal(["x"]);
     });
 
@@ -144,7 +146,9 @@ for (const { label, mode } of modes) {
       await c.execute("INSERT INTO t (v) VALUES ('abandoned')");
       await c.close();
       expect(await values(b)).to.deep.equal([]);
-      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(c.id, tx.id, true)))).to.equal("LIBSQL_INVALID_HANDLE");
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(c.id, tx.id, true)))).to.equal(
+        "LIBSQL_INVALID_HANDLE",
+      );
       // The lock is released: another writer can proceed at once.
       await b.execute("INSERT INTO t (v) VALUES ('next')");
     });
