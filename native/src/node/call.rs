@@ -248,8 +248,8 @@ impl ToNapiValue for Converted {
 /// arguments it handed back (`Inline::Offload`) on the blocking pool, and this is a Promise. This
 /// saves a Promise and a turn of the microtask queue per inline call. `conn_id` is the connection
 /// the call is for (see `off_thread`).
-pub fn inline_or_off<'env, T, P, F, Fut>(
-    env: &'env Env,
+pub fn inline_or_off<T, P, F, Fut>(
+    env: &Env,
     conn_id: Option<u32>,
     attempt: Inline<T, P>,
     off: F,
