@@ -56,32 +56,17 @@ pub fn run(
     int_mode: IntMode,
     stop: Option<&mut dyn FnMut() -> bool>,
 ) -> Result<QueryResult> {
-    let raw = stmt.0;
-    // SAFETY: a valid statement, reset before it is bound and after it has run; every pointer
-    // handed to SQLite is copied by it (SQLITE_TRANSIENT).
-    unsafe {
-        ffi::sqlite3_reset(raw);
-        for (i, value) in values.iter().enumerate() {
-            let index = c_int::try_from(i + 1)
-                .map_err(|_| LibError::invalid_argument("too many parameters"))?;
-            let rc = bind(raw, index, value);
-            if rc != ffi::SQLITE_OK {
-                let err = db.error();
-                ffi::sqlite3_reset(raw);
-                return Err(err);
-            }
-        }
-    }
+    bind_all(db, stmt, values)?;
     let before = db.total_changes();
     let outcome = match stop {
         Some(mut stop) => {
             let _progress = db.progress(PROGRESS_OPS, &mut stop);
-            read_rows(db, raw)
+            read_rows(db, stmt)
         }
-        None => read_rows(db, raw),
+        None => read_rows(db, stmt),
     };
-    // SAFETY: a valid statement.
-    unsafe { ffi::sqlite3_reset(raw) };
+    // SAFETY: a valid statement, reset after it has run (as before it was bound).
+    unsafe { ffi::sqlite3_reset(stmt.0) };
     let (columns, rows) = outcome?;
     let column_types = decl_types(stmt, columns.len());
     check_int_mode(&columns, &rows, int_mode)?;
@@ -101,35 +86,70 @@ type Read = (Vec<String>, Vec<Vec<Value>>);
 /// clock; a few hundred instructions take some microseconds).
 const PROGRESS_OPS: u32 = 400;
 
-fn read_rows(db: RawDb, raw: *mut ffi::sqlite3_stmt) -> Result<Read> {
-    // SAFETY: a valid, bound statement; values are copied out before the next step.
+fn read_rows(db: RawDb, stmt: RawStmt) -> Result<Read> {
+    let mut rows = Vec::new();
+    while let Some(row) = step(db, stmt)? {
+        rows.push(row);
+    }
+    Ok((column_names(stmt), rows))
+}
+
+/// Resets `stmt` and binds `values` to it, one per placeholder.
+pub fn bind_all(db: RawDb, stmt: RawStmt, values: &[Value]) -> Result<()> {
+    let raw = stmt.0;
+    // SAFETY: a valid statement, reset before it is bound; every pointer handed to SQLite is
+    // copied by it (SQLITE_TRANSIENT).
     unsafe {
-        let count = ffi::sqlite3_column_count(raw).max(0);
-        let mut rows = Vec::new();
-        loop {
-            match ffi::sqlite3_step(raw) {
-                ffi::SQLITE_ROW => {
-                    let mut row = Vec::with_capacity(count as usize);
-                    for i in 0..count {
-                        row.push(column_value(raw, i));
-                    }
-                    rows.push(row);
-                }
-                ffi::SQLITE_DONE => break,
-                _ => return Err(db.error()),
+        ffi::sqlite3_reset(raw);
+        for (i, value) in values.iter().enumerate() {
+            let index = c_int::try_from(i + 1)
+                .map_err(|_| LibError::invalid_argument("too many parameters"))?;
+            let rc = bind(raw, index, value);
+            if rc != ffi::SQLITE_OK {
+                let err = db.error();
+                ffi::sqlite3_reset(raw);
+                return Err(err);
             }
         }
-        let columns = (0..count)
+    }
+    Ok(())
+}
+
+/// Steps a bound statement once: the row it reached, or `None` once it has finished.
+pub fn step(db: RawDb, stmt: RawStmt) -> Result<Option<Vec<Value>>> {
+    let raw = stmt.0;
+    // SAFETY: a valid, bound statement; values are copied out before the next step.
+    unsafe {
+        match ffi::sqlite3_step(raw) {
+            ffi::SQLITE_ROW => {
+                let count = ffi::sqlite3_column_count(raw).max(0);
+                let mut row = Vec::with_capacity(count as usize);
+                for i in 0..count {
+                    row.push(column_value(raw, i));
+                }
+                Ok(Some(row))
+            }
+            ffi::SQLITE_DONE => Ok(None),
+            _ => Err(db.error()),
+        }
+    }
+}
+
+/// The names of the statement's result columns.
+pub fn column_names(stmt: RawStmt) -> Vec<String> {
+    // SAFETY: a valid statement; SQLite owns the names.
+    unsafe {
+        let count = ffi::sqlite3_column_count(stmt.0).max(0);
+        (0..count)
             .map(|i| {
-                let name = ffi::sqlite3_column_name(raw, i);
+                let name = ffi::sqlite3_column_name(stmt.0, i);
                 if name.is_null() {
                     String::new()
                 } else {
                     CStr::from_ptr(name).to_string_lossy().into_owned()
                 }
             })
-            .collect();
-        Ok((columns, rows))
+            .collect()
     }
 }
 
@@ -193,7 +213,7 @@ fn transient() -> ffi::sqlite3_destructor_type {
 }
 
 /// The declared types of the result columns (`None` where a column has none).
-fn decl_types(stmt: RawStmt, count: usize) -> Vec<Option<String>> {
+pub fn decl_types(stmt: RawStmt, count: usize) -> Vec<Option<String>> {
     (0..count)
         .map(|i| {
             let index = c_int::try_from(i).ok()?;
