@@ -18,7 +18,7 @@ pub async fn close(conn_id: u32) -> Result<()> {
     }
     let mut state = conn.ops.lock().await;
     state.cache.clear();
-    conn.inline.control.lock().clear();
+    conn.control.lock().clear();
     if !conn.conn.is_autocommit() {
         let origin = conn.database.origin.as_deref();
         deadline::bounded(&conn, async {

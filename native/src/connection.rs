@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 
 use crate::errors::{LibError, Result};
 use crate::inline::{self, ControlCosts, Histories, InlineInfo, InlineState, StatsSnapshot};
+use crate::local::ControlStatements;
 use crate::open::{open_database, open_failure, read_failure, DatabaseHandle, Mode, OpenConfig};
 use crate::raw::{self, RawDb};
 use crate::registry::Registry;
@@ -40,6 +41,9 @@ pub struct Conn {
     pub raw: Option<RawDb>,
     /// The inline path's budget, counters and WAL hook for this connection.
     pub inline: InlineState,
+    /// The transaction-control statements the local engine runs, kept prepared (used only by the
+    /// holder of the operation lock; finalized when the connection goes).
+    pub control: Mutex<ControlStatements>,
 }
 
 impl Conn {
@@ -50,12 +54,22 @@ impl Conn {
         }
         self.raw
     }
+
+    /// The raw handle that runs this connection's transaction control (BEGIN, COMMIT, SAVEPOINT
+    /// …) through the local engine: a local file or `:memory:` whose handle is known. An embedded
+    /// replica's transactions run on its primary, through libsql.
+    pub fn local_control(&self) -> Option<RawDb> {
+        match self.database.mode {
+            Mode::Local | Mode::Memory => self.raw,
+            Mode::Remote | Mode::Replica => None,
+        }
+    }
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
         // Statements of this connection go before it does.
-        self.inline.control.lock().clear();
+        self.control.lock().clear();
         // The hook's state lives in this `Conn`; the SQLite connection may outlive it (libsql
         // closes it with its last statement), so the hook goes first.
         if let (Some(raw), Mode::Local) = (self.raw, self.database.mode) {
@@ -116,6 +130,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
         cancel: tokio::sync::Notify::new(),
         raw,
         inline,
+        control: Mutex::new(ControlStatements::default()),
     })?;
     // A replica's WAL belongs to its replicator, which checkpoints it; `:memory:` has none.
     if mode == Mode::Local {
@@ -272,7 +287,7 @@ pub async fn reset(conn_id: u32) -> Result<()> {
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
     state.cache.clear();
-    conn.inline.control.lock().clear();
+    conn.control.lock().clear();
     conn.conn.reset().await;
     Ok(())
 }

@@ -1,6 +1,9 @@
-//! Running one statement on a connection: binding parameters (by name or position, as the mode
-//! needs), running a prepared statement to the end and reading its rows and counters, and running
-//! transaction-control SQL. The caller holds the connection's operation lock (see `session`).
+//! Running one statement through libsql's API: what goes to a server (a remote database, an
+//! embedded replica's writes and transactions), and the rare local statement whose raw SQLite
+//! statement is not known (see `session::local_statement`; everything else local runs through
+//! `local`). Binding parameters (by name or position, as the mode needs), running a prepared
+//! statement to the end and reading its rows and counters; and transaction-control SQL, on either
+//! engine (`execute_control`). The caller holds the connection's operation lock (see `session`).
 
 use libsql::Value;
 
@@ -125,8 +128,14 @@ pub fn decl_types(stmt: &libsql::Statement, count: usize) -> Vec<Option<String>>
     types
 }
 
-/// Runs SQL without parameters or a result (used for transaction control).
+/// Runs SQL without parameters or a result (transaction control; several statements only on a
+/// local connection): on a local file or `:memory:` through the local engine's kept statements
+/// (`local::ControlStatements`, which never wait on anything but SQLite's busy handler), and
+/// through libsql otherwise (a remote server, a replica's primary).
 pub async fn execute_control(conn: &Conn, sql: &str) -> Result<()> {
+    if let Some(raw) = conn.local_control() {
+        return conn.control.lock().exec(raw, sql);
+    }
     conn.conn
         .execute(sql, ())
         .await

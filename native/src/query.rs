@@ -35,7 +35,7 @@ pub fn try_execute(
     session::try_with(conn_id, params, |s, params| {
         let outside = s.outside_transaction();
         let (conn, raw) = (s.conn, s.raw);
-        let info = match session::cached_now(conn, s.state, sql) {
+        let info = match session::cached_now(conn, &mut s.state.cache, sql) {
             Some(cached) => cached.inline,
             None => return Inline::Offload(params),
         };

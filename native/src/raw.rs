@@ -14,7 +14,6 @@
 //! any thread).
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Once;
@@ -79,7 +78,7 @@ pub fn capture<T>(open: impl FnOnce() -> T) -> (T, Option<RawDb>) {
 
 /// A raw SQLite connection handle (see the module note for when it may be used).
 #[derive(Debug, Clone, Copy)]
-pub struct RawDb(*mut ffi::sqlite3);
+pub struct RawDb(pub(crate) *mut ffi::sqlite3);
 
 // SAFETY: SQLite handles may move between threads; every use is serialised by the connection's
 // operation lock (see the module note).
@@ -296,104 +295,4 @@ impl RawStmt {
         // SAFETY: a valid statement.
         unsafe { ffi::sqlite3_stmt_readonly(self.0) != 0 }
     }
-}
-
-/// Transaction-control statements (BEGIN, COMMIT, SAVEPOINT …) the inline path runs, prepared once
-/// per connection and kept, as better-sqlite3's statement cache keeps them, instead of being
-/// parsed again on every run. Owned by the connection and finalized with it (`clear`).
-#[derive(Debug, Default)]
-pub struct ControlStatements {
-    /// Each SQL text with its statements (a text may hold several, run in order).
-    prepared: HashMap<String, Vec<RawStmt>>,
-}
-
-/// Control texts kept per connection (savepoint names vary; the table is emptied when full).
-const MAX_CONTROL: usize = 32;
-
-impl ControlStatements {
-    /// Runs `sql` (statements without parameters) on `db`, preparing it the first time.
-    pub fn exec(&mut self, db: RawDb, sql: &str) -> Result<()> {
-        if !self.prepared.contains_key(sql) {
-            if self.prepared.len() >= MAX_CONTROL {
-                self.clear();
-            }
-            let statements = prepare_all(db, sql)?;
-            self.prepared.insert(sql.to_owned(), statements);
-        }
-        let Some(statements) = self.prepared.get(sql) else {
-            return db.exec(sql);
-        };
-        for stmt in statements {
-            // SAFETY: a statement this cache prepared on `db`, stepped to the end and reset.
-            let rc = unsafe {
-                let mut rc = ffi::sqlite3_step(stmt.0);
-                while rc == ffi::SQLITE_ROW {
-                    rc = ffi::sqlite3_step(stmt.0);
-                }
-                rc
-            };
-            let outcome = if rc == ffi::SQLITE_DONE {
-                Ok(())
-            } else {
-                Err(db.error())
-            };
-            // SAFETY: as above.
-            unsafe { ffi::sqlite3_reset(stmt.0) };
-            outcome?;
-        }
-        Ok(())
-    }
-
-    /// Finalizes every kept statement (before its connection closes).
-    pub fn clear(&mut self) {
-        for (_, statements) in self.prepared.drain() {
-            for stmt in statements {
-                // SAFETY: a statement this cache prepared and no one else holds.
-                unsafe { ffi::sqlite3_finalize(stmt.0) };
-            }
-        }
-    }
-}
-
-/// Prepares every statement of `sql` (persistent: they are kept).
-fn prepare_all(db: RawDb, sql: &str) -> Result<Vec<RawStmt>> {
-    let text = CString::new(sql)
-        .map_err(|_| LibError::invalid_argument("SQL text must not contain NUL characters"))?;
-    let mut statements = Vec::new();
-    let mut rest: *const c_char = text.as_ptr();
-    loop {
-        // SAFETY: `rest` points into `text`, NUL-terminated; SQLite sets `tail` within it.
-        let (rc, stmt, tail) = unsafe {
-            if *rest == 0 {
-                break;
-            }
-            let mut stmt = std::ptr::null_mut();
-            let mut tail: *const c_char = std::ptr::null();
-            let rc = ffi::sqlite3_prepare_v3(
-                db.0,
-                rest,
-                -1,
-                ffi::SQLITE_PREPARE_PERSISTENT as u32,
-                &mut stmt,
-                &mut tail,
-            );
-            (rc, stmt, tail)
-        };
-        if rc != ffi::SQLITE_OK {
-            let err = db.error();
-            for stmt in statements {
-                // SAFETY: statements prepared above.
-                unsafe { ffi::sqlite3_finalize(stmt) };
-            }
-            return Err(err);
-        }
-        if !stmt.is_null() {
-            statements.push(stmt);
-        }
-        if tail.is_null() || tail == rest {
-            break;
-        }
-        rest = tail;
-    }
-    Ok(statements.into_iter().map(RawStmt).collect())
 }

@@ -12,6 +12,7 @@
 
 use crate::connection::Conn;
 use crate::errors::{LibError, Result};
+use crate::sql::skip_noise;
 
 /// The pragmas that read the connection's copy of the schema (SQLite 3.45). `table_info`,
 /// `table_xinfo` and `table_list` check the cookie themselves in 3.45, but are kept here so that
@@ -33,20 +34,6 @@ pub enum Scope {
     All,
     /// One database (`PRAGMA "other".index_list(t)`).
     Schema(String),
-}
-
-/// Skips whitespace and SQL comments.
-fn skip_noise(mut rest: &str) -> &str {
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("--") {
-            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
-        } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
-        } else {
-            return rest;
-        }
-    }
 }
 
 /// Reads one identifier (bare, or quoted with `"…"`, `[…]` or `` `…` ``); returns it unquoted

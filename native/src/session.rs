@@ -1,5 +1,6 @@
-//! The statement prologue, written once: every call that runs SQL on a connection (`query`,
-//! prepared statements, cursors, batches, scripts, savepoint creation) goes through `with`, which
+//! The statement prologue, written once, and the choice of engine. Every call that runs SQL on a
+//! connection (`query`, prepared statements, cursors, batches, scripts, savepoint creation) goes
+//! through `with`, which
 //!
 //! 1. looks the connection up,
 //! 2. takes its operation lock (so the call's counters are its own),
@@ -13,9 +14,14 @@
 //!
 //! `try_with` is the same prologue for the inline path (see `inline`), on the calling thread and
 //! without waiting: the lock is taken with `try_lock`, the writer turn only if the slot is free,
-//! and BEGIN / SAVEPOINT run through the raw handle with a zero busy timeout. Whatever would have
-//! to wait sends the call off the thread instead (`Inline::Offload`), where `with` runs it. Only
-//! local connections (and an embedded replica's local reads) run inline; remote ones never do.
+//! and BEGIN / SAVEPOINT run with a zero busy timeout. Whatever would have to wait sends the call
+//! off the thread instead (`Inline::Offload`), where `with` runs it. The two differ only in
+//! whether they may wait; the work after the prologue is the same code on both.
+//!
+//! Either way a statement runs through one of two engines (`run_statement`): the local engine
+//! (`local`, on the raw SQLite handle) for a local file, `:memory:` and an embedded replica's
+//! local reads, and libsql's API (`exec`) for a remote database and a replica's writes. Only
+//! local connections (and an embedded replica's local reads) run inline.
 //!
 //! The per-call timeout and cancellation of remote statements (`deadline::bounded`) wraps the
 //! prologue and `body(&mut session)` in `with`; dropping them releases the writer turn, and the
@@ -28,14 +34,16 @@ use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
-use crate::inline::{self, Inline, InlineInfo, Kind, Stop};
+use crate::inline::stmt::is_busy;
+use crate::inline::{self, Histories, Inline, InlineInfo, Kind, Stop};
+use crate::local;
 use crate::open::Mode;
-use crate::raw::RawDb;
+use crate::raw::{RawDb, RawStmt};
 use crate::schema;
-use crate::statement_cache::Cached;
-use crate::transaction_state::{flush_pending, flush_pending_now};
+use crate::statement_cache::{Cached, StatementCache};
+use crate::transaction_state::flush_pending;
 use crate::values::{Params, QueryResult};
-use crate::writer::{self, Work, WriterTurn};
+use crate::writer::{self, Wait, Work, WriterTurn};
 
 /// A connection whose operation lock this call holds, with the prologue done.
 pub struct Session<'c> {
@@ -65,13 +73,19 @@ pub async fn with<T>(
 
 /// Steps 3 and 4 of the prologue, for a caller that holds the connection's operation lock.
 async fn prologue<'c>(conn: &'c Conn, state: &'c mut ConnState, work: Work) -> Result<Session<'c>> {
-    flush_pending(conn).await?;
-    let writer = writer::turn_for(conn, work).await?;
+    let writer = owed(conn, work, Wait::Yes).await?;
     Ok(Session {
         conn,
         state,
         writer,
     })
+}
+
+/// What the connection owes before a statement (what a lazy transaction still owes) and the
+/// writer turn `work` needs; `wait` says whether either may wait (see `writer::Wait`).
+async fn owed(conn: &Conn, work: Work, wait: Wait) -> Result<Option<WriterTurn>> {
+    flush_pending(conn, wait).await?;
+    writer::turn_for(conn, work, wait).await
 }
 
 /// Prepares `sql` through libsql on a connection whose lock the caller holds, and identifies its
@@ -102,9 +116,74 @@ async fn identified(
     Ok((stmt, info))
 }
 
+/// Prepares `sql` for the statement cache (see `prepare`).
+async fn prepare_cached(conn: &Conn, sql: &str) -> Result<Cached> {
+    let (stmt, inline) = prepare(conn, sql).await?;
+    Ok(Cached { stmt, inline })
+}
+
 /// Whether the connection is outside any transaction (registered or begun with raw SQL).
 fn outside_transaction(conn: &Conn) -> bool {
     conn.transaction.lock().is_none() && conn.conn.is_autocommit()
+}
+
+/// The raw statement through which the local engine (`local`) runs the statement `info`
+/// describes, if it runs locally: on a local file or `:memory:` whenever its raw statement is
+/// known; on an embedded replica only a read outside any transaction (`outside`), since anything
+/// else runs on the primary. `None`: libsql's API runs it (`exec`).
+pub fn local_statement(conn: &Conn, info: &InlineInfo, outside: bool) -> Option<(RawDb, RawStmt)> {
+    let db = conn.raw?;
+    let stmt = info.raw?;
+    match conn.database.mode {
+        Mode::Local | Mode::Memory => Some((db, stmt)),
+        Mode::Replica if info.kind == Kind::Read && outside => Some((db, stmt)),
+        Mode::Replica | Mode::Remote => None,
+    }
+}
+
+/// A result of the local engine as libsql gives it on this connection: an embedded replica keeps
+/// its last insert rowid with its primary connection, not with the local file.
+fn as_connection_reports(conn: &Conn, mut result: QueryResult) -> QueryResult {
+    if conn.database.mode == Mode::Replica {
+        result.last_insert_rowid = Some(conn.conn.last_insert_rowid());
+    }
+    result
+}
+
+/// Binds, runs and fully reads a prepared statement, through the local engine when it runs
+/// locally and through libsql otherwise (see `local_statement`).
+async fn run_statement(
+    conn: &Conn,
+    stmt: &libsql::Statement,
+    info: &InlineInfo,
+    outside: bool,
+    params: Params,
+    options: ExecOptions,
+) -> Result<QueryResult> {
+    match local_statement(conn, info, outside) {
+        Some((db, raw)) => local::execute(db, raw, params, options.int_mode)
+            .map(|result| as_connection_reports(conn, result)),
+        None => exec::run_statement(conn, stmt, params, options).await,
+    }
+}
+
+/// `run_statement`, timed into the statement's history (see `inline::cost`) when it can run
+/// inline.
+async fn run_recorded(
+    conn: &Conn,
+    histories: &mut Histories,
+    stmt: &libsql::Statement,
+    info: &InlineInfo,
+    params: Params,
+    options: ExecOptions,
+) -> Result<QueryResult> {
+    let outside = outside_transaction(conn);
+    let started = Instant::now();
+    let result = run_statement(conn, stmt, info, outside, params, options).await;
+    if info.raw.is_some() && info.kind != Kind::Other {
+        histories.record(info.fingerprint, outside, started.elapsed());
+    }
+    result
 }
 
 impl Session<'_> {
@@ -116,15 +195,6 @@ impl Session<'_> {
     /// Whether the connection is outside any transaction (for a statement's history).
     pub fn outside_transaction(&self) -> bool {
         outside_transaction(self.conn)
-    }
-
-    /// Records how long a statement that can run inline took (see `inline::cost`).
-    pub fn record(&mut self, info: &InlineInfo, autocommit: bool, took: std::time::Duration) {
-        if info.raw.is_some() {
-            self.state
-                .histories
-                .record(info.fingerprint, autocommit, took);
-        }
     }
 
     /// Brings the connection's copy of the schema up to date if SQL is an introspection pragma,
@@ -145,43 +215,38 @@ impl Session<'_> {
         options: ExecOptions,
     ) -> Result<QueryResult> {
         self.freshen_schema_for(sql).await?;
-        if options.no_cache {
-            let (stmt, _) = prepare(self.conn, sql).await?;
-            return exec::run_statement(self.conn, &stmt, params, options).await;
-        }
-        if self.state.cache.get_mut(sql).is_none() {
-            let (stmt, inline) = prepare(self.conn, sql).await?;
-            if self.state.cache.capacity() == 0 {
-                return exec::run_statement(self.conn, &stmt, params, options).await;
+        let conn = self.conn;
+        if !options.no_cache {
+            let state = &mut *self.state;
+            let cached = state.cache.get_or_prepare(sql, prepare_cached(conn, sql));
+            if let Some(cached) = cached.await? {
+                let (stmt, info) = (&cached.stmt, cached.inline);
+                return run_recorded(conn, &mut state.histories, stmt, &info, params, options)
+                    .await;
             }
-            self.state.cache.insert(sql, Cached { stmt, inline });
         }
-        let autocommit = outside_transaction(self.conn);
-        let Some(cached) = self.state.cache.get_mut(sql) else {
-            return Err(LibError::new(
-                crate::errors::codes::INTERNAL,
-                "a cached statement went missing",
-            ));
-        };
-        let started = Instant::now();
-        let result = exec::run_statement(self.conn, &cached.stmt, params, options).await;
-        if cached.inline.raw.is_some() {
-            let fingerprint = cached.inline.fingerprint;
-            self.state
-                .histories
-                .record(fingerprint, autocommit, started.elapsed());
-        }
-        result
+        let (stmt, info) = prepare(conn, sql).await?;
+        let outside = outside_transaction(conn);
+        run_statement(conn, &stmt, &info, outside, params, options).await
     }
 
-    /// Binds, runs and fully reads a statement the caller prepared.
+    /// Binds, runs and fully reads a statement the caller prepared, and records how long it took.
     pub async fn run_prepared(
-        &self,
+        &mut self,
         stmt: &libsql::Statement,
+        info: &InlineInfo,
         params: Params,
         options: ExecOptions,
     ) -> Result<QueryResult> {
-        exec::run_statement(self.conn, stmt, params, options).await
+        run_recorded(
+            self.conn,
+            &mut self.state.histories,
+            stmt,
+            info,
+            params,
+            options,
+        )
+        .await
     }
 
     /// Runs SQL without parameters or a result (transaction control).
@@ -243,13 +308,13 @@ pub fn try_with<T, P>(
 /// The inline prologue's second half, once a call has decided to run inline: what a lazy
 /// transaction owes, and the writer turn `work` needs (held by the caller until its statement has
 /// run). `Stop::Busy` when either would have to wait.
-pub fn prologue_now(
-    conn: &Conn,
-    raw: RawDb,
-    work: Work,
-) -> std::result::Result<Option<WriterTurn>, Stop> {
-    flush_pending_now(conn, raw)?;
-    writer::try_turn_for(conn, work).map_err(|()| Stop::Busy)
+pub fn prologue_now(conn: &Conn, work: Work) -> std::result::Result<Option<WriterTurn>, Stop> {
+    // Nothing in it waits on a local connection with `Wait::No`, so it finishes in one poll.
+    match crate::runtime::poll_once(owed(conn, work, Wait::No)) {
+        Some(Ok(turn)) => Ok(turn),
+        Some(Err(err)) => Err(Stop::from(err)),
+        None => Err(Stop::Busy),
+    }
 }
 
 /// Runs one prepared statement inline if its kind and history allow: reads under the budget
@@ -259,13 +324,13 @@ pub fn run_inline(
     conn: &Conn,
     raw: RawDb,
     info: &InlineInfo,
-    histories: &mut crate::inline::Histories,
+    histories: &mut Histories,
     outside: bool,
     params: Params,
     options: ExecOptions,
 ) -> Inline<QueryResult, Params> {
     let budget_us = conn.inline.budget_us();
-    let Some(stmt) = info.raw else {
+    let Some((_, stmt)) = local_statement(conn, info, outside) else {
         return Inline::Offload(params);
     };
     let history = histories.get(info.fingerprint).get(outside);
@@ -278,7 +343,7 @@ pub fn run_inline(
         return Inline::Offload(params);
     }
     let stats = &conn.inline.stats;
-    let _turn = match prologue_now(conn, raw, work) {
+    let _turn = match prologue_now(conn, work) {
         Ok(turn) => turn,
         Err(Stop::Failed(err)) => {
             inline::state::count(&stats.inline);
@@ -289,7 +354,7 @@ pub fn run_inline(
             return Inline::Offload(params);
         }
     };
-    let values = match inline::stmt::resolve(stmt, params) {
+    let values = match local::resolve(stmt, params) {
         Ok(values) => values,
         Err(err) => {
             inline::state::count(&stats.inline);
@@ -297,33 +362,32 @@ pub fn run_inline(
         }
     };
     let started = Instant::now();
+    let mut stopped = false;
     let outcome = if info.kind == Kind::Read {
         let deadline = started + conn.inline.budget();
-        let mut over = move || Instant::now() >= deadline;
-        inline::stmt::run(raw, stmt, &values, options.int_mode, Some(&mut over))
+        let mut over = || {
+            stopped = Instant::now() >= deadline;
+            stopped
+        };
+        local::run(raw, stmt, &values, options.int_mode, Some(&mut over))
     } else {
-        inline::stmt::run(raw, stmt, &values, options.int_mode, None)
+        local::run(raw, stmt, &values, options.int_mode, None)
     };
     let took = started.elapsed();
     match outcome {
-        Ok(result) => {
-            histories.record(info.fingerprint, outside, took);
-            inline::state::count(&stats.inline);
-            Inline::Done(Ok(result))
+        Err(err) if is_busy(&err) => {
+            inline::state::count(&stats.busy);
+            Inline::Offload(Params::Positional(values))
         }
-        Err(Stop::Failed(err)) => {
-            histories.record(info.fingerprint, outside, took);
-            inline::state::count(&stats.inline);
-            Inline::Done(Err(err))
-        }
-        Err(Stop::OverBudget) => {
+        Err(err) if stopped && err.raw_code == Some(libsql::ffi::SQLITE_INTERRUPT) => {
             histories.record(info.fingerprint, outside, took);
             inline::state::count(&stats.over_budget);
             Inline::Offload(Params::Positional(values))
         }
-        Err(Stop::Busy) => {
-            inline::state::count(&stats.busy);
-            Inline::Offload(Params::Positional(values))
+        outcome => {
+            histories.record(info.fingerprint, outside, took);
+            inline::state::count(&stats.inline);
+            Inline::Done(outcome.map(|result| as_connection_reports(conn, result)))
         }
     }
 }
@@ -366,17 +430,18 @@ impl InlineSession<'_> {
 /// The cached statement for `sql` on a connection the inline path holds, prepared (on this
 /// thread) if it is not cached yet. `None` when it cannot be prepared here (the off-thread path
 /// will, and report any error).
-pub fn cached_now<'s>(conn: &Conn, state: &'s mut ConnState, sql: &str) -> Option<&'s mut Cached> {
-    if state.cache.get_mut(sql).is_none() {
-        if state.cache.capacity() == 0 {
-            return None;
-        }
-        // A replica prepares anything but a read through its primary (over the network).
-        if conn.database.mode == Mode::Replica && Kind::guess(sql) != Kind::Read {
-            return None;
-        }
-        let (stmt, inline) = crate::runtime::poll_once(prepare(conn, sql))?.ok()?;
-        return state.cache.insert(sql, Cached { stmt, inline });
+pub fn cached_now<'s>(
+    conn: &Conn,
+    cache: &'s mut StatementCache,
+    sql: &str,
+) -> Option<&'s mut Cached> {
+    if cache.contains(sql) {
+        return cache.get_mut(sql);
     }
-    state.cache.get_mut(sql)
+    // A replica prepares anything but a read through its primary (over the network).
+    if conn.database.mode == Mode::Replica && Kind::guess(sql) != Kind::Read {
+        return None;
+    }
+    let prepared = cache.get_or_prepare(sql, prepare_cached(conn, sql));
+    crate::runtime::poll_once(prepared)?.ok()?
 }

@@ -5,7 +5,6 @@
 //! never re-prepared per call.
 
 use std::sync::LazyLock;
-use std::time::Instant;
 
 use crate::connection::CONNECTIONS;
 use crate::deadline;
@@ -95,11 +94,8 @@ pub async fn execute(stmt_id: u32, params: Params, options: ExecOptions) -> Resu
         let stmt = guard
             .as_mut()
             .ok_or_else(|| LibError::invalid_handle("statement", stmt_id))?;
-        let outside = s.outside_transaction();
-        let started = Instant::now();
-        let result = s.run_prepared(&stmt.stmt, params, options).await;
-        s.record(&stmt.inline, outside, started.elapsed());
-        result
+        s.run_prepared(&stmt.stmt, &stmt.inline, params, options)
+            .await
     })
     .await
 }

@@ -1,9 +1,12 @@
 //! The bounded per-connection cache of prepared statements that one-off `execute` calls reuse,
-//! keyed by SQL text. Each entry keeps what the inline path knows about its statement (its raw
-//! handle, its kind and its measured cost, see `inline`).
+//! keyed by SQL text: one cache, which the inline path and the off-thread path both look
+//! statements up in and add to (`get_or_prepare`). Each entry keeps what the local engine and the
+//! inline path know about its statement (its raw handle, its kind and its shape, see `inline`).
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 
+use crate::errors::Result;
 use crate::inline::InlineInfo;
 
 /// A cached statement and what the inline path knows about it.
@@ -32,8 +35,30 @@ impl StatementCache {
         self.capacity
     }
 
+    pub fn contains(&self, sql: &str) -> bool {
+        self.items.contains_key(sql)
+    }
+
     pub fn get_mut(&mut self, sql: &str) -> Option<&mut Cached> {
         self.items.get_mut(sql)
+    }
+
+    /// The statement cached for `sql`, made by `prepare` and cached if there is none yet
+    /// (`prepare` is a future, run only then). `Ok(None)` when the cache keeps nothing (a capacity
+    /// of 0), without preparing.
+    pub async fn get_or_prepare(
+        &mut self,
+        sql: &str,
+        prepare: impl Future<Output = Result<Cached>>,
+    ) -> Result<Option<&mut Cached>> {
+        if self.capacity == 0 {
+            return Ok(None);
+        }
+        if !self.items.contains_key(sql) {
+            let cached = prepare.await?;
+            return Ok(self.insert(sql, cached));
+        }
+        Ok(self.items.get_mut(sql))
     }
 
     /// Caches a statement (replacing one with the same SQL) and returns it; the oldest entries go

@@ -20,11 +20,10 @@ use crate::exec::execute_control;
 use crate::inline::stmt::is_busy;
 use crate::inline::{self, Cost, Inline};
 use crate::pragma::validate_identifier;
-use crate::raw::RawDb;
 use crate::session;
 pub use crate::transaction_state::Behaviour;
 use crate::transaction_state::{end_read_only, start, Transaction, TRANSACTIONS};
-use crate::writer::Work;
+use crate::writer::{Wait, Work};
 
 /// Looks a transaction up and checks it belongs to `conn_id`; refusals change nothing.
 fn owned(conn_id: u32, tx_id: u32) -> Result<Arc<Transaction>> {
@@ -83,7 +82,7 @@ pub async fn begin(conn_id: u32, behaviour: Behaviour) -> Result<u32> {
     let conn = CONNECTIONS.get(conn_id)?;
     let _state = conn.ops.lock().await;
     let (id, tx) = register(&conn, conn_id, behaviour)?;
-    if let Err(err) = deadline::bounded(&conn, start(&conn, &tx)).await {
+    if let Err(err) = deadline::bounded(&conn, start(&conn, &tx, Wait::Yes)).await {
         release(&conn, id);
         return Err(err);
     }
@@ -139,16 +138,30 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
     let tx = owned(conn_id, tx_id)?;
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
+    end_locked(&conn, &mut state, tx_id, &tx, end).await
+}
+
+/// Commits or rolls back a transaction of `conn`, whose operation lock the caller holds. On a
+/// local connection nothing here waits but SQLite's busy handler (see `exec::execute_control`),
+/// so the inline path runs it too.
+async fn end_locked(
+    conn: &Conn,
+    state: &mut ConnState,
+    tx_id: u32,
+    tx: &Transaction,
+    end: End,
+) -> Result<()> {
+    let conn_id = tx.conn_id;
     if !tx.started.load(Ordering::Acquire) {
         // BEGIN never ran: there is nothing to commit or roll back.
-        release(&conn, tx_id);
+        release(conn, tx_id);
         return Ok(());
     }
     let sql = end.sql();
     if tx.abandoned.load(Ordering::Acquire) {
         // Lost with its stream (see `deadline`): the server rolls it back, a COMMIT cannot help.
         if end == End::Rollback {
-            release(&conn, tx_id);
+            release(conn, tx_id);
             return Ok(());
         }
         return tx.check_not_abandoned(tx_id);
@@ -157,8 +170,8 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
         // The database ended it already: SQLite after some errors, or a replica's primary that
         // restarted. Nothing of it is left to commit; rolling it back just forgets it.
         if end == End::Rollback {
-            release(&conn, tx_id);
-            end_read_only(&conn, tx.behaviour).await;
+            release(conn, tx_id);
+            end_read_only(conn, tx.behaviour).await;
             return Ok(());
         }
         return Err(LibError::new(
@@ -170,8 +183,8 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
         ));
     }
     let started = Instant::now();
-    let outcome = deadline::bounded(&conn, execute_control(&conn, sql)).await;
-    end.cost(&mut state).record(started.elapsed());
+    let outcome = deadline::bounded(conn, execute_control(conn, sql)).await;
+    end.cost(state).record(started.elapsed());
     if tx.abandoned.load(Ordering::Acquire) {
         // This very request was given up on: kept registered for the caller's ROLLBACK.
         return outcome.map_err(|e| {
@@ -183,10 +196,13 @@ async fn finish(conn_id: u32, tx_id: u32, end: End) -> Result<()> {
     // SQLite may have ended the transaction on its own (e.g. after some errors); either way, once
     // the connection is back in autocommit the transaction is over.
     if outcome.is_ok() || conn.conn.is_autocommit() {
-        release(&conn, tx_id);
-        end_read_only(&conn, tx.behaviour).await;
+        release(conn, tx_id);
+        end_read_only(conn, tx.behaviour).await;
     }
-    outcome
+    match end {
+        End::Commit => outcome,
+        End::Rollback => rolled_back(conn_id, tx_id, outcome),
+    }
 }
 
 pub async fn commit(conn_id: u32, tx_id: u32) -> Result<()> {
@@ -194,8 +210,7 @@ pub async fn commit(conn_id: u32, tx_id: u32) -> Result<()> {
 }
 
 pub async fn rollback(conn_id: u32, tx_id: u32) -> Result<()> {
-    let result = finish(conn_id, tx_id, End::Rollback).await;
-    rolled_back(conn_id, tx_id, result)
+    finish(conn_id, tx_id, End::Rollback).await
 }
 
 /// SQLite may have rolled back already (e.g. after SQLITE_FULL): the transaction is over all the
@@ -220,49 +235,27 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
         Err(err) => return Inline::Done(Err(err)),
     };
     session::try_with(conn_id, (), |s, ()| {
-        if !tx.started.load(Ordering::Acquire) {
-            release(s.conn, tx_id);
-            inline::state::count(&s.conn.inline.stats.inline);
-            return Inline::Done(Ok(()));
-        }
-        if tx.abandoned.load(Ordering::Acquire) || s.raw.is_autocommit() {
-            // Ended already, on the database or with its stream: `finish` says how.
+        let budget_us = s.conn.inline.budget_us();
+        if tx.started.load(Ordering::Acquire) && !end.cost(s.state).unstoppable_fits(budget_us) {
             return Inline::Offload(());
         }
-        if !end
-            .cost(s.state)
-            .unstoppable_fits(s.conn.inline.budget_us())
-        {
-            return Inline::Offload(());
-        }
-        let started = Instant::now();
-        let outcome = s.conn.inline.control.lock().exec(s.raw, end.sql());
-        end.cost(s.state).record(started.elapsed());
-        if outcome.as_ref().is_err_and(is_busy) {
-            // COMMIT met a lock: the transaction is still open; try again off the thread.
-            inline::state::count(&s.conn.inline.stats.busy);
-            return Inline::Offload(());
-        }
-        inline::state::count(&s.conn.inline.stats.inline);
-        if outcome.is_ok() || s.raw.is_autocommit() {
-            release(s.conn, tx_id);
-            end_read_only_now(s.conn, s.raw, tx.behaviour);
-        }
-        match end {
-            End::Commit => Inline::Done(outcome),
-            End::Rollback => Inline::Done(rolled_back(conn_id, tx_id, outcome)),
-        }
+        inline_now(s.conn, end_locked(s.conn, s.state, tx_id, &tx, end))
     })
 }
 
-fn end_read_only_now(conn: &Conn, raw: RawDb, behaviour: Behaviour) {
-    if behaviour == Behaviour::ReadOnly {
-        // Best effort, as `end_read_only`.
-        let _ = conn
-            .inline
-            .control
-            .lock()
-            .exec(raw, "PRAGMA query_only = OFF");
+/// Runs `work` (transaction control on a connection the inline path holds) on this thread: an
+/// `SQLITE_BUSY` (COMMIT met a lock; the transaction is still open) sends it off the thread.
+fn inline_now(conn: &Conn, work: impl std::future::Future<Output = Result<()>>) -> Inline<(), ()> {
+    match crate::runtime::poll_once(work) {
+        Some(Err(err)) if is_busy(&err) => {
+            inline::state::count(&conn.inline.stats.busy);
+            Inline::Offload(())
+        }
+        Some(outcome) => {
+            inline::state::count(&conn.inline.stats.inline);
+            Inline::Done(outcome)
+        }
+        None => Inline::Offload(()),
     }
 }
 
@@ -296,14 +289,27 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
     }
     let conn = CONNECTIONS.get(conn_id)?;
     let mut state = conn.ops.lock().await;
+    savepoint_locked(&conn, &mut state, tx_id, &tx, &name, op).await
+}
+
+/// Releases or rolls back to a savepoint of a transaction of `conn`, whose operation lock the
+/// caller holds (run by the inline path too, see `end_locked`).
+async fn savepoint_locked(
+    conn: &Conn,
+    state: &mut ConnState,
+    tx_id: u32,
+    tx: &Transaction,
+    name: &str,
+    op: SavepointOp,
+) -> Result<()> {
     tx.check_not_abandoned(tx_id)?;
-    let (at, statements) = savepoint_plan(&tx, tx_id, &name, op)?;
+    let (at, statements) = savepoint_plan(tx, tx_id, name, op)?;
     if !statements.is_empty() {
         let started = Instant::now();
-        deadline::bounded(&conn, run_control(&conn, &statements)).await?;
+        deadline::bounded(conn, run_control(conn, &statements)).await?;
         state.control.savepoint.record(started.elapsed());
     }
-    end_savepoints(&tx, at, op);
+    end_savepoints(tx, at, op);
     Ok(())
 }
 
@@ -311,6 +317,7 @@ pub async fn savepoint(conn_id: u32, tx_id: u32, name: String, op: SavepointOp) 
 async fn run_control(conn: &Conn, statements: &[String]) -> Result<()> {
     match statements {
         [sql] => execute_control(conn, sql).await,
+        _ if conn.local_control().is_some() => execute_control(conn, &statements.join("; ")).await,
         _ => conn
             .conn
             .execute_batch(&statements.join("; "))
@@ -373,39 +380,17 @@ pub fn try_savepoint(conn_id: u32, tx_id: u32, name: &str, op: SavepointOp) -> I
         Ok(tx) => tx,
         Err(err) => return Inline::Done(Err(err)),
     };
-    if let Err(err) = tx.check_not_abandoned(tx_id) {
-        return Inline::Done(Err(err));
-    }
     session::try_with(conn_id, (), |s, ()| {
-        let (at, statements) = match savepoint_plan(&tx, tx_id, name, op) {
-            Ok(plan) => plan,
-            Err(err) => return Inline::Done(Err(err)),
-        };
-        if !statements.is_empty() {
-            if !s
-                .state
-                .control
-                .savepoint
-                .unstoppable_fits(s.conn.inline.budget_us())
-            {
-                return Inline::Offload(());
-            }
-            let started = Instant::now();
-            let outcome = s
-                .conn
-                .inline
-                .control
-                .lock()
-                .exec(s.raw, &statements.join("; "));
-            s.state.control.savepoint.record(started.elapsed());
-            if let Err(err) = outcome {
-                inline::state::count(&s.conn.inline.stats.inline);
-                return Inline::Done(Err(err));
-            }
+        // Undoing or releasing a savepoint that never ran needs no SQL, so no history.
+        let runs_sql = savepoint_plan(&tx, tx_id, name, op).is_ok_and(|(_, sql)| !sql.is_empty());
+        let budget_us = s.conn.inline.budget_us();
+        if runs_sql && !s.state.control.savepoint.unstoppable_fits(budget_us) {
+            return Inline::Offload(());
         }
-        end_savepoints(&tx, at, op);
-        inline::state::count(&s.conn.inline.stats.inline);
-        Inline::Done(Ok(()))
+        inline_now(
+            s.conn,
+            savepoint_locked(s.conn, s.state, tx_id, &tx, name, op),
+        )
     })
 }
 

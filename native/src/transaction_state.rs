@@ -11,11 +11,8 @@ use parking_lot::Mutex;
 use crate::connection::Conn;
 use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
-use crate::inline::stmt::is_busy;
-use crate::inline::Stop;
-use crate::raw::RawDb;
 use crate::registry::Registry;
-use crate::writer::{self, Work, WriterTurn};
+use crate::writer::{self, Wait, Work, WriterTurn};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {
@@ -82,12 +79,14 @@ pub fn forget(tx_id: u32) {
     let _ = TRANSACTIONS.remove(tx_id);
 }
 
-/// Runs BEGIN for a registered transaction: waits for the writer slot (write transactions of a
-/// file database), makes a read-only one `query_only`, then begins.
-pub(crate) async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
+/// Runs BEGIN for a registered transaction: takes the writer slot (write transactions of a file
+/// database; `wait` says whether it may wait for it), makes a read-only one `query_only`, then
+/// begins. On a local connection nothing else here waits (see `exec::execute_control`), so the
+/// inline path runs this too.
+pub(crate) async fn start(conn: &Conn, tx: &Transaction, wait: Wait) -> Result<()> {
     let behaviour = tx.behaviour;
     let (sql, work) = begin_of(behaviour);
-    let writer = writer::turn_for(conn, work).await?;
+    let writer = writer::turn_for(conn, work, wait).await?;
     // libSQL parses BEGIN READONLY but does not enforce it locally; query_only does, on every mode
     // (a remote server that refuses it fails the begin rather than hand out a writable transaction).
     if behaviour == Behaviour::ReadOnly {
@@ -103,8 +102,9 @@ pub(crate) async fn start(conn: &Conn, tx: &Transaction) -> Result<()> {
 }
 
 /// Runs what lazily begun transactions and savepoints still owe the database (BEGIN, SAVEPOINT),
-/// before a statement. The caller holds the connection's operation lock.
-pub async fn flush_pending(conn: &Conn) -> Result<()> {
+/// before a statement. The caller holds the connection's operation lock; `wait` says whether BEGIN
+/// may wait for the writer slot.
+pub async fn flush_pending(conn: &Conn, wait: Wait) -> Result<()> {
     let Some(tx_id) = *conn.transaction.lock() else {
         return Ok(());
     };
@@ -113,7 +113,7 @@ pub async fn flush_pending(conn: &Conn) -> Result<()> {
     };
     tx.check_not_abandoned(tx_id)?;
     if !tx.started.load(Ordering::Acquire) && !defer_begin(conn, &tx) {
-        start(conn, &tx)
+        start(conn, &tx, wait)
             .await
             .map_err(|e| e.context("the transaction could not begin"))?;
     }
@@ -182,73 +182,6 @@ pub(crate) fn settle_deferred(conn: &Conn, succeeded: bool) {
         tx.started.store(false, Ordering::Release);
         for (_, done) in tx.savepoints.lock().iter_mut() {
             *done = false;
-        }
-    }
-}
-
-/// `start` on the calling thread, for the inline path: `Stop::Busy` when the writer slot is taken
-/// or SQLite is busy (nothing has changed then, and the caller runs the call off the thread).
-fn start_now(conn: &Conn, raw: RawDb, tx: &Transaction) -> std::result::Result<(), Stop> {
-    let behaviour = tx.behaviour;
-    let (sql, work) = begin_of(behaviour);
-    let writer = writer::try_turn_for(conn, work).map_err(|()| Stop::Busy)?;
-    let failed = |err: LibError| {
-        if is_busy(&err) {
-            Stop::Busy
-        } else {
-            Stop::Failed(err.context("the transaction could not begin"))
-        }
-    };
-    let mut control = conn.inline.control.lock();
-    if behaviour == Behaviour::ReadOnly {
-        control
-            .exec(raw, "PRAGMA query_only = ON")
-            .map_err(failed)?;
-    }
-    if let Err(err) = control.exec(raw, sql) {
-        if behaviour == Behaviour::ReadOnly {
-            let _ = control.exec(raw, "PRAGMA query_only = OFF");
-        }
-        return Err(failed(err));
-    }
-    *tx.writer.lock() = writer;
-    tx.started.store(true, Ordering::Release);
-    Ok(())
-}
-
-/// `flush_pending` on the calling thread, for the inline path (see `start_now`).
-pub fn flush_pending_now(conn: &Conn, raw: RawDb) -> std::result::Result<(), Stop> {
-    let Some(tx_id) = *conn.transaction.lock() else {
-        return Ok(());
-    };
-    let Ok(tx) = TRANSACTIONS.get(tx_id) else {
-        return Ok(());
-    };
-    tx.check_not_abandoned(tx_id).map_err(Stop::Failed)?;
-    if !tx.started.load(Ordering::Acquire) {
-        start_now(conn, raw, &tx)?;
-    }
-    loop {
-        let next = tx
-            .savepoints
-            .lock()
-            .iter()
-            .find(|(_, done)| !done)
-            .map(|(name, _)| name.clone());
-        let Some(name) = next else {
-            return Ok(());
-        };
-        conn.inline
-            .control
-            .lock()
-            .exec(raw, &format!("SAVEPOINT \"{name}\""))?;
-        if let Some(entry) = tx
-            .savepoints
-            .lock()
-            .iter_mut()
-            .find(|(n, done)| !done && *n == name)
-        {
-            entry.1 = true;
         }
     }
 }

@@ -67,38 +67,47 @@ pub struct WriterTurn {
     held: Arc<AtomicU32>,
 }
 
+impl WriterTurn {
+    fn new(conn: &Conn, slot: tokio::sync::OwnedMutexGuard<()>) -> Self {
+        conn.writer.held.fetch_add(1, Ordering::AcqRel);
+        Self {
+            _slot: slot,
+            held: conn.writer.held.clone(),
+        }
+    }
+}
+
 impl Drop for WriterTurn {
     fn drop(&mut self) {
         self.held.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Applies the rule: waits for a turn when `work` must queue, and otherwise returns `None` at once.
-pub async fn turn_for(conn: &Conn, work: Work) -> Result<Option<WriterTurn>> {
-    if !must_queue(conn, work) {
-        return Ok(None);
-    }
-    wait_for_turn(conn).await.map(Some)
+/// Whether a call may wait for what it needs: off the thread it may; the inline path must not
+/// (it hands the call off the thread instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    Yes,
+    No,
 }
 
-/// The writer turn `work` needs, without waiting: `Ok(None)` when it needs none, `Err(())` when
-/// the slot is taken (the inline path then runs the call off the thread, where it can wait).
-#[allow(clippy::result_unit_err)]
-pub fn try_turn_for(conn: &Conn, work: Work) -> std::result::Result<Option<WriterTurn>, ()> {
+/// Applies the rule: the turn `work` needs, or `None` at once when it needs none. With
+/// `Wait::Yes` it waits for the turn; with `Wait::No` a taken slot is an `SQLITE_BUSY` error,
+/// which the inline path reads as "run this off the thread".
+pub async fn turn_for(conn: &Conn, work: Work, wait: Wait) -> Result<Option<WriterTurn>> {
     if !must_queue(conn, work) {
         return Ok(None);
     }
-    let guard = conn
-        .database
-        .writer
-        .clone()
-        .try_lock_owned()
-        .map_err(|_| ())?;
-    conn.writer.held.fetch_add(1, Ordering::AcqRel);
-    Ok(Some(WriterTurn {
-        _slot: guard,
-        held: conn.writer.held.clone(),
-    }))
+    if wait == Wait::No {
+        let Ok(guard) = conn.database.writer.clone().try_lock_owned() else {
+            return Err(LibError::sqlite(
+                5,
+                "database is locked: another write transaction of this process holds it",
+            ));
+        };
+        return Ok(Some(WriterTurn::new(conn, guard)));
+    }
+    wait_for_turn(conn).await.map(Some)
 }
 
 /// Waits, up to the connection's busy timeout, for the other writers of this process on the same
@@ -123,11 +132,7 @@ async fn wait_for_turn(conn: &Conn) -> Result<WriterTurn> {
             }
         }
     };
-    conn.writer.held.fetch_add(1, Ordering::AcqRel);
-    Ok(WriterTurn {
-        _slot: guard,
-        held: conn.writer.held.clone(),
-    })
+    Ok(WriterTurn::new(conn, guard))
 }
 
 /// How many times a connection found the writer slot taken and waited for it (for tests and

@@ -16,7 +16,7 @@ export type NativeBinding = typeof Addon;
 /** A value that can be bound to a statement parameter. */
 export type SqlValue = Addon.SqlValue;
 /** Statement parameters: an array (positional) or an object (named). */
-export type Params = NonNullable<Parameters<NativeBinding["execute"]>[2]>;
+export type Params = NonNullable<Parameters<NativeBinding["run"]>[2]>;
 /** How SQLite integers come back: as numbers (refusing unsafe ones), BigInts or strings. */
 export type IntMode = NonNullable<Addon.QueryOptions["intMode"]>;
 export type RowMode = NonNullable<Addon.QueryOptions["rowMode"]>;

@@ -35,8 +35,6 @@ export declare function close(connId: number): Promise<undefined>;
 
 export declare function closeCursor(cursorId: number): Promise<undefined>;
 
-export declare function commit(connId: number, txId: number): Promise<undefined>;
-
 export declare function connectionInfo(connId: number): ConnectionInfo;
 
 export interface ConnectionInfo {
@@ -58,40 +56,29 @@ export declare function cursorColumns(cursorId: number): Array<string>;
 export declare function dropRows(pageId: number): void;
 
 /**
- * `releaseSavepoint` (`rollback` false) or `rollbackToSavepoint` with release (`rollback` true)
- * for the TypeScript binding (see `end_transaction`).
+ * Releases a savepoint (`rollback` false), or rolls back to it (`rollback` true) and then, unless
+ * `release` is false, releases it in the same call (how a nested transaction is undone). Inline
+ * on the same terms as `endTransaction`.
  */
 export declare function endSavepoint(
   connId: number,
   txId: number,
   name: string,
   rollback: boolean,
+  release?: boolean | undefined | null,
 ): undefined | Promise<undefined>;
 
 /**
- * `commit` (or, with `commit` false, `rollback`) for the TypeScript binding: `undefined` when it
- * ran inline (a failure is thrown), or a Promise when it ran off the thread.
+ * Commits (`commit` true) or rolls back a transaction: `undefined` when it ran inline (a failure
+ * is thrown), or a Promise when it ran off the thread.
  */
 export declare function endTransaction(connId: number, txId: number, commit: boolean): undefined | Promise<undefined>;
-
-export declare function execute(
-  connId: number,
-  sql: string,
-  params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
-  options?: QueryOptions | number | undefined | null,
-): Promise<QueryResult>;
 
 export declare function executeScript(
   connId: number,
   sql: string,
   transactional?: boolean | undefined | null,
 ): Promise<undefined>;
-
-export declare function executeStatement(
-  stmtId: number,
-  params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,
-  options?: QueryOptions | number | undefined | null,
-): Promise<QueryResult>;
 
 export declare function fetch(
   cursorId: number,
@@ -242,21 +229,9 @@ export interface QueryResult {
   more?: number;
 }
 
-export declare function releaseSavepoint(connId: number, txId: number, name: string): Promise<undefined>;
-
 export declare function replicationIndex(connId: number): Promise<number | undefined | null>;
 
 export declare function reset(connId: number): Promise<undefined>;
-
-export declare function rollback(connId: number, txId: number): Promise<undefined>;
-
-/** `ROLLBACK TO SAVEPOINT name`; with `release`, then `RELEASE SAVEPOINT name` in the same call. */
-export declare function rollbackToSavepoint(
-  connId: number,
-  txId: number,
-  name: string,
-  release?: boolean | undefined | null,
-): Promise<undefined>;
 
 /** A page of rows: of a cursor, or of a result that came back with `more`. */
 export interface RowsPage {
@@ -266,9 +241,8 @@ export interface RowsPage {
 }
 
 /**
- * `execute` for the TypeScript binding: the result itself when the statement ran inline (an
- * inline failure is thrown), or a Promise when it ran off the thread. This saves a Promise and
- * a turn of the microtask queue per inline statement.
+ * Runs one statement of SQL text (through the connection's statement cache): the result itself
+ * when it ran inline (an inline failure is thrown), or a Promise when it ran off the thread.
  */
 export declare function run(
   connId: number,
@@ -277,7 +251,7 @@ export declare function run(
   options?: QueryOptions | number | undefined | null,
 ): QueryResult | Promise<QueryResult>;
 
-/** `executeStatement` for the TypeScript binding (see `run`). */
+/** Runs a prepared statement (see `run`): the result itself when it ran inline, or a Promise. */
 export declare function runStatement(
   stmtId: number,
   params?: ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>> | undefined | null,

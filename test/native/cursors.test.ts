@@ -96,8 +96,8 @@ describe("native: large results come back in pages", () => {
   it("converts rows beyond the first page on later turns of the event loop, in order", async () => {
     const conn = await LibSqlConnection.open({ url: ":memory:" });
     const raw = nativeBinding();
-    const first = await wrapAsync(() =>
-      raw.execute(conn.id, "SELECT value FROM generate_series(1, 2500)", null, { rowMode: "array", pageRows: 1000 }),
+    const first = await wrapAsync(async () =>
+      raw.run(conn.id, "SELECT value FROM generate_series(1, 2500)", null, { rowMode: "array", pageRows: 1000 }),
     );
     expect(first.rows).to.have.length(1000);
     expect(first.more).to.be.a("number");
@@ -117,8 +117,8 @@ describe("native: large results come back in pages", () => {
     expect(all).not.to.have.property("more");
 
     // Abandoned pages can be freed explicitly.
-    const abandoned = await wrapAsync(() =>
-      raw.execute(conn.id, "SELECT value FROM generate_series(1, 10)", null, { pageRows: 3 }),
+    const abandoned = await wrapAsync(async () =>
+      raw.run(conn.id, "SELECT value FROM generate_series(1, 10)", null, { pageRows: 3 }),
     );
     raw.dropRows(abandoned.more as number);
     expect(() => wrapSync(() => raw.dropRows(abandoned.more as number))).to.throw(LibSqlError);

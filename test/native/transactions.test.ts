@@ -52,10 +52,10 @@ for (const { label, mode } of modes) {
     it("refuses a transaction of another connection, and changes nothing", async () => {
       const tx = await a.begin("immediate");
       await a.execute("INSERT INTO t (v) VALUES ('mine')");
-      expect(await codeOf(wrapAsync(() => nativeBinding().commit(b.id, tx.id)))).to.equal(
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(b.id, tx.id, true)))).to.equal(
         "LIBSQL_TRANSACTION_OWNERSHIP",
       );
-      expect(await codeOf(wrapAsync(() => nativeBinding().rollback(b.id, tx.id)))).to.equal(
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(b.id, tx.id, false)))).to.equal(
         "LIBSQL_TRANSACTION_OWNERSHIP",
       );
       expect(await codeOf(wrapAsync(() => nativeBinding().savepoint(b.id, tx.id, "sp")))).to.equal(
@@ -75,7 +75,9 @@ for (const { label, mode } of modes) {
       expect(await codeOf(tx.commit())).to.equal("LIBSQL_INVALID_HANDLE");
       expect(await codeOf(tx.rollback())).to.equal("LIBSQL_INVALID_HANDLE");
       expect(await codeOf(tx.savepoint("s"))).to.equal("LIBSQL_INVALID_HANDLE");
-      expect(await codeOf(wrapAsync(() => nativeBinding().commit(a.id, 987654)))).to.equal("LIBSQL_INVALID_HANDLE");
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(a.id, 987654, true)))).to.equal(
+        "LIBSQL_INVALID_HANDLE",
+      );
       expect(await values()).to.deep.equal(["x"]);
     });
 
@@ -145,7 +147,9 @@ for (const { label, mode } of modes) {
       await c.execute("INSERT INTO t (v) VALUES ('abandoned')");
       await c.close();
       expect(await values(b)).to.deep.equal([]);
-      expect(await codeOf(wrapAsync(() => nativeBinding().commit(c.id, tx.id)))).to.equal("LIBSQL_INVALID_HANDLE");
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(c.id, tx.id, true)))).to.equal(
+        "LIBSQL_INVALID_HANDLE",
+      );
       // The lock is released: another writer can proceed at once.
       await b.execute("INSERT INTO t (v) VALUES ('next')");
     });
@@ -287,7 +291,7 @@ for (const { label, mode } of modes) {
 
     it("keeps ownership checks and refusals for lazy transactions", async () => {
       const tx = await a.begin("immediate", { lazy: true });
-      expect(await codeOf(wrapAsync(() => nativeBinding().commit(b.id, tx.id)))).to.equal(
+      expect(await codeOf(wrapAsync(async () => nativeBinding().endTransaction(b.id, tx.id, true)))).to.equal(
         "LIBSQL_TRANSACTION_OWNERSHIP",
       );
       expect(await codeOf(a.begin("immediate", { lazy: true }))).to.equal("LIBSQL_TRANSACTION_STATE");

@@ -5,6 +5,28 @@ use super::redact;
 
 /// Reads a Rust-debug-quoted string up to its closing quote: the unescaped text and what follows.
 pub(super) fn unquote_debug(text: &str) -> Option<(String, &str)> {
+    unescape(text, Escapes::RustDebug)
+}
+
+/// The `"error"` string of a JSON error body such as `{"error":"…"}`.
+pub(super) fn json_error_field(body: &str) -> Option<String> {
+    let (_, tail) = body.split_once("\"error\":")?;
+    let tail = tail.trim_start().strip_prefix('"')?;
+    unescape(tail, Escapes::Json).map(|(text, _)| text)
+}
+
+/// How a quoted string escapes characters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escapes {
+    /// Rust's `{:?}`: `\u{e9}`, `\0`.
+    RustDebug,
+    /// JSON: `\u00e9`, `\b`, `\f` (read as spaces).
+    Json,
+}
+
+/// Reads a quoted string's text up to its closing quote (the opening one already read): the
+/// unescaped text and what follows the closing quote.
+fn unescape(text: &str, escapes: Escapes) -> Option<(String, &str)> {
     let mut out = String::new();
     let mut chars = text.char_indices();
     while let Some((at, c)) = chars.next() {
@@ -14,48 +36,19 @@ pub(super) fn unquote_debug(text: &str) -> Option<(String, &str)> {
                 'n' => out.push('\n'),
                 't' => out.push('\t'),
                 'r' => out.push('\r'),
-                '0' => out.push('\0'),
+                '0' if escapes == Escapes::RustDebug => out.push('\0'),
+                'b' | 'f' if escapes == Escapes::Json => out.push(' '),
                 'u' => {
-                    // \u{XXXX}
-                    let mut hex = String::new();
-                    for (_, h) in chars.by_ref() {
-                        match h {
-                            '{' => {}
-                            '}' => break,
-                            _ => hex.push(h),
-                        }
-                    }
-                    out.push(
-                        u32::from_str_radix(&hex, 16)
-                            .ok()
-                            .and_then(char::from_u32)
-                            .unwrap_or('\u{fffd}'),
-                    );
-                }
-                other => out.push(other),
-            },
-            _ => out.push(c),
-        }
-    }
-    None
-}
-
-/// The `"error"` string of a JSON error body such as `{"error":"…"}`.
-pub(super) fn json_error_field(body: &str) -> Option<String> {
-    let (_, tail) = body.split_once("\"error\":")?;
-    let tail = tail.trim_start().strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = tail.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'r' => out.push('\r'),
-                'b' | 'f' => out.push(' '),
-                'u' => {
-                    let hex: String = chars.by_ref().take(4).collect();
+                    let hex: String = match escapes {
+                        // \u{XXXX}
+                        Escapes::RustDebug => chars
+                            .by_ref()
+                            .map(|(_, h)| h)
+                            .take_while(|&h| h != '}')
+                            .filter(|&h| h != '{')
+                            .collect(),
+                        Escapes::Json => chars.by_ref().take(4).map(|(_, h)| h).collect(),
+                    };
                     out.push(
                         u32::from_str_radix(&hex, 16)
                             .ok()

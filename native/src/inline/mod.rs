@@ -36,3 +36,13 @@ pub enum Inline<T, P> {
     /// The call must run off the thread, with these arguments.
     Offload(P),
 }
+
+impl<T, P> Inline<T, P> {
+    /// Maps the result of a call that ran inline.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Inline<U, P> {
+        match self {
+            Inline::Done(result) => Inline::Done(result.map(f)),
+            Inline::Offload(args) => Inline::Offload(args),
+        }
+    }
+}

@@ -4,9 +4,7 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
-
-use crate::raw::{ControlStatements, WalHook};
+use crate::raw::WalHook;
 
 /// The default inline budget, in milliseconds.
 pub const DEFAULT_BUDGET_MS: u32 = 1;
@@ -23,9 +21,6 @@ pub struct InlineState {
     off_thread: AtomicU32,
     pub wal: WalHook,
     pub stats: Stats,
-    /// The transaction-control statements the inline path runs, kept prepared (used only by the
-    /// holder of the connection's operation lock; finalized when the connection goes).
-    pub control: Mutex<ControlStatements>,
 }
 
 /// How a connection's calls ran (for tests, diagnostics and the benchmark).
@@ -60,7 +55,6 @@ impl InlineState {
             off_thread: AtomicU32::new(0),
             wal: WalHook::default(),
             stats: Stats::default(),
-            control: Mutex::new(ControlStatements::default()),
         }
     }
 

@@ -1,6 +1,7 @@
-//! How a native call hands its result to JavaScript: as a Promise settled at once (`settled`, for
-//! a call that ran inline) or settled by the JavaScript thread once the blocking pool has done the
-//! work (`off_thread`). Either way the caller gets a Promise, so the API is the same.
+//! How a native call hands its result to JavaScript. A call that may run inline
+//! (`inline_or_off`) gives its value itself when it ran inline (a failure is thrown), and a
+//! Promise only when it went off the thread; every other call gives a Promise settled by the
+//! JavaScript thread once the blocking pool has done the work (`off_thread`).
 //!
 //! Off-thread calls share one thread-safe function per JavaScript thread to come back with, rather
 //! than creating one per call (which costs a libuv handle opened and closed per call). It keeps the
@@ -12,12 +13,14 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{JsValue, PromiseRaw, ToNapiValue, TypeName};
 use napi::{sys, Env};
 
 use super::blocks::Block;
-use crate::connection::{Conn, CONNECTIONS};
+use super::convert::check;
+use crate::connection::{self, Conn, CONNECTIONS};
 use crate::errors::{codes, LibError, Result};
+use crate::inline::Inline;
 use crate::runtime;
 
 /// What a finished off-thread call runs on the JavaScript thread: settles its Promise.
@@ -44,18 +47,6 @@ impl<T> SendPtr<T> {
     /// The pointer (a method, so that closures capture the whole `Send` wrapper).
     fn get(&self) -> *mut T {
         self.0
-    }
-}
-
-fn napi_failed(what: &str) -> napi::Error {
-    LibError::new(codes::INTERNAL, format!("N-API call failed: {what}")).into()
-}
-
-fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi_failed(what))
     }
 }
 
@@ -184,13 +175,6 @@ fn settle<T: ToNapiValue>(env: sys::napi_env, deferred: sys::napi_deferred, resu
     }
 }
 
-/// A Promise already settled with the result of a call that ran inline.
-pub fn settled<T: ToNapiValue>(env: &Env, result: Result<T>) -> napi::Result<PromiseRaw<'_, T>> {
-    let (deferred, promise) = new_promise(env.raw())?;
-    settle(env.raw(), deferred, result);
-    Ok(PromiseRaw::new(env.raw(), promise))
-}
-
 /// Runs `work` on the runtime's blocking pool and settles a Promise with its result back on the
 /// JavaScript thread. `conn_id` names the connection the work is for: while it runs, that
 /// connection runs nothing inline (so no later call overtakes it).
@@ -239,4 +223,65 @@ where
         }
     });
     Ok(PromiseRaw::new(raw_env, promise))
+}
+
+/// A value already converted to JavaScript (so that its conversion is timed with the call).
+pub struct Converted(sys::napi_value);
+
+impl TypeName for Converted {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for Converted {
+    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        Ok(val.0)
+    }
+}
+
+/// A call that may run inline, after its `attempt` on this thread (made inside a `Block`): its
+/// value itself when it ran inline (its failure is thrown); otherwise `off` runs with the
+/// arguments it handed back (`Inline::Offload`) on the blocking pool, and this is a Promise. This
+/// saves a Promise and a turn of the microtask queue per inline call. `conn_id` is the connection
+/// the call is for (see `off_thread`).
+pub fn inline_or_off<T, P, F, Fut>(
+    env: &Env,
+    conn_id: Option<u32>,
+    attempt: Inline<T, P>,
+    off: F,
+) -> napi::Result<Converted>
+where
+    T: ToNapiValue + Send + 'static,
+    P: Send + 'static,
+    F: FnOnce(P) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    match attempt {
+        Inline::Done(result) => {
+            after_inline();
+            let value = result.map_err(napi::Error::from)?;
+            // SAFETY: converting on the JavaScript thread with its live environment.
+            unsafe { T::to_napi_value(env.raw(), value) }.map(Converted)
+        }
+        Inline::Offload(args) => {
+            off_thread(env, conn_id, move || off(args)).map(|promise| Converted(promise.raw()))
+        }
+    }
+}
+
+/// After a call finished inline: runs the WAL checkpoints inline commits left, on the blocking
+/// pool.
+fn after_inline() {
+    for conn_id in connection::take_due_checkpoints() {
+        napi::bindgen_prelude::spawn_blocking(move || {
+            let handle = tokio::runtime::Handle::current();
+            // A checkpoint that fails is left for the next commit, as SQLite does.
+            let _ =
+                runtime::catch_panic(|| handle.block_on(connection::run_due_checkpoint(conn_id)));
+        });
+    }
 }

@@ -1,4 +1,4 @@
-//! Connection exports: open, connect, close, one-off `execute`, connection info and settings,
+//! Connection exports: open, connect, close, one statement (`run`), connection info and settings,
 //! pragmas, extensions, and process-wide handle counts and versions.
 
 use napi::bindgen_prelude::{BigInt, Either, PromiseRaw};
@@ -6,19 +6,19 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::settled;
+use super::call::{inline_or_off, off_thread, Converted};
 use super::convert::{JsParams, JsResult};
 use super::open::JsOpenConfig;
-use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
-use crate::inline::Inline;
+use super::{js, parse_options, wrap, JsQueryOptions};
 use crate::pragma::{self, PragmaValue};
 use crate::{close, connection, cursor, pinning, query, statement, transaction, transaction_state};
+
 /// Opens a database and its first connection; resolves to the connection id. `config` comes
 /// from `src/options`, which validated it.
 #[napi(catch_unwind)]
 pub fn open(env: &Env, config: JsOpenConfig) -> napi::Result<PromiseRaw<'_, u32>> {
     let config = config.into();
-    promise(env, move || connection::open(config))
+    off_thread(env, None, move || connection::open(config))
 }
 
 #[napi(catch_unwind)]
@@ -28,11 +28,13 @@ pub fn connect_shared(conn_id: u32) -> napi::Result<u32> {
 
 #[napi(catch_unwind)]
 pub fn close(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || close::close(conn_id))
+    off_thread(env, Some(conn_id), move || close::close(conn_id))
 }
 
-#[napi(catch_unwind)]
-pub fn execute(
+/// Runs one statement of SQL text (through the connection's statement cache): the result itself
+/// when it ran inline (an inline failure is thrown), or a Promise when it ran off the thread.
+#[napi(catch_unwind, ts_return_type = "QueryResult | Promise<QueryResult>")]
+pub fn run(
     env: &Env,
     conn_id: u32,
     sql: String,
@@ -43,20 +45,19 @@ pub fn execute(
     #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
         JsQueryOptions,
     >,
-) -> napi::Result<PromiseRaw<'_, JsResult>> {
+) -> napi::Result<Converted> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
-    match query::try_execute(conn_id, &sql, params, exec) {
-        Inline::Done(result) => {
-            super::inline::after_inline();
-            settled(env, result.map(|r| wrap(r, exec, shape)))
-        }
-        Inline::Offload(params) => promise_on(env, conn_id, move || async move {
+    inline_or_off(
+        env,
+        Some(conn_id),
+        query::try_execute(conn_id, &sql, params, exec).map(|r| wrap(r, exec, shape)),
+        move |params| async move {
             let result = query::execute(conn_id, sql, params, exec).await?;
             Ok(wrap(result, exec, shape))
-        }),
-    }
+        },
+    )
 }
 
 #[napi(object)]
@@ -93,14 +94,14 @@ pub fn connection_info(conn_id: u32) -> napi::Result<ConnectionInfo> {
 
 #[napi(catch_unwind)]
 pub fn busy_timeout(env: &Env, conn_id: u32, ms: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         connection::set_busy_timeout(conn_id, ms)
     })
 }
 
 #[napi(catch_unwind)]
 pub fn reset(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || connection::reset(conn_id))
+    off_thread(env, Some(conn_id), move || connection::reset(conn_id))
 }
 
 /// Keeps a remote connection's statements on one server stream until `unpin_stream` (see
@@ -113,7 +114,7 @@ pub fn pin_stream(conn_id: u32) -> napi::Result<()> {
 /// Ends what `pin_stream` began: the stream is closed on the server.
 #[napi(catch_unwind)]
 pub fn unpin_stream(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || pinning::unpin(conn_id))
+    off_thread(env, Some(conn_id), move || pinning::unpin(conn_id))
 }
 
 #[napi(catch_unwind)]
@@ -137,7 +138,7 @@ pub fn pragma(
         Either::B(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => PragmaValue::Integer(n as i64),
         Either::B(n) => PragmaValue::Real(n),
     });
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         let result = pragma::pragma(conn_id, name, value, exec).await?;
         Ok(wrap(result, exec, shape))
     })
@@ -150,7 +151,7 @@ pub fn load_extension(
     path: String,
     entry_point: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         pragma::load_extension(conn_id, path, entry_point)
     })
 }

@@ -4,8 +4,10 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
+use super::call::off_thread;
+
 use super::convert::{JsPage, JsParams};
-use super::{js, pages, parse_options, promise, promise_on, JsQueryOptions};
+use super::{js, pages, parse_options, JsQueryOptions};
 use crate::cursor;
 
 #[napi(catch_unwind)]
@@ -19,7 +21,9 @@ pub fn open_cursor(
     params: Option<JsParams>,
 ) -> napi::Result<PromiseRaw<'_, u32>> {
     let params = params.unwrap_or_default().0;
-    promise_on(env, conn_id, move || cursor::open(conn_id, sql, params))
+    off_thread(env, Some(conn_id), move || {
+        cursor::open(conn_id, sql, params)
+    })
 }
 
 #[napi(catch_unwind)]
@@ -39,7 +43,7 @@ pub fn fetch(
     let (exec, shape) = js(parse_options(options))?;
     let cursor = js(cursor::CURSORS.get(cursor_id))?;
     let columns = cursor.columns.clone();
-    promise_on(env, cursor.conn_id, move || async move {
+    off_thread(env, Some(cursor.conn_id), move || async move {
         let page = cursor::fetch(cursor_id, max_rows, exec).await?;
         Ok(JsPage::new(page, columns, exec.int_mode, shape.row_mode))
     })
@@ -48,8 +52,8 @@ pub fn fetch(
 #[napi(catch_unwind)]
 pub fn close_cursor(env: &Env, cursor_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
     match cursor::CURSORS.get(cursor_id) {
-        Ok(cursor) => promise_on(env, cursor.conn_id, move || cursor::close(cursor_id)),
-        Err(_) => promise(env, move || cursor::close(cursor_id)),
+        Ok(cursor) => off_thread(env, Some(cursor.conn_id), move || cursor::close(cursor_id)),
+        Err(_) => off_thread(env, None, move || cursor::close(cursor_id)),
     }
 }
 

@@ -1,8 +1,11 @@
 //! The Node.js surface of the native core: every `#[napi]` export lives in this module's children
-//! (by concern: `connection`, `statements`, `transactions`, `cursors`, `replication`) and only
-//! converts arguments and results; the work itself is done by the core modules, off the
-//! JavaScript thread, through `promise`. Ids are plain numbers; see `src/native/` for the typed
-//! TypeScript view. This file holds what the exports share: `promise`, and the query options.
+//! (by concern: `connection`, `statements`, `transactions`, `cursors`, `replication`, `inline`)
+//! and only converts arguments and results; the work itself is done by the core modules. A
+//! statement, a COMMIT or ROLLBACK, or a savepoint's end may run inline on the JavaScript thread
+//! when it is short (`run`, `runStatement`, `endTransaction`, `endSavepoint`, which then give their
+//! value itself); everything else runs on the blocking pool and gives a Promise (see `call`). Ids
+//! are plain numbers; see `src/native/` for the typed TypeScript view. This file holds what the
+//! exports share: the query options and how a result is shaped.
 
 // First the types the exports name: napi-rs's declaration generator learns a type's JavaScript
 // name (`JsResult` is `QueryResult`) when it expands the type, so it must see them before the
@@ -20,41 +23,12 @@ pub mod replication;
 pub mod statements;
 pub mod transactions;
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
-use napi::Env;
 use napi_derive::napi;
 
 use crate::errors::Result;
 use crate::exec::ExecOptions;
 use crate::values::IntMode;
 use convert::{JsResult, RowMode};
-
-/// Runs `work` on the runtime's blocking pool and settles a JavaScript Promise with its result
-/// back on the JavaScript thread: two thread hand-offs per call (JS → blocking pool → JS), see
-/// `call`. The Promise is typed with `T`, so the generated declarations say what each call
-/// resolves to. For work on a connection, use `promise_on`.
-fn promise<'env, T, F, Fut>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    call::off_thread(env, None, work)
-}
-
-/// `promise` for work on connection `conn_id`: while it runs, the connection runs nothing inline.
-fn promise_on<'env, T, F, Fut>(
-    env: &'env Env,
-    conn_id: u32,
-    work: F,
-) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    call::off_thread(env, Some(conn_id), work)
-}
 
 fn js<T>(result: Result<T>) -> napi::Result<T> {
     result.map_err(napi::Error::from)

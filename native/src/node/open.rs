@@ -76,10 +76,7 @@ impl From<JsOpenConfig> for OpenConfig {
             } => Target::Remote {
                 url,
                 auth_token,
-                timeouts: Timeouts {
-                    connect_ms: connect_timeout_ms,
-                    request_ms: request_timeout_ms,
-                },
+                timeouts: timeouts(connect_timeout_ms, request_timeout_ms),
             },
             OpenTarget::Replica {
                 path,
@@ -97,10 +94,7 @@ impl From<JsOpenConfig> for OpenConfig {
                 sync_interval_ms,
                 read_your_writes,
                 encryption_key,
-                timeouts: Timeouts {
-                    connect_ms: connect_timeout_ms,
-                    request_ms: request_timeout_ms,
-                },
+                timeouts: timeouts(connect_timeout_ms, request_timeout_ms),
             }),
         };
         OpenConfig {
@@ -109,5 +103,12 @@ impl From<JsOpenConfig> for OpenConfig {
             statement_cache_size: config.statement_cache_size,
             inline_budget_ms: config.inline_budget_ms,
         }
+    }
+}
+
+fn timeouts(connect_ms: Option<u32>, request_ms: Option<u32>) -> Timeouts {
+    Timeouts {
+        connect_ms,
+        request_ms,
     }
 }

@@ -4,7 +4,9 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
-use super::{js, promise_on};
+use super::call::off_thread;
+
+use super::js;
 use crate::errors::LibError;
 use crate::replication;
 
@@ -23,7 +25,7 @@ fn synced(s: replication::Synced) -> SyncResult {
 
 #[napi(catch_unwind)]
 pub fn sync(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, SyncResult>> {
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         replication::sync(conn_id).await.map(synced)
     })
 }
@@ -39,7 +41,7 @@ pub fn sync_until(
             "frameNo must be a non-negative integer",
         )));
     }
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         replication::sync_until(conn_id, frame_no as u64)
             .await
             .map(synced)
@@ -48,7 +50,7 @@ pub fn sync_until(
 
 #[napi(catch_unwind)]
 pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, Option<f64>>> {
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         replication::flush_replicator(conn_id)
             .await
             .map(|n| n.map(|n| n as f64))
@@ -57,7 +59,7 @@ pub fn flush_replicator(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, 
 
 #[napi(catch_unwind)]
 pub fn replication_index(env: &Env, conn_id: u32) -> napi::Result<PromiseRaw<'_, Option<f64>>> {
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         replication::replication_index(conn_id)
             .await
             .map(|n| n.map(|n| n as f64))

@@ -5,10 +5,9 @@ use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::settled;
+use super::call::{inline_or_off, off_thread, Converted};
 use super::convert::{JsParams, JsResult};
-use super::{js, parse_options, promise, promise_on, wrap, JsQueryOptions};
-use crate::inline::Inline;
+use super::{js, parse_options, wrap, JsQueryOptions};
 use crate::{batch, statement};
 
 #[napi(object, object_to_js = false)]
@@ -33,7 +32,7 @@ pub fn batch(
         .into_iter()
         .map(|s| (s.sql, s.params.unwrap_or_default().0))
         .collect();
-    promise_on(env, conn_id, move || async move {
+    off_thread(env, Some(conn_id), move || async move {
         let results = batch::batch(conn_id, statements, transactional, exec).await?;
         Ok(results
             .into_iter()
@@ -49,14 +48,14 @@ pub fn execute_script(
     sql: String,
     transactional: Option<bool>,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         batch::execute_script(conn_id, sql, transactional.unwrap_or(false))
     })
 }
 
 #[napi(catch_unwind)]
 pub fn prepare(env: &Env, conn_id: u32, sql: String) -> napi::Result<PromiseRaw<'_, u32>> {
-    promise_on(env, conn_id, move || statement::prepare(conn_id, sql))
+    off_thread(env, Some(conn_id), move || statement::prepare(conn_id, sql))
 }
 
 #[napi(object)]
@@ -78,8 +77,9 @@ pub fn statement_info(stmt_id: u32) -> napi::Result<StatementInfo> {
     })
 }
 
-#[napi(catch_unwind)]
-pub fn execute_statement(
+/// Runs a prepared statement (see `run`): the result itself when it ran inline, or a Promise.
+#[napi(catch_unwind, ts_return_type = "QueryResult | Promise<QueryResult>")]
+pub fn run_statement(
     env: &Env,
     stmt_id: u32,
     #[napi(
@@ -89,24 +89,23 @@ pub fn execute_statement(
     #[napi(ts_arg_type = "QueryOptions | number | undefined | null")] options: Option<
         JsQueryOptions,
     >,
-) -> napi::Result<PromiseRaw<'_, JsResult>> {
+) -> napi::Result<Converted> {
     let _block = Block::start();
     let (exec, shape) = js(parse_options(options))?;
     let params = params.unwrap_or_default().0;
     let conn_id = statement::STATEMENTS.get(stmt_id).map(|s| s.conn_id).ok();
-    match statement::try_execute(stmt_id, params, exec) {
-        Inline::Done(result) => {
-            super::inline::after_inline();
-            settled(env, result.map(|r| wrap(r, exec, shape)))
-        }
-        Inline::Offload(params) => super::call::off_thread(env, conn_id, move || async move {
+    inline_or_off(
+        env,
+        conn_id,
+        statement::try_execute(stmt_id, params, exec).map(|r| wrap(r, exec, shape)),
+        move |params| async move {
             let result = statement::execute(stmt_id, params, exec).await?;
             Ok(wrap(result, exec, shape))
-        }),
-    }
+        },
+    )
 }
 
 #[napi(catch_unwind)]
 pub fn finalize(env: &Env, stmt_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise(env, move || statement::finalize(stmt_id))
+    off_thread(env, None, move || statement::finalize(stmt_id))
 }

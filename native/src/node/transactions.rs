@@ -1,13 +1,14 @@
-//! Transaction exports: begin (eager or lazy), commit, rollback and savepoints.
+//! Transaction exports: begin (eager or lazy), the end of a transaction (commit or rollback),
+//! savepoints (create, eager or lazy; release; roll back to) and what a connection holds.
 
 use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
 use super::blocks::Block;
-use super::call::settled;
-use super::{js, promise_on};
-use crate::inline::Inline;
+use super::call::{inline_or_off, off_thread, Converted};
+use super::js;
+use crate::errors::LibError;
 use crate::transaction::{self, Behaviour, End, SavepointOp};
 
 #[napi(catch_unwind)]
@@ -20,7 +21,9 @@ pub fn begin(
     behaviour: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, u32>> {
     let behaviour = js(Behaviour::parse(behaviour.as_deref().unwrap_or("deferred")))?;
-    promise_on(env, conn_id, move || transaction::begin(conn_id, behaviour))
+    off_thread(env, Some(conn_id), move || {
+        transaction::begin(conn_id, behaviour)
+    })
 }
 
 /// Registers a transaction whose BEGIN runs with the connection's next statement; `null` when the
@@ -44,46 +47,28 @@ pub fn savepoint_lazy(conn_id: u32, tx_id: u32, name: String) -> napi::Result<bo
     js(transaction::savepoint_lazy(conn_id, tx_id, name))
 }
 
-#[napi(catch_unwind)]
-pub fn commit(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    let _block = Block::start();
-    match transaction::try_finish(conn_id, tx_id, End::Commit) {
-        Inline::Done(result) => {
-            super::inline::after_inline();
-            settled(env, result)
-        }
-        Inline::Offload(()) => {
-            promise_on(env, conn_id, move || transaction::commit(conn_id, tx_id))
-        }
-    }
-}
-
-#[napi(catch_unwind)]
-pub fn rollback(env: &Env, conn_id: u32, tx_id: u32) -> napi::Result<PromiseRaw<'_, ()>> {
-    let _block = Block::start();
-    match transaction::try_finish(conn_id, tx_id, End::Rollback) {
-        Inline::Done(result) => settled(env, result),
-        Inline::Offload(()) => {
-            promise_on(env, conn_id, move || transaction::rollback(conn_id, tx_id))
-        }
-    }
-}
-
-/// A savepoint operation, inline when the connection is idle and its history says it is short.
-fn savepoint_op(
+/// Commits (`commit` true) or rolls back a transaction: `undefined` when it ran inline (a failure
+/// is thrown), or a Promise when it ran off the thread.
+#[napi(catch_unwind, ts_return_type = "undefined | Promise<undefined>")]
+pub fn end_transaction(
     env: &Env,
     conn_id: u32,
     tx_id: u32,
-    name: String,
-    op: SavepointOp,
-) -> napi::Result<PromiseRaw<'_, ()>> {
+    commit: bool,
+) -> napi::Result<Converted> {
     let _block = Block::start();
-    match transaction::try_savepoint(conn_id, tx_id, &name, op) {
-        Inline::Done(result) => settled(env, result),
-        Inline::Offload(()) => promise_on(env, conn_id, move || {
-            transaction::savepoint(conn_id, tx_id, name, op)
-        }),
-    }
+    let end = if commit { End::Commit } else { End::Rollback };
+    inline_or_off(
+        env,
+        Some(conn_id),
+        transaction::try_finish(conn_id, tx_id, end),
+        move |()| async move {
+            match end {
+                End::Commit => transaction::commit(conn_id, tx_id).await,
+                End::Rollback => transaction::rollback(conn_id, tx_id).await,
+            }
+        },
+    )
 }
 
 #[napi(catch_unwind)]
@@ -93,36 +78,40 @@ pub fn savepoint(
     tx_id: u32,
     name: String,
 ) -> napi::Result<PromiseRaw<'_, ()>> {
-    promise_on(env, conn_id, move || {
+    off_thread(env, Some(conn_id), move || {
         transaction::savepoint(conn_id, tx_id, name, SavepointOp::Create)
     })
 }
 
-#[napi(catch_unwind)]
-pub fn release_savepoint(
+/// Releases a savepoint (`rollback` false), or rolls back to it (`rollback` true) and then, unless
+/// `release` is false, releases it in the same call (how a nested transaction is undone). Inline
+/// on the same terms as `endTransaction`.
+#[napi(catch_unwind, ts_return_type = "undefined | Promise<undefined>")]
+pub fn end_savepoint(
     env: &Env,
     conn_id: u32,
     tx_id: u32,
     name: String,
-) -> napi::Result<PromiseRaw<'_, ()>> {
-    savepoint_op(env, conn_id, tx_id, name, SavepointOp::Release)
-}
-
-/// `ROLLBACK TO SAVEPOINT name`; with `release`, then `RELEASE SAVEPOINT name` in the same call.
-#[napi(catch_unwind)]
-pub fn rollback_to_savepoint(
-    env: &Env,
-    conn_id: u32,
-    tx_id: u32,
-    name: String,
+    rollback: bool,
     release: Option<bool>,
-) -> napi::Result<PromiseRaw<'_, ()>> {
-    let op = if release.unwrap_or(false) {
-        SavepointOp::RollbackAndRelease
-    } else {
-        SavepointOp::RollbackTo
+) -> napi::Result<Converted> {
+    let _block = Block::start();
+    let op = match (rollback, release.unwrap_or(true)) {
+        (false, true) => SavepointOp::Release,
+        (true, true) => SavepointOp::RollbackAndRelease,
+        (true, false) => SavepointOp::RollbackTo,
+        (false, false) => {
+            return js(Err(LibError::invalid_argument(
+                "endSavepoint needs rollback, release or both",
+            )))
+        }
     };
-    savepoint_op(env, conn_id, tx_id, name, op)
+    inline_or_off(
+        env,
+        Some(conn_id),
+        transaction::try_savepoint(conn_id, tx_id, &name, op),
+        move |()| transaction::savepoint(conn_id, tx_id, name, op),
+    )
 }
 
 #[napi(catch_unwind)]

@@ -8,8 +8,8 @@ use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::sys;
 use napi_derive::napi;
 
-use super::check;
 use super::shapes::{self, Shape};
+use super::{array, check, null, push, string};
 use crate::cursor::Page;
 use crate::errors::LibError;
 use crate::values::{IntMode, QueryResult};
@@ -32,21 +32,6 @@ impl RowMode {
             ))),
         }
     }
-}
-
-unsafe fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    check(sys::napi_get_null(env, &mut out), "null")?;
-    Ok(out)
-}
-
-unsafe fn string(env: sys::napi_env, text: &str) -> napi::Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    check(
-        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out),
-        "create string",
-    )?;
-    Ok(out)
 }
 
 unsafe fn double(env: sys::napi_env, n: f64) -> napi::Result<sys::napi_value> {
@@ -89,43 +74,9 @@ unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode) -> napi::Result<sy
     }
 }
 
-unsafe fn array(env: sys::napi_env, len: usize) -> napi::Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    check(
-        sys::napi_create_array_with_length(env, len, &mut out),
-        "create array",
-    )?;
-    Ok(out)
-}
-
 unsafe fn object(env: sys::napi_env) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
     check(sys::napi_create_object(env, &mut out), "create object")?;
-    Ok(out)
-}
-
-unsafe fn push(
-    env: sys::napi_env,
-    arr: sys::napi_value,
-    i: usize,
-    v: sys::napi_value,
-) -> napi::Result<()> {
-    check(sys::napi_set_element(env, arr, i as u32, v), "set element")
-}
-
-/// An array of strings (or nulls).
-pub(super) unsafe fn strings<'a>(
-    env: sys::napi_env,
-    items: impl ExactSizeIterator<Item = Option<&'a str>>,
-) -> napi::Result<sys::napi_value> {
-    let out = array(env, items.len())?;
-    for (i, item) in items.enumerate() {
-        let v = match item {
-            Some(text) => string(env, text)?,
-            None => null(env)?,
-        };
-        push(env, out, i, v)?;
-    }
     Ok(out)
 }
 

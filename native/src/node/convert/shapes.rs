@@ -16,7 +16,7 @@ use std::ptr;
 
 use napi::sys;
 
-use super::check;
+use super::{check, strings};
 
 /// Shapes kept per JavaScript thread before the table is emptied.
 const CAPACITY: usize = 1024;
@@ -214,8 +214,8 @@ unsafe fn make(
 ) -> napi::Result<sys::napi_value> {
     // SAFETY: plain Node-API calls on the JavaScript thread.
     unsafe {
-        let names = super::results::strings(env, columns.iter().map(|c| Some(c.as_str())))?;
-        let kinds = super::results::strings(env, types.iter().map(|t| t.as_deref()))?;
+        let names = strings(env, columns.iter().map(|c| Some(c.as_str())))?;
+        let kinds = strings(env, types.iter().map(|t| t.as_deref()))?;
         let mut undefined = ptr::null_mut();
         check(sys::napi_get_undefined(env, &mut undefined), "undefined")?;
         let args = [names, kinds];
