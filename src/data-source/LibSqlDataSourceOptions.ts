@@ -65,6 +65,12 @@ export interface LibSqlConnectionOptions {
    * every statement off the thread). See the README's execution model.
    */
   readonly inlineBudgetMs?: number;
+  /**
+   * Milliseconds a chain of inline statements may hold the event loop before the next result
+   * waits for the loop to turn, so that timers, I/O and other requests run at least this often
+   * (default 2; `0` never waits). See the README's execution model.
+   */
+  readonly yieldIntervalMs?: number;
   /** Called for every pooled connection once it is open, before TypeORM uses it. */
   readonly prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
   /** Journal mode set on local database files (default `"WAL"`); ignored for other databases. */
@@ -158,6 +164,7 @@ export const LIBSQL_OPTION_KEYS = [
   "intMode",
   "statementCacheSize",
   "inlineBudgetMs",
+  "yieldIntervalMs",
   "prepareDatabase",
   "journalMode",
   "foreignKeys",

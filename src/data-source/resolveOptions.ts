@@ -11,6 +11,7 @@ import {
   classifyLocation,
   intModeOption,
   resolveOpen,
+  yieldIntervalOption,
   type GivenOption,
   type LibSqlDatabaseKind,
 } from "../options/open";
@@ -32,6 +33,8 @@ export interface ResolvedLibSqlOptions {
   /** What every connection is opened with (classified, validated, defaults filled in). */
   open: NativeOpenConfig;
   intMode: IntMode;
+  /** Milliseconds inline statements may hold the event loop before a result waits for it to turn. */
+  yieldIntervalMs: number;
   prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
   journalMode?: LibSqlJournalMode;
   foreignKeys: boolean;
@@ -119,6 +122,7 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     description: opened.description,
     open: withoutNativeSyncInterval(opened.config),
     intMode,
+    yieldIntervalMs: yieldIntervalOption(options),
     prepareDatabase: options.prepareDatabase,
     journalMode: journalModeOption(options, opened.kind),
     foreignKeys: foreignKeysOption(options, opened.kind),

@@ -25,6 +25,13 @@ export const DEFAULT_INT_MODE: IntMode = "number";
 export const DEFAULT_INLINE_BUDGET_MS = 1;
 /** The largest inline budget accepted: the inline path is for short statements. */
 export const MAX_INLINE_BUDGET_MS = 1000;
+/**
+ * Milliseconds a chain of inline statements may hold one turn of the event loop before a result
+ * waits for the next turn (see `src/native/loopTurns.ts`); 0 never waits.
+ */
+export const DEFAULT_YIELD_INTERVAL_MS = 2;
+/** The largest yield interval accepted. */
+export const MAX_YIELD_INTERVAL_MS = 1000;
 
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
 
@@ -70,6 +77,13 @@ export function classifyLocation(key: string, value: unknown): Target {
   const target = classifyTarget(value);
   if (typeof target === "string") throw new LibSqlOptionsError(key, target);
   return target;
+}
+
+/** `yieldIntervalMs`: how long inline statements may hold the event loop (see `loopTurns.ts`). */
+export function yieldIntervalOption(options: { readonly yieldIntervalMs?: unknown }): number {
+  return (
+    integerOption("yieldIntervalMs", options.yieldIntervalMs, 0, MAX_YIELD_INTERVAL_MS) ?? DEFAULT_YIELD_INTERVAL_MS
+  );
 }
 
 /** `intMode`: how SQLite integers come back. */
