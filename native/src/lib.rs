@@ -29,6 +29,7 @@ pub mod deadline;
 pub mod errors;
 pub mod exec;
 pub mod inline;
+pub mod literals;
 pub mod network;
 pub mod open;
 pub mod pragma;

@@ -149,6 +149,10 @@ impl Session<'_> {
             let (stmt, _) = prepare(self.conn, sql).await?;
             return exec::run_statement(self.conn, &stmt, params, options).await;
         }
+        // Integer literals in value positions become parameters (see `literals`).
+        let mut through = self.state.cache.literals.through(self.conn, sql, params);
+        let params = std::mem::take(&mut through.params);
+        let sql = &*through.sql;
         if self.state.cache.get_mut(sql).is_none() {
             let (stmt, inline) = prepare(self.conn, sql).await?;
             if self.state.cache.capacity() == 0 {

@@ -1,10 +1,12 @@
 //! The bounded per-connection cache of prepared statements that one-off `execute` calls reuse,
 //! keyed by SQL text. Each entry keeps what the inline path knows about its statement (its raw
-//! handle, its kind and its measured cost, see `inline`).
+//! handle, its kind and its measured cost, see `inline`). Integer literals in value positions are
+//! seen through (`literals`): the key is the statement with them as parameters.
 
 use std::collections::{HashMap, VecDeque};
 
 use crate::inline::InlineInfo;
+use crate::literals::Shapes;
 
 /// A cached statement and what the inline path knows about it.
 pub struct Cached {
@@ -17,14 +19,19 @@ pub struct StatementCache {
     capacity: usize,
     items: HashMap<String, Cached>,
     order: VecDeque<String>,
+    /// The shapes whose literals this connection binds as parameters.
+    pub literals: Shapes,
 }
 
 impl StatementCache {
-    pub fn new(capacity: usize) -> Self {
+    /// A cache of `capacity` statements; `literals`: whether integer literals are seen through
+    /// (pointless without a cache).
+    pub fn new(capacity: usize, literals: bool) -> Self {
         Self {
             capacity,
             items: HashMap::new(),
             order: VecDeque::new(),
+            literals: Shapes::new(literals && capacity > 0),
         }
     }
 

@@ -71,6 +71,13 @@ export interface LibSqlConnectionOptions {
    * (default 2; `0` never waits). See the README's execution model.
    */
   readonly yieldIntervalMs?: number;
+  /**
+   * Whether the statement cache sees through integer literals in value positions: TypeORM writes
+   * ids into its SQL (`WHERE "id" = 1`, `"id" IN (1, 2)`), which then runs as one prepared
+   * statement with the ids bound instead of being parsed and planned for every id (default
+   * `true`; local files, `:memory:` and a replica's local reads). See docs/inline-performance.md.
+   */
+  readonly normaliseLiterals?: boolean;
   /** Called for every pooled connection once it is open, before TypeORM uses it. */
   readonly prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
   /** Journal mode set on local database files (default `"WAL"`); ignored for other databases. */
@@ -165,6 +172,7 @@ export const LIBSQL_OPTION_KEYS = [
   "statementCacheSize",
   "inlineBudgetMs",
   "yieldIntervalMs",
+  "normaliseLiterals",
   "prepareDatabase",
   "journalMode",
   "foreignKeys",

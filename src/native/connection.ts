@@ -68,6 +68,12 @@ export interface OpenOptions {
    * model.
    */
   yieldIntervalMs?: number;
+  /**
+   * Whether the statement cache sees through integer literals in value positions (`WHERE id = 1`
+   * runs as `WHERE id = ?` with 1 bound), so that one prepared statement serves every id (default
+   * true; local connections only). See docs/inline-performance.md.
+   */
+  normaliseLiterals?: boolean;
   /** Default integer mode for this connection's results (per-call options override it). */
   intMode?: IntMode;
 }
@@ -87,6 +93,7 @@ const OPEN_OPTION_KEYS = [
   "statementCacheSize",
   "inlineBudgetMs",
   "yieldIntervalMs",
+  "normaliseLiterals",
   "intMode",
 ] as const satisfies readonly (keyof OpenOptions)[];
 

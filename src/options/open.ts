@@ -46,6 +46,7 @@ export interface OpenOptionValues extends NetworkOptionValues {
   readonly busyTimeout?: unknown;
   readonly statementCacheSize?: unknown;
   readonly inlineBudgetMs?: unknown;
+  readonly normaliseLiterals?: unknown;
 }
 
 /** An option already read and converted by the caller, with the name it was given as. */
@@ -151,7 +152,9 @@ export function resolveOpen(
   const inlineBudgetMs =
     integerOption("inlineBudgetMs", options.inlineBudgetMs, 0, MAX_INLINE_BUDGET_MS) ?? DEFAULT_INLINE_BUDGET_MS;
 
-  const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs };
+  const normaliseLiterals = booleanOption("normaliseLiterals", options.normaliseLiterals) ?? true;
+
+  const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs, normaliseLiterals };
   switch (target.kind) {
     case "memory":
       return { kind: "memory", description: target.description, config: { target: { kind: "memory" }, ...settings } };
