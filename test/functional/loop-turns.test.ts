@@ -114,12 +114,10 @@ describe("the event loop turns during a chain of inline statements", () => {
 
   it("refuses a yieldIntervalMs that is not a whole number of milliseconds from 0 to 1000", async () => {
     for (const bad of [-1, 1.5, 1001, "2"]) {
-      const failed = await new LibSqlDataSource({ url: ":memory:", yieldIntervalMs: bad as number })
-        .initialize()
-        .then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+      const failed = await new LibSqlDataSource({ url: ":memory:", yieldIntervalMs: bad as number }).initialize().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(failed, String(bad)).to.be.instanceOf(LibSqlOptionsError);
       expect((failed as LibSqlOptionsError).message).to.match(/yieldIntervalMs/);
     }
