@@ -94,7 +94,11 @@ impl Shapes {
         let runs_normalised = match self.verdicts.get(&normalised.sql) {
             Some(verdict) => *verdict,
             None => {
-                let same = same_plan(db, sql, own, &normalised, &bound);
+                // When the statement as written cannot be explained now (an error it will report
+                // itself, or a lock), nothing is decided yet.
+                let Some(same) = same_plan(db, sql, own, &normalised, &bound) else {
+                    return unchanged(params);
+                };
                 if self.verdicts.len() >= MAX_SHAPES {
                     self.verdicts.clear();
                 }
@@ -129,21 +133,17 @@ fn local_handle(conn: &Conn, sql: &str) -> Option<RawDb> {
 }
 
 /// Whether `EXPLAIN QUERY PLAN` gives the same plan for `sql` with `own` bound as for its
-/// normalised form with `bound`. Anything that fails to explain counts as a difference.
+/// normalised form with `bound`: `None` when the statement as written cannot be explained, and a
+/// normalised form that cannot be explained counts as a different plan.
 fn same_plan(
     db: RawDb,
     sql: &str,
     own: &[Value],
     normalised: &Normalised,
     bound: &[Value],
-) -> bool {
-    match (
-        query_plan(db, sql, own),
-        query_plan(db, &normalised.sql, bound),
-    ) {
-        (Some(written), Some(parameters)) => shape(&written) == shape(&parameters),
-        _ => false,
-    }
+) -> Option<bool> {
+    let written = query_plan(db, sql, own)?;
+    Some(query_plan(db, &normalised.sql, bound).is_some_and(|p| shape(&p) == shape(&written)))
 }
 
 /// A query plan as its steps and their depths in the plan's tree (the rows' ids are addresses in
