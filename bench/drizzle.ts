@@ -9,26 +9,34 @@
  * - find 50 rows + many-to-one join — `select().from(post).innerJoin(author, …).where(between(…))`;
  * - save() one by one — `insert(author).values(…).returning()`;
  * - bulk insert() in chunks — `insert(item).values(chunk).returning({ id, createdAt })`;
- * - transaction() + rolled-back savepoint — `transaction(tx => … tx.transaction(… tx.rollback()))`.
+ * - transaction() + rolled-back savepoint — `transaction(tx => …)` with an update, and inside it a
+ *   nested `tx.transaction(…)` (a savepoint) whose update is undone by throwing.
  *
- * Each workload is one round after a 10 % warm-up; the loop block is the whole run's longest
- * stretch in which a 1 ms timer could not fire (warm-up included), the figure that is judged.
+ * Our side runs the main bench's TypeORM workloads themselves. Each workload is one round after a
+ * 10 % warm-up; the loop block is the whole run's longest stretch in which a 1 ms timer could not
+ * fire (warm-up included), the figure that is judged.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createClient, type Client } from "@libsql/client";
-import { and, asc, between, eq, sql } from "drizzle-orm";
+import { asc, between, eq, sql } from "drizzle-orm";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { Between, type DataSource } from "typeorm";
+import type { DataSource } from "typeorm";
 import { LibSqlDataSource } from "../src";
 import { SqldServer, sqldUnavailable } from "../test/support/sqld";
 import type { BenchConfig } from "./config";
-import { entities, Author, Item, Post } from "./entities";
+import { entities } from "./entities";
 import { measureCounted, type Sample } from "./measure";
 import { seed } from "./seed";
+import { OURS, type OrmTarget, type OrmWorkload } from "./types";
+import { bulkInsert } from "./workloads/bulk-insert";
+import { findJoined, PAGE } from "./workloads/find-joined";
+import { findOne } from "./workloads/find-one";
 import { keyAt } from "./workloads/keys";
+import { save } from "./workloads/save";
+import { transaction } from "./workloads/transaction";
 
 const author = sqliteTable("author", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -59,15 +67,11 @@ const item = sqliteTable("item", {
 
 type Db = LibSQLDatabase<Record<string, never>>;
 
-const PAGE = 50;
-
+/** A TypeORM workload of the main bench, and the same operation written with Drizzle. */
 interface DrizzleWorkload {
-  id: string;
-  title: string;
-  unit: string;
-  /** The counted operations, and how many units each is. */
+  orm: OrmWorkload;
+  /** The counted operations, and how many units each is (as the TypeORM workload counts them). */
   size(config: BenchConfig): { count: number; unitsPerOp: number };
-  ours(ds: DataSource, config: BenchConfig, i: number): Promise<void>;
   drizzle(db: Db, config: BenchConfig, i: number): Promise<void>;
 }
 
@@ -75,14 +79,8 @@ class RolledBack extends Error {}
 
 const WORKLOADS: DrizzleWorkload[] = [
   {
-    id: "find-one",
-    title: "findOneBy primary key",
-    unit: "finds",
+    orm: findOne,
     size: (c) => ({ count: c.findOne, unitsPerOp: 1 }),
-    async ours(ds, c, i) {
-      const id = keyAt(i, c.seedAuthors, c.seed);
-      if ((await ds.getRepository(Author).findOneBy({ id }))?.id !== id) throw new Error(`findOneBy(${id})`);
-    },
     async drizzle(db, c, i) {
       const id = keyAt(i, c.seedAuthors, c.seed);
       const [found] = await db.select().from(author).where(eq(author.id, id)).limit(1);
@@ -90,19 +88,8 @@ const WORKLOADS: DrizzleWorkload[] = [
     },
   },
   {
-    id: "find-joined",
-    title: "find 50 rows + many-to-one join",
-    unit: "finds",
+    orm: findJoined,
     size: (c) => ({ count: c.findJoined, unitsPerOp: 1 }),
-    async ours(ds, c, i) {
-      const first = keyAt(i, c.seedPosts - PAGE, c.seed);
-      const posts = await ds.getRepository(Post).find({
-        where: { id: Between(first, first + PAGE - 1) },
-        relations: { author: true },
-        order: { id: "ASC" },
-      });
-      if (posts.length !== PAGE || !posts[0].author) throw new Error(`find returned ${posts.length} posts`);
-    },
     async drizzle(db, c, i) {
       const first = keyAt(i, c.seedPosts - PAGE, c.seed);
       const rows = await db
@@ -115,14 +102,8 @@ const WORKLOADS: DrizzleWorkload[] = [
     },
   },
   {
-    id: "save",
-    title: "save() one by one",
-    unit: "saves",
+    orm: save,
     size: (c) => ({ count: c.save, unitsPerOp: 1 }),
-    async ours(ds, _c, i) {
-      const repo = ds.getRepository(Author);
-      await repo.save(repo.create({ name: `Saved ${i}`, email: `saved${i}@example.org`, score: i & 127 }));
-    },
     async drizzle(db, _c, i) {
       await db
         .insert(author)
@@ -131,48 +112,21 @@ const WORKLOADS: DrizzleWorkload[] = [
     },
   },
   {
-    id: "bulk-insert",
-    title: "bulk insert() in chunks",
-    unit: "rows",
+    orm: bulkInsert,
     size: (c) => ({ count: Math.max(1, Math.round(c.bulkRows / c.bulkChunk)), unitsPerOp: c.bulkChunk }),
-    async ours(ds, c, i) {
-      const rows = Array.from({ length: c.bulkChunk }, (_, j) => ({
-        sku: `SKU-${i}-${j}`,
-        quantity: j % 50,
-        price: j / 4,
-      }));
-      const result = await ds.getRepository(Item).insert(rows);
-      if (result.identifiers.length !== c.bulkChunk) throw new Error(`insert() returned ${result.identifiers.length}`);
-    },
     async drizzle(db, c, i) {
       const rows = Array.from({ length: c.bulkChunk }, (_, j) => ({
         sku: `SKU-${i}-${j}`,
         quantity: j % 50,
-        price: j / 4,
+        price: (j % 1000) / 4,
       }));
       const ids = await db.insert(item).values(rows).returning({ id: item.id, createdAt: item.createdAt });
       if (ids.length !== c.bulkChunk) throw new Error(`insert returned ${ids.length}`);
     },
   },
   {
-    id: "transaction",
-    title: "transaction() + rolled-back savepoint",
-    unit: "transactions",
+    orm: transaction,
     size: (c) => ({ count: c.transactions, unitsPerOp: 1 }),
-    async ours(ds, c, i) {
-      const id = keyAt(i, c.seedAuthors, c.seed);
-      await ds.transaction(async (em) => {
-        await em.update(Author, { id }, { score: i & 1023 });
-        const runner = em.queryRunner;
-        if (!runner) throw new Error("transaction() gave an entity manager without a query runner");
-        await runner.startTransaction();
-        try {
-          await em.update(Author, { id }, { score: -1 });
-        } finally {
-          await runner.rollbackTransaction();
-        }
-      });
-    },
     async drizzle(db, c, i) {
       const id = keyAt(i, c.seedAuthors, c.seed);
       await db.transaction(async (tx) => {
@@ -182,10 +136,7 @@ const WORKLOADS: DrizzleWorkload[] = [
           .where(eq(author.id, id));
         try {
           await tx.transaction(async (nested) => {
-            await nested
-              .update(author)
-              .set({ score: -1 })
-              .where(and(eq(author.id, id)));
+            await nested.update(author).set({ score: -1 }).where(eq(author.id, id));
             throw new RolledBack();
           });
         } catch (error) {
@@ -215,15 +166,10 @@ export interface DrizzleReport {
   locations: DrizzleLocation[];
 }
 
-/** Runs a side's workload as one measured round (10 % warm-up), or records why it failed. */
-async function measured(
-  config: BenchConfig,
-  w: DrizzleWorkload,
-  op: (i: number) => Promise<void>,
-): Promise<Sample | { failed: string }> {
-  const { count, unitsPerOp } = w.size(config);
+/** One measured round of a side (the TypeORM workloads warm up by 10 % themselves), or why it failed. */
+async function measured(run: () => Promise<Sample>): Promise<Sample | { failed: string }> {
   try {
-    return await measureCounted(count, op, { warmup: Math.ceil(count * config.warmup), unitsPerOp });
+    return await run();
   } catch (error) {
     return { failed: error instanceof Error ? error.message : String(error) };
   }
@@ -245,14 +191,23 @@ async function runLocation(
     for (const { sql: ddl } of schema as { sql: string }[]) await client.execute(ddl);
     await seed(drizzleSeedTarget(client), config);
     const db = drizzle(client);
+    const target: OrmTarget = {
+      id: OURS,
+      dataSource: ours,
+      file: urls.ours,
+      isolatedTransactions: true,
+      settings: { journalMode: "", synchronous: "", sqliteVersion: "" },
+    };
     const rows: DrizzleRow[] = [];
     for (const w of WORKLOADS) {
+      const { count, unitsPerOp } = w.size(config);
+      const warmup = Math.ceil(count * config.warmup);
       rows.push({
-        id: w.id,
-        title: w.title,
-        unit: w.unit,
-        ours: await measured(config, w, (i) => w.ours(ours, config, i)),
-        drizzle: await measured(config, w, (i) => w.drizzle(db, config, i)),
+        id: w.orm.id,
+        title: w.orm.title,
+        unit: w.orm.unit,
+        ours: await measured(() => w.orm.run(target, { config })),
+        drizzle: await measured(() => measureCounted(count, (i) => w.drizzle(db, config, i), { warmup, unitsPerOp })),
       });
     }
     return { location, rows };
