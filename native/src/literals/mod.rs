@@ -95,7 +95,7 @@ fn is_id_start(b: u8) -> bool {
 /// text SQLite's tokenizer would refuse (an unterminated string or identifier, a stray byte).
 fn tokens(sql: &str) -> Option<Vec<(usize, Tok<'_>)>> {
     let b = sql.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(sql.len() / 4);
     let mut i = 0;
     while i < b.len() {
         let start = i;
@@ -269,6 +269,17 @@ const ENDS_OPERAND: [&str; 22] = [
     "NATURAL",
 ];
 
+/// `word` in upper case in `buf`, without an allocation; empty when longer than any keyword here.
+fn keyword<'b>(word: &str, buf: &'b mut [u8; 10]) -> &'b [u8] {
+    if word.len() > buf.len() {
+        return &[];
+    }
+    for (slot, b) in buf.iter_mut().zip(word.bytes()) {
+        *slot = b.to_ascii_uppercase();
+    }
+    &buf[..word.len()]
+}
+
 fn word_is(tok: Option<&Tok<'_>>, words: &[&str]) -> bool {
     matches!(tok, Some(Tok::Word(w)) if words.iter().any(|k| w.eq_ignore_ascii_case(k)))
 }
@@ -324,20 +335,21 @@ pub fn normalise(sql: &str) -> Option<Normalised> {
                 levels.pop();
             }
             Tok::Word(w) => {
-                let w = w.to_ascii_uppercase();
-                if w == "CONFLICT" {
+                let mut upper = [0u8; 10];
+                let w = keyword(w, &mut upper);
+                if w == b"CONFLICT" {
                     return None;
                 }
                 let in_limit = levels.last().is_some_and(|l| l.clause == Clause::Limit);
-                let clause = match w.as_str() {
+                let clause = match w {
                     // OFFSET may also name a column: it starts nothing outside a LIMIT clause.
-                    "OFFSET" if !in_limit => None,
-                    "SELECT" | "RETURNING" | "GROUP" | "ORDER" | "PARTITION" | "WINDOW"
-                    | "OVER" => Some(Clause::Blocked),
-                    "WHERE" | "ON" | "HAVING" => Some(Clause::Value),
-                    "LIMIT" | "OFFSET" => Some(Clause::Limit),
-                    "FROM" | "JOIN" | "USING" | "SET" | "VALUES" | "UNION" | "EXCEPT"
-                    | "INTERSECT" => Some(Clause::Neutral),
+                    b"OFFSET" if !in_limit => None,
+                    b"SELECT" | b"RETURNING" | b"GROUP" | b"ORDER" | b"PARTITION" | b"WINDOW"
+                    | b"OVER" => Some(Clause::Blocked),
+                    b"WHERE" | b"ON" | b"HAVING" => Some(Clause::Value),
+                    b"LIMIT" | b"OFFSET" => Some(Clause::Limit),
+                    b"FROM" | b"JOIN" | b"USING" | b"SET" | b"VALUES" | b"UNION" | b"EXCEPT"
+                    | b"INTERSECT" => Some(Clause::Neutral),
                     _ => None,
                 };
                 if let (Some(clause), Some(level)) = (clause, levels.last_mut()) {
