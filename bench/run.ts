@@ -19,6 +19,7 @@ import { loadAverage, machineInfo } from "./machine";
 import { combineRounds, DISTURBED_OVER, Sample, setDriverProbe } from "./measure";
 import { openRawClient, openReplicaClient, seedPrimary } from "./raw-clients";
 import { remoteMarkdown, runRemoteBench, writeRemote } from "./remote";
+import { drizzleMarkdown, runDrizzleBench, writeDrizzle } from "./drizzle";
 import { json, markdown, throughputTable } from "./report";
 import { seed } from "./seed";
 import {
@@ -307,6 +308,9 @@ async function main(): Promise<void> {
     ? await runRemoteBench(config.remoteDelayMs, config.remoteOps)
     : undefined;
 
+  // The Drizzle column: Drizzle ORM on @libsql/client, on a local file and a loopback sqld.
+  const drizzle = selected(config.only, "drizzle") ? await runDrizzleBench(config) : undefined;
+
   report.machine.loadAverage.end = loadAverage();
   const out = resultsDir(config, process.argv.slice(2));
   fs.mkdirSync(out, { recursive: true });
@@ -315,11 +319,14 @@ async function main(): Promise<void> {
     log("");
     log(remoteMarkdown(remote));
   }
+  if (drizzle) {
+    writeDrizzle(out, drizzle);
+    log("");
+    log(drizzleMarkdown(drizzle));
+  }
   if (chosen.length === 0) {
-    // Only the remote rows ran (`--only=remote`): the local results are left as they are.
-    log(
-      `done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}/remote.md`,
-    );
+    // Only the remote or Drizzle rows ran (`--only=remote,drizzle`): the rest is left as it is.
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${path.relative(process.cwd(), out)}`);
     return;
   }
   fs.writeFileSync(path.join(out, "latest.md"), markdown(report));

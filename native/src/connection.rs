@@ -112,7 +112,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
             .map_err(LibError::from)?;
     }
     let raw = raw.filter(|raw| is_handle_of(&conn, *raw));
-    let cache = StatementCache::new(database.statement_cache_size);
+    let cache = StatementCache::new(database.statement_cache_size, database.normalise_literals);
     let busy_timeout_ms = AtomicU32::new(database.busy_timeout_ms);
     let inline = InlineState::new(database.inline_budget_ms);
     let mode = database.mode;

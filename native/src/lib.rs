@@ -36,6 +36,7 @@ pub mod deadline;
 pub mod errors;
 pub mod exec;
 pub mod inline;
+pub mod literals;
 pub mod local;
 pub mod network;
 pub mod open;

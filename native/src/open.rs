@@ -97,6 +97,8 @@ pub struct OpenConfig {
     /// How long one statement may run inline on the calling thread, in milliseconds (0: never;
     /// see `inline`). Local connections only.
     pub inline_budget_ms: u32,
+    /// Whether the statement cache sees through integer literals (see `literals`). Local only.
+    pub normalise_literals: bool,
 }
 
 fn redacted(secret: &Option<String>) -> Option<&'static str> {
@@ -146,6 +148,7 @@ impl std::fmt::Debug for OpenConfig {
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .field("statement_cache_size", &self.statement_cache_size)
             .field("inline_budget_ms", &self.inline_budget_ms)
+            .field("normalise_literals", &self.normalise_literals)
             .finish()
     }
 }
@@ -168,6 +171,8 @@ pub struct DatabaseHandle {
     pub primary: Option<(String, Option<Duration>)>,
     /// The inline budget each connection starts with, in milliseconds.
     pub(crate) inline_budget_ms: u32,
+    /// Whether each connection's statement cache sees through integer literals.
+    pub(crate) normalise_literals: bool,
 }
 
 impl DatabaseHandle {
@@ -423,6 +428,7 @@ pub async fn open_database(config: &OpenConfig) -> Result<Arc<DatabaseHandle>> {
         request_timeout,
         primary,
         inline_budget_ms: config.inline_budget_ms,
+        normalise_literals: config.normalise_literals,
     }))
 }
 

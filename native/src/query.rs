@@ -35,11 +35,19 @@ pub fn try_execute(
     session::try_with(conn_id, params, |s, params| {
         let outside = s.outside_transaction();
         let (conn, raw) = (s.conn, s.raw);
+        // Integer literals in value positions become parameters (see `literals`); an offloaded
+        // call gets the caller's own parameters back, and `execute` does the same again.
+        let mut through = s.state.cache.literals.through(conn, sql, params);
+        let params = std::mem::take(&mut through.params);
+        let sql = &*through.sql;
         let info = match session::cached_now(conn, &mut s.state.cache, sql) {
             Some(cached) => cached.inline,
-            None => return Inline::Offload(params),
+            None => return Inline::Offload(through.own(params)),
         };
         let histories = &mut s.state.histories;
-        session::run_inline(conn, raw, &info, histories, outside, params, options)
+        match session::run_inline(conn, raw, &info, histories, outside, params, options) {
+            Inline::Offload(params) => Inline::Offload(through.own(params)),
+            done => done,
+        }
     })
 }

@@ -94,6 +94,11 @@ unsafe impl Send for RawStmt {}
 unsafe impl Sync for RawStmt {}
 
 impl RawDb {
+    /// The SQLite handle itself, for a module that prepares statements of its own on it.
+    pub(crate) fn handle(self) -> *mut ffi::sqlite3 {
+        self.0
+    }
+
     /// The most recently prepared statement of the connection (SQLite keeps its statements
     /// newest first).
     pub fn newest_statement(self) -> Option<RawStmt> {

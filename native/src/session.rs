@@ -216,14 +216,21 @@ impl Session<'_> {
     ) -> Result<QueryResult> {
         self.freshen_schema_for(sql).await?;
         let conn = self.conn;
-        if !options.no_cache {
-            let state = &mut *self.state;
-            let cached = state.cache.get_or_prepare(sql, prepare_cached(conn, sql));
-            if let Some(cached) = cached.await? {
-                let (stmt, info) = (&cached.stmt, cached.inline);
-                return run_recorded(conn, &mut state.histories, stmt, &info, params, options)
-                    .await;
-            }
+        if options.no_cache {
+            let (stmt, info) = prepare(conn, sql).await?;
+            let outside = outside_transaction(conn);
+            return run_statement(conn, &stmt, &info, outside, params, options).await;
+        }
+        // Integer literals in value positions become parameters (see `literals`); without a cache
+        // (capacity 0) nothing is seen through, and the statement runs as written.
+        let mut through = self.state.cache.literals.through(conn, sql, params);
+        let params = std::mem::take(&mut through.params);
+        let sql = &*through.sql;
+        let state = &mut *self.state;
+        let cached = state.cache.get_or_prepare(sql, prepare_cached(conn, sql));
+        if let Some(cached) = cached.await? {
+            let (stmt, info) = (&cached.stmt, cached.inline);
+            return run_recorded(conn, &mut state.histories, stmt, &info, params, options).await;
         }
         let (stmt, info) = prepare(conn, sql).await?;
         let outside = outside_transaction(conn);

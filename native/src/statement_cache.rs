@@ -2,12 +2,15 @@
 //! keyed by SQL text: one cache, which the inline path and the off-thread path both look
 //! statements up in and add to (`get_or_prepare`). Each entry keeps what the local engine and the
 //! inline path know about its statement (its raw handle, its kind and its shape, see `inline`).
+//! Integer literals in value positions are seen through (`literals`): the key is the statement
+//! with them as parameters.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 
 use crate::errors::Result;
 use crate::inline::InlineInfo;
+use crate::literals::Shapes;
 
 /// A cached statement and what the inline path knows about it.
 pub struct Cached {
@@ -20,14 +23,19 @@ pub struct StatementCache {
     capacity: usize,
     items: HashMap<String, Cached>,
     order: VecDeque<String>,
+    /// The shapes whose literals this connection binds as parameters.
+    pub literals: Shapes,
 }
 
 impl StatementCache {
-    pub fn new(capacity: usize) -> Self {
+    /// A cache of `capacity` statements; `literals`: whether integer literals are seen through
+    /// (pointless without a cache).
+    pub fn new(capacity: usize, literals: bool) -> Self {
         Self {
             capacity,
             items: HashMap::new(),
             order: VecDeque::new(),
+            literals: Shapes::new(literals && capacity > 0),
         }
     }
 

@@ -21,6 +21,7 @@ fn config(target: Target) -> OpenConfig {
         busy_timeout_ms: 5000,
         statement_cache_size: 64,
         inline_budget_ms: 1,
+        normalise_literals: true,
     }
 }
 

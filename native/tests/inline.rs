@@ -24,6 +24,7 @@ fn file(path: &str, inline_budget_ms: u32) -> OpenConfig {
         busy_timeout_ms: 5000,
         statement_cache_size: 64,
         inline_budget_ms,
+        normalise_literals: true,
     }
 }
 

@@ -30,6 +30,7 @@ fn debug_never_shows_secrets() {
             busy_timeout_ms: 5000,
             statement_cache_size: 64,
             inline_budget_ms: 1,
+            normalise_literals: true,
         };
         let text = format!("{config:?}");
         assert!(!text.contains("SECRET"), "{text}");

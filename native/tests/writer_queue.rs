@@ -97,6 +97,7 @@ async fn pair() -> Pair {
         busy_timeout_ms: 5000,
         statement_cache_size: 64,
         inline_budget_ms: 1,
+        normalise_literals: true,
     })
     .await
     .unwrap();

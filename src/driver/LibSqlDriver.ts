@@ -336,7 +336,7 @@ export class LibSqlDriver extends AbstractSqliteDriver {
 
   private async openConnection(resolved: ResolvedLibSqlOptions): Promise<LibSqlConnection> {
     try {
-      return await LibSqlConnection.openConfigured(resolved.open, resolved.intMode);
+      return await LibSqlConnection.openConfigured(resolved.open, resolved.intMode, resolved.yieldIntervalMs);
     } catch (error) {
       throw this.redact(error);
     }

@@ -4,7 +4,14 @@
  * one native call, which runs inline when it is short and cannot wait, off the JavaScript thread
  * otherwise (see docs/execution-model.md); every failure is a `LibSqlError`.
  */
-import { classifyLocation, intModeOption, OPEN_OPTION_KEYS, resolveOpen } from "../options/open";
+import {
+  classifyLocation,
+  DEFAULT_YIELD_INTERVAL_MS,
+  intModeOption,
+  OPEN_OPTION_KEYS,
+  resolveOpen,
+  yieldIntervalOption,
+} from "../options/open";
 import { checkOptionNames, type EveryKeyListed } from "../options/names";
 import { integerOption } from "../options/values";
 import {
@@ -53,6 +60,18 @@ export interface OpenOptions {
    * default 1; 0 runs every statement off the thread). See docs/execution-model.md.
    */
   inlineBudgetMs?: number;
+  /**
+   * Milliseconds inline statements may hold the event loop, across a chain of them, before the
+   * next result waits for the loop to turn (default 2; 0: never wait). See the README's execution
+   * model.
+   */
+  yieldIntervalMs?: number;
+  /**
+   * Whether the statement cache sees through integer literals in value positions (`WHERE id = 1`
+   * runs as `WHERE id = ?` with 1 bound), so that one prepared statement serves every id (default
+   * true; local connections only). See docs/inline-performance.md.
+   */
+  normaliseLiterals?: boolean;
   /** Default integer mode for this connection's results (per-call options override it). */
   intMode?: IntMode;
 }
@@ -68,6 +87,8 @@ export class LibSqlConnection {
     /** The native connection id. */
     readonly id: number,
     private readonly intMode: IntMode,
+    /** Milliseconds inline work may hold the event loop before a result waits for it to turn. */
+    private readonly yieldIntervalMs: number,
   ) {}
 
   /**
@@ -84,7 +105,7 @@ export class LibSqlConnection {
       options,
       syncIntervalMs === undefined ? undefined : { key: "syncIntervalMs", value: syncIntervalMs },
     );
-    return LibSqlConnection.openConfigured(config, intModeOption(options.intMode));
+    return LibSqlConnection.openConfigured(config, intModeOption(options.intMode), yieldIntervalOption(options));
   }
 
   /**
@@ -92,9 +113,13 @@ export class LibSqlConnection {
    * resolves its options once and opens with this). Not part of the public API.
    * @internal
    */
-  static async openConfigured(config: NativeOpenConfig, intMode: IntMode): Promise<LibSqlConnection> {
+  static async openConfigured(
+    config: NativeOpenConfig,
+    intMode: IntMode,
+    yieldIntervalMs: number = DEFAULT_YIELD_INTERVAL_MS,
+  ): Promise<LibSqlConnection> {
     const id = await wrapAsync(() => binding().open(config));
-    return new LibSqlConnection(id, intMode);
+    return new LibSqlConnection(id, intMode, yieldIntervalMs);
   }
 
   /** Another connection to the same database (for `:memory:`, a new, separate database). */
@@ -102,6 +127,7 @@ export class LibSqlConnection {
     return new LibSqlConnection(
       wrapSync(() => binding().connectShared(this.id)),
       this.intMode,
+      this.yieldIntervalMs,
     );
   }
 
@@ -138,9 +164,10 @@ export class LibSqlConnection {
    * @internal
    */
   executeNow(sql: string, params?: Params, options?: QueryOptions): MaybePromise<Result<ArrayRow>> {
-    return resultNow(() => binding().run(this.id, sql, params ?? null, this.packed(options, "array"))) as MaybePromise<
-      Result<ArrayRow>
-    >;
+    return resultNow(
+      () => binding().run(this.id, sql, params ?? null, this.packed(options, "array")),
+      this.yieldIntervalMs,
+    ) as MaybePromise<Result<ArrayRow>>;
   }
 
   /**
@@ -152,9 +179,10 @@ export class LibSqlConnection {
     params?: Params,
     options?: QueryOptions,
   ): MaybePromise<Result<Row>> {
-    return resultNow(() => binding().run(this.id, sql, params ?? null, this.packed(options, "object"))) as MaybePromise<
-      Result<Row>
-    >;
+    return resultNow(
+      () => binding().run(this.id, sql, params ?? null, this.packed(options, "object")),
+      this.yieldIntervalMs,
+    ) as MaybePromise<Result<Row>>;
   }
 
   /** Several statements in one native call; `transactional` makes it all-or-nothing. */
@@ -177,7 +205,7 @@ export class LibSqlConnection {
 
   async prepare(sql: string): Promise<LibSqlStatement> {
     const id = await wrapAsync(() => binding().prepare(this.id, sql));
-    return new LibSqlStatement(id, this.intMode);
+    return new LibSqlStatement(id, this.intMode, this.yieldIntervalMs);
   }
 
   /**
@@ -191,10 +219,10 @@ export class LibSqlConnection {
   ): Promise<LibSqlTransaction> {
     if (options.lazy) {
       const lazy = wrapSync(() => binding().beginLazy(this.id, behaviour));
-      if (lazy !== null) return new LibSqlTransaction(this.id, lazy);
+      if (lazy !== null) return new LibSqlTransaction(this.id, lazy, this.yieldIntervalMs);
     }
     const id = await wrapAsync(() => binding().begin(this.id, behaviour));
-    return new LibSqlTransaction(this.id, id);
+    return new LibSqlTransaction(this.id, id, this.yieldIntervalMs);
   }
 
   /**
@@ -204,7 +232,7 @@ export class LibSqlConnection {
    */
   beginNow(behaviour: TransactionBehaviour): MaybePromise<LibSqlTransaction> {
     const lazy = wrapSync(() => binding().beginLazy(this.id, behaviour));
-    if (lazy !== null) return new LibSqlTransaction(this.id, lazy);
+    if (lazy !== null) return new LibSqlTransaction(this.id, lazy, this.yieldIntervalMs);
     return this.begin(behaviour);
   }
 

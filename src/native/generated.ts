@@ -163,6 +163,8 @@ export interface OpenConfig {
   statementCacheSize: number;
   /** Milliseconds one statement may run inline on the JavaScript thread (0: never). */
   inlineBudgetMs: number;
+  /** Whether the statement cache sees through integer literals (default true; local only). */
+  normaliseLiterals?: boolean;
 }
 
 export declare function openCursor(

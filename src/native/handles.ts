@@ -12,6 +12,8 @@ export class LibSqlStatement {
   constructor(
     readonly id: number,
     private readonly intMode: IntMode,
+    /** Milliseconds inline work may hold the event loop before a result waits for it to turn. */
+    private readonly yieldIntervalMs: number,
   ) {}
 
   info(): RawStatementInfo {
@@ -32,7 +34,10 @@ export class LibSqlStatement {
    */
   executeNow(params?: Params, options?: QueryOptions): MaybePromise<Result<ArrayRow>> {
     const packed = packOptions(options?.intMode ?? this.intMode, "array");
-    return resultNow(() => binding().runStatement(this.id, params ?? null, packed)) as MaybePromise<Result<ArrayRow>>;
+    return resultNow(
+      () => binding().runStatement(this.id, params ?? null, packed),
+      this.yieldIntervalMs,
+    ) as MaybePromise<Result<ArrayRow>>;
   }
 
   /**
@@ -41,7 +46,10 @@ export class LibSqlStatement {
    */
   queryNow<Row extends object = ObjectRow>(params?: Params, options?: QueryOptions): MaybePromise<Result<Row>> {
     const packed = packOptions(options?.intMode ?? this.intMode, "object");
-    return resultNow(() => binding().runStatement(this.id, params ?? null, packed)) as MaybePromise<Result<Row>>;
+    return resultNow(
+      () => binding().runStatement(this.id, params ?? null, packed),
+      this.yieldIntervalMs,
+    ) as MaybePromise<Result<Row>>;
   }
 
   async finalize(): Promise<void> {
@@ -54,6 +62,8 @@ export class LibSqlTransaction {
     /** The connection that owns this transaction. */
     readonly connId: number,
     readonly id: number,
+    /** Milliseconds inline work may hold the event loop before a result waits for it to turn. */
+    private readonly yieldIntervalMs: number,
   ) {}
 
   async commit(): Promise<void> {
@@ -69,7 +79,7 @@ export class LibSqlTransaction {
    * @internal
    */
   commitNow(): MaybePromise<void> {
-    return doneNow(() => binding().endTransaction(this.connId, this.id, true));
+    return doneNow(() => binding().endTransaction(this.connId, this.id, true), this.yieldIntervalMs);
   }
 
   /**
@@ -77,7 +87,7 @@ export class LibSqlTransaction {
    * @internal
    */
   rollbackNow(): MaybePromise<void> {
-    return doneNow(() => binding().endTransaction(this.connId, this.id, false));
+    return doneNow(() => binding().endTransaction(this.connId, this.id, false), this.yieldIntervalMs);
   }
 
   /** Opens a savepoint; with `lazy`, SAVEPOINT is sent together with the next statement. */
@@ -110,7 +120,7 @@ export class LibSqlTransaction {
    * @internal
    */
   releaseSavepointNow(name: string): MaybePromise<void> {
-    return doneNow(() => binding().endSavepoint(this.connId, this.id, name, false));
+    return doneNow(() => binding().endSavepoint(this.connId, this.id, name, false), this.yieldIntervalMs);
   }
 
   /**
@@ -119,7 +129,7 @@ export class LibSqlTransaction {
    * @internal
    */
   undoSavepointNow(name: string): MaybePromise<void> {
-    return doneNow(() => binding().endSavepoint(this.connId, this.id, name, true));
+    return doneNow(() => binding().endSavepoint(this.connId, this.id, name, true), this.yieldIntervalMs);
   }
 
   savepoints(): string[] {

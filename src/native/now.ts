@@ -3,11 +3,14 @@
  * docs/execution-model.md) has its result before the native call returns; the binding's `*Now` methods hand that
  * result straight back instead of wrapping it in a Promise, and give a Promise only when the call
  * went off the thread. The driver uses them to save a Promise and a turn of the microtask queue
- * per statement; the public methods still return Promises. Also here: large results taken a page
+ * per statement; the public methods still return Promises. Once inline work has held a turn of
+ * the event loop for longer than the connection's yield interval, the next result waits for the
+ * loop to turn (`loopTurns.ts`). Also here: large results taken a page
  * at a time, and query options packed into a number, which is cheaper for the addon to read.
  */
 import { binding, IntMode, RawResult, RowMode } from "./binding";
 import { toLibSqlError } from "./errors";
+import { afterTurn, failAfterTurn, mustYield } from "./loopTurns";
 
 /** A value now, or a Promise of it. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -54,15 +57,21 @@ function failed(error: unknown): never {
   throw toLibSqlError(error);
 }
 
-/** Makes a native call that may finish at once; its failures are `LibSqlError`s either way. */
-export function callNow<T>(call: () => MaybePromise<T>): MaybePromise<T> {
+/**
+ * Makes a native call that may finish at once; its failures are `LibSqlError`s either way. A
+ * result ready now comes back as a Promise settled after the loop turns if inline work has held
+ * the loop for `yieldIntervalMs` (0: never).
+ */
+export function callNow<T>(call: () => MaybePromise<T>, yieldIntervalMs: number): MaybePromise<T> {
   let out: MaybePromise<T>;
   try {
     out = call();
   } catch (error) {
+    if (mustYield(yieldIntervalMs)) return failAfterTurn(toLibSqlError(error));
     failed(error);
   }
-  return out instanceof Promise ? out.catch(failed) : out;
+  if (out instanceof Promise) return out.catch(failed);
+  return mustYield(yieldIntervalMs) ? afterTurn(out) : out;
 }
 
 function complete(result: RawResult): MaybePromise<RawResult> {
@@ -70,12 +79,12 @@ function complete(result: RawResult): MaybePromise<RawResult> {
 }
 
 /** A native call returning a result, with any further pages collected (which needs a Promise). */
-export function resultNow(call: () => MaybePromise<RawResult>): MaybePromise<RawResult> {
-  const out = callNow(call);
+export function resultNow(call: () => MaybePromise<RawResult>, yieldIntervalMs: number): MaybePromise<RawResult> {
+  const out = callNow(call, yieldIntervalMs);
   return out instanceof Promise ? out.then(complete) : complete(out);
 }
 
 /** A native call returning nothing. */
-export function doneNow(call: () => MaybePromise<undefined>): MaybePromise<void> {
-  return callNow(call);
+export function doneNow(call: () => MaybePromise<undefined>, yieldIntervalMs: number): MaybePromise<void> {
+  return callNow(call, yieldIntervalMs);
 }

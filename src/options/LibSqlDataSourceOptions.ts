@@ -63,6 +63,19 @@ export interface LibSqlConnectionOptions {
    * every statement off the thread). See docs/execution-model.md.
    */
   readonly inlineBudgetMs?: number;
+  /**
+   * Milliseconds a chain of inline statements may hold the event loop before the next result
+   * waits for the loop to turn, so that timers, I/O and other requests run at least this often
+   * (default 2; `0` never waits). See the README's execution model.
+   */
+  readonly yieldIntervalMs?: number;
+  /**
+   * Whether the statement cache sees through integer literals in value positions: TypeORM writes
+   * ids into its SQL (`WHERE "id" = 1`, `"id" IN (1, 2)`), which then runs as one prepared
+   * statement with the ids bound instead of being parsed and planned for every id (default
+   * `true`; local files, `:memory:` and a replica's local reads). See docs/inline-performance.md.
+   */
+  readonly normaliseLiterals?: boolean;
   /** Called for every pooled connection once it is open, before TypeORM uses it. */
   readonly prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
   /** Journal mode set on local database files (default `"WAL"`); ignored for other databases. */

@@ -25,6 +25,13 @@ export const DEFAULT_INT_MODE: IntMode = "number";
 export const DEFAULT_INLINE_BUDGET_MS = 1;
 /** The largest inline budget accepted: the inline path is for short statements. */
 export const MAX_INLINE_BUDGET_MS = 1000;
+/**
+ * Milliseconds a chain of inline statements may hold one turn of the event loop before a result
+ * waits for the next turn (see `src/native/loopTurns.ts`); 0 never waits.
+ */
+export const DEFAULT_YIELD_INTERVAL_MS = 2;
+/** The largest yield interval accepted. */
+export const MAX_YIELD_INTERVAL_MS = 1000;
 
 const INT_MODES: readonly IntMode[] = ["number", "bigint", "string"];
 
@@ -44,6 +51,8 @@ export const OPEN_OPTION_KEYS = [
   "busyTimeoutMs",
   "statementCacheSize",
   "inlineBudgetMs",
+  "yieldIntervalMs",
+  "normaliseLiterals",
   "intMode",
 ] as const;
 
@@ -56,6 +65,7 @@ export interface OpenOptionValues extends NetworkOptionValues {
   readonly busyTimeoutMs?: unknown;
   readonly statementCacheSize?: unknown;
   readonly inlineBudgetMs?: unknown;
+  readonly normaliseLiterals?: unknown;
 }
 
 /** An option already read and converted by the caller, with the name it was given as. */
@@ -87,6 +97,13 @@ export function classifyLocation(key: string, value: unknown): Target {
   const target = classifyTarget(value);
   if (typeof target === "string") throw new LibSqlOptionsError(key, target);
   return target;
+}
+
+/** `yieldIntervalMs`: how long inline statements may hold the event loop (see `loopTurns.ts`). */
+export function yieldIntervalOption(options: { readonly yieldIntervalMs?: unknown }): number {
+  return (
+    integerOption("yieldIntervalMs", options.yieldIntervalMs, 0, MAX_YIELD_INTERVAL_MS) ?? DEFAULT_YIELD_INTERVAL_MS
+  );
 }
 
 /** `intMode`: how SQLite integers come back. */
@@ -153,7 +170,9 @@ export function resolveOpen(
   const inlineBudgetMs =
     integerOption("inlineBudgetMs", options.inlineBudgetMs, 0, MAX_INLINE_BUDGET_MS) ?? DEFAULT_INLINE_BUDGET_MS;
 
-  const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs };
+  const normaliseLiterals = booleanOption("normaliseLiterals", options.normaliseLiterals) ?? true;
+
+  const settings = { busyTimeoutMs, statementCacheSize, inlineBudgetMs, normaliseLiterals };
   switch (target.kind) {
     case "memory":
       return { kind: "memory", description: target.description, config: { target: { kind: "memory" }, ...settings } };

@@ -15,7 +15,14 @@ import {
   type LibSqlJournalMode,
 } from "./LibSqlDataSourceOptions";
 import { checkOptionNames } from "./names";
-import { classifyLocation, intModeOption, resolveOpen, type GivenOption, type LibSqlDatabaseKind } from "./open";
+import {
+  classifyLocation,
+  intModeOption,
+  resolveOpen,
+  yieldIntervalOption,
+  type GivenOption,
+  type LibSqlDatabaseKind,
+} from "./open";
 import { classifyTarget } from "./target";
 import { booleanOption, describeValue, integerOption, oneOfOption } from "./values";
 
@@ -31,6 +38,8 @@ export interface ResolvedLibSqlOptions {
   /** What every connection is opened with (classified, validated, defaults filled in). */
   open: NativeOpenConfig;
   intMode: IntMode;
+  /** Milliseconds inline statements may hold the event loop before a result waits for it to turn. */
+  yieldIntervalMs: number;
   prepareDatabase?: (connection: LibSqlConnection) => void | Promise<void>;
   journalMode?: LibSqlJournalMode;
   foreignKeys: boolean;
@@ -134,6 +143,7 @@ export function resolveLibSqlOptions(options: LibSqlConnectionOptions): Resolved
     description: opened.description,
     open: withoutNativeSyncInterval(opened.config),
     intMode,
+    yieldIntervalMs: yieldIntervalOption(options),
     prepareDatabase: options.prepareDatabase,
     journalMode: journalModeOption(options, opened.kind),
     foreignKeys: foreignKeysOption(options, opened.kind),

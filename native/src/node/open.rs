@@ -55,6 +55,8 @@ pub struct JsOpenConfig {
     pub statement_cache_size: u32,
     /// Milliseconds one statement may run inline on the JavaScript thread (0: never).
     pub inline_budget_ms: u32,
+    /// Whether the statement cache sees through integer literals (default true; local only).
+    pub normalise_literals: Option<bool>,
 }
 
 impl From<JsOpenConfig> for OpenConfig {
@@ -102,6 +104,7 @@ impl From<JsOpenConfig> for OpenConfig {
             busy_timeout_ms: config.busy_timeout_ms,
             statement_cache_size: config.statement_cache_size,
             inline_budget_ms: config.inline_budget_ms,
+            normalise_literals: config.normalise_literals.unwrap_or(true),
         }
     }
 }
