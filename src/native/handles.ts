@@ -112,7 +112,7 @@ export class LibSqlTransaction {
   /** Rolls back to the savepoint; with `release`, also releases it (one native call for both). */
   async rollbackToSavepoint(name: string, options: { release?: boolean } = {}): Promise<void> {
     if (options.release) await this.undoSavepointNow(name);
-    else await doneNow(() => binding().endSavepoint(this.connId, this.id, name, true, false));
+    else await doneNow(() => binding().endSavepoint(this.connId, this.id, name, true, false), this.yieldIntervalMs);
   }
 
   /**

@@ -189,7 +189,7 @@ fn query_plan(db: RawDb, sql: &str, values: &[Value]) -> Option<QueryResult> {
         }
         return None;
     }
-    let plan = crate::inline::stmt::run(db, RawStmt(stmt), values, IntMode::Number, None).ok();
+    let plan = crate::local::run(db, RawStmt(stmt), values, IntMode::Number, None).ok();
     // SAFETY: the statement prepared above, finalized once.
     unsafe { ffi::sqlite3_finalize(stmt) };
     plan
