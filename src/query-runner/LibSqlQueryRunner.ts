@@ -18,14 +18,7 @@ import {
   TypeORMError,
 } from "typeorm";
 import type { ReadStream } from "fs";
-import {
-  LibSqlError,
-  type LibSqlConnection,
-  type LibSqlTransaction,
-  type MaybePromise,
-  type ObjectRow,
-  type Result,
-} from "../native";
+import type { LibSqlConnection, LibSqlTransaction, MaybePromise, ObjectRow, Result } from "../native";
 import type { LibSqlConnectionPool } from "../driver/LibSqlConnectionPool";
 import type { ResolvedLibSqlOptions } from "../options/resolveOptions";
 import {
@@ -40,6 +33,7 @@ import {
 } from "../typeorm";
 import { checkIsolationLevel } from "../driver/isolationLevels";
 import { ConnectionLease, type StreamCursor } from "./ConnectionLease";
+import { withQueryTimeout } from "./queryTimeout";
 import { LibSqlCursorStream } from "./LibSqlCursorStream";
 import { changesSession, isDataChange, normaliseParameters, statementHead } from "./parameters";
 import { dropAllVectorIndexes, findVectorIndexes, vectorIndexSql } from "../vector/queryRunnerSupport";
@@ -251,7 +245,11 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
       }
       // A statement that ran inline comes back at once, without a Promise (see ConnectionLease.runNow).
       const now = this.lease.runNow(changesSession(head), (connection) =>
-        this.withQueryTimeout(connection, connection.queryNow<ObjectRow>(query, values)),
+        withQueryTimeout(
+          this.driver.resolvedOptions?.queryTimeoutMs,
+          connection,
+          connection.queryNow<ObjectRow>(query, values),
+        ),
       );
       const raw = now instanceof Promise ? await now : now;
       const elapsed = Date.now() - started;
@@ -415,42 +413,6 @@ export class LibSqlQueryRunner extends AbstractSqliteQueryRunner {
     this.transaction = undefined;
     this.isTransactionActive = false;
     this.transactionDepth = 0;
-  }
-
-  /**
-   * Interrupts the statement if it runs past the `queryTimeoutMs` option: a local one fails with
-   * `SQLITE_INTERRUPT`; on a remote database the request is cancelled and fails with
-   * `LIBSQL_TIMEOUT`, whose message then names the option. A statement that finished inline (no
-   * Promise; local connections only) was within its budget and needs no timer.
-   */
-  private withQueryTimeout<T>(connection: LibSqlConnection, work: MaybePromise<T>): MaybePromise<T> {
-    const timeout = this.driver.resolvedOptions?.queryTimeoutMs;
-    if (!timeout || !(work instanceof Promise)) return work;
-    let fired = false;
-    const timer = setTimeout(() => {
-      fired = true;
-      try {
-        connection.interrupt();
-      } catch {
-        // The statement finished (or the connection closed) in the meantime.
-      }
-    }, timeout);
-    return work.then(
-      (value) => {
-        clearTimeout(timer);
-        return value;
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (fired && error instanceof LibSqlError && error.code === "LIBSQL_TIMEOUT") {
-          throw new LibSqlError(
-            "LIBSQL_TIMEOUT",
-            `the statement ran past queryTimeoutMs (${timeout} ms): ${error.message}`,
-          );
-        }
-        throw error;
-      },
-    );
   }
 
   /**
