@@ -5,23 +5,12 @@
  * still waiting with `LIBSQL_POOL_CLOSED`.
  */
 import { expect } from "chai";
-import { QueryFailedError, type QueryRunner } from "typeorm";
-import { LibSqlDataSource, LibSqlError } from "../../src";
+import type { QueryRunner } from "typeorm";
+import { LibSqlDataSource } from "../../src";
+import { failureOf } from "../support/errors";
 import { tracked, turns } from "../support/signals";
 import { Entry } from "./entity/ledger";
 import { openDataSource, skipUnavailable } from "./support/databases";
-
-/** The `LibSqlError` a promise rejects with (the `driverError` of a query failure). */
-async function failureOf(promise: Promise<unknown>): Promise<LibSqlError> {
-  try {
-    await promise;
-  } catch (error) {
-    const cause = error instanceof QueryFailedError ? error.driverError : error;
-    expect(cause).to.be.instanceOf(LibSqlError);
-    return cause as LibSqlError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 for (const target of ["file", "remote"] as const) {
   describe(`the connection pool at its limit (${target})`, () => {
