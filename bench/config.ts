@@ -138,6 +138,22 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env 
   return config;
 }
 
+/** Share of each count the unwatched priming pass runs (see `primingConfig`). */
+const PRIMING_SHARE = 0.02;
+
+/**
+ * The sizes of the priming pass that every driver runs once before the rounds: a few dozen
+ * operations of each workload, no warm-up, a fifth of a second of the mix, one bulk chunk.
+ */
+export function primingConfig(config: BenchConfig): BenchConfig {
+  const primed: BenchConfig = { ...config, warmup: 0, concurrencySeconds: 0.2, bulkRows: config.bulkChunk };
+  for (const key of SCALED) {
+    if (key === "concurrencySeconds") continue;
+    (primed[key] as number) = Math.max(1, Math.round((config[key] as number) * PRIMING_SHARE));
+  }
+  return primed;
+}
+
 export function selected(list: string, id: string): boolean {
   if (!list.trim()) return true;
   return list

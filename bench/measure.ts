@@ -15,6 +15,11 @@ export interface Sample {
   loopBlockMs: number;
   /** The same, with the GC pauses inside each block subtracted, in ms. */
   loopBlockNonGcMs: number;
+  /**
+   * The longest time the JavaScript thread itself ran inside one such gap, GC taken out (the rest
+   * of a gap is time it waited for a CPU); absent where the OS does not report it.
+   */
+  loopRunningMs?: number;
   /** Longest garbage-collection pause in the same window, in ms. */
   gcPauseMs: number;
   /**
@@ -107,6 +112,7 @@ export async function measureCounted(
     opsPerSec: ops / seconds,
     loopBlockMs: loop.longestBlockMs,
     loopBlockNonGcMs: loop.longestNonGcBlockMs,
+    ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors: 0,
@@ -163,6 +169,7 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
     opsPerSec: latencies.length / elapsed,
     loopBlockMs: loop.longestBlockMs,
     loopBlockNonGcMs: loop.longestNonGcBlockMs,
+    ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors,
@@ -192,6 +199,9 @@ export function combineRounds(samples: readonly Sample[]): Sample {
     ...middle,
     loopBlockMs: Math.max(...samples.map((s) => s.loopBlockMs)),
     loopBlockNonGcMs: Math.max(...samples.map((s) => s.loopBlockNonGcMs)),
+    ...(samples.every((s) => s.loopRunningMs !== undefined)
+      ? { loopRunningMs: Math.max(...samples.map((s) => s.loopRunningMs ?? 0)) }
+      : {}),
     gcPauseMs: Math.max(...samples.map((s) => s.gcPauseMs)),
     ...(used.every((s) => s.driverBlockMs !== undefined)
       ? {
