@@ -82,6 +82,15 @@ const CORPUS: Case[] = [
   { sql: "SELECT n FROM big WHERE n = 9223372036854775807", normalised: true },
   { sql: "SELECT n FROM big WHERE n = -9223372036854775808", normalised: false },
   { sql: "SELECT n FROM big WHERE n < 9223372036854775808 ORDER BY n", normalised: false },
+  // BETWEEN (TypeORM's Between): both bounds bound; a bound that is an expression stays as written.
+  {
+    sql: 'SELECT "Post"."id", "a"."name" FROM "post" "Post" LEFT JOIN "author" "a" ON "a"."id" = "Post"."authorId" WHERE "Post"."id" BETWEEN 11 AND 60 ORDER BY "Post"."id" ASC',
+    normalised: true,
+  },
+  { sql: "SELECT id FROM author WHERE age NOT BETWEEN -5 AND 40 ORDER BY id", normalised: true },
+  { sql: "SELECT id FROM post WHERE id BETWEEN 3 AND 2 + 5 ORDER BY id", normalised: true },
+  { sql: "SELECT id FROM author WHERE code BETWEEN 1 AND 3 ORDER BY id", normalised: true },
+  { sql: "SELECT id, age BETWEEN 30 AND 40 AS thirties FROM author ORDER BY id", normalised: false },
   // Affinity: a TEXT column compared with an integer, and LIKE.
   { sql: "SELECT id FROM author WHERE code = 10", normalised: true },
   { sql: "SELECT id FROM author WHERE code LIKE '1%' ORDER BY id", normalised: false },

@@ -8,8 +8,9 @@
 //!
 //! - in the statements that can have one (SELECT, WITH, INSERT, UPDATE, DELETE, REPLACE), never in
 //!   DDL, PRAGMA, EXPLAIN or an upsert (`ON CONFLICT`, whose target must match an index as written);
-//! - as the right operand of a comparison (`=`, `==`, `!=`, `<>`, `<`, `<=`, `>`, `>=`) or an
-//!   element of an `IN (…)` list in WHERE, ON or HAVING, or as the operand of LIMIT and OFFSET
+//! - as the right operand of a comparison (`=`, `==`, `!=`, `<>`, `<`, `<=`, `>`, `>=`), a bound
+//!   of `BETWEEN low AND high` (TypeORM's `Between`) or an element of an `IN (…)` list in WHERE,
+//!   ON or HAVING, or as the operand of LIMIT and OFFSET
 //!   (`LIMIT 10, 20` too), optionally after a unary minus, and followed by what ends an operand;
 //! - never where any enclosing clause is a result-column list (the select list, RETURNING: the
 //!   text names the column), ORDER BY or GROUP BY (a number there is a column position), a window
@@ -386,6 +387,21 @@ pub fn normalise(sql: &str) -> Option<Normalised> {
     })
 }
 
+/// Whether the `AND` at token `and` closes `BETWEEN <integer>` (the low bound optionally negative),
+/// so that the literal after it is the high bound.
+fn between_low_ends_at(toks: &[(usize, Tok<'_>)], and: usize) -> bool {
+    let at = |i: Option<usize>| i.and_then(|i| toks.get(i)).map(|t| &t.1);
+    let low = and.checked_sub(1);
+    if !matches!(at(low), Some(Tok::Digits(_))) {
+        return false;
+    }
+    let mut word = low.and_then(|l| l.checked_sub(1));
+    if op_is(at(word), &["-"]) {
+        word = word.and_then(|w| w.checked_sub(1));
+    }
+    word_is(at(word), &["BETWEEN"])
+}
+
 /// Whether the literal at token `n` is in a value position (see the module note).
 fn literal_in_value_position(
     levels: &[Level],
@@ -401,11 +417,12 @@ fn literal_in_value_position(
         return false;
     };
     // A unary minus belongs to the literal: look at what comes before it.
-    let before = if op_is(prev, &["-"]) {
-        n.checked_sub(2).map(|p| &toks[p].1)
+    let before_at = if op_is(prev, &["-"]) {
+        n.checked_sub(2)
     } else {
-        prev
+        n.checked_sub(1)
     };
+    let before = before_at.map(|p| &toks[p].1);
     let ends = next.is_none()
         || matches!(next, Some(Tok::End))
         || op_is(next, &[")"])
@@ -414,7 +431,12 @@ fn literal_in_value_position(
         Clause::Value => {
             let compared = op_is(before, &COMPARISONS) && ends;
             let listed = level.in_list && op_is(before, &["(", ","]) && op_is(next, &[",", ")"]);
-            compared || listed
+            // `BETWEEN low AND high`, each bound alone: low before the AND, high after it.
+            let low = word_is(before, &["BETWEEN"]) && word_is(next, &["AND"]);
+            let high = word_is(before, &["AND"])
+                && ends
+                && before_at.is_some_and(|and| between_low_ends_at(toks, and));
+            compared || listed || low || high
         }
         Clause::Limit => {
             (word_is(before, &["LIMIT", "OFFSET"]) || op_is(before, &[","]))

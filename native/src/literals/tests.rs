@@ -59,6 +59,38 @@ fn comparisons_joins_and_having() {
 }
 
 #[test]
+fn between_bounds() {
+    let sql =
+        r#"SELECT "p"."id" FROM "post" "p" WHERE "p"."id" BETWEEN 11 AND 60 ORDER BY "p"."id" ASC"#;
+    assert_eq!(
+        key(sql).as_deref(),
+        Some(
+            r#"SELECT "p"."id" FROM "post" "p" WHERE "p"."id" BETWEEN ? AND ? ORDER BY "p"."id" ASC"#
+        )
+    );
+    assert_eq!(literals(sql), vec![11, 60]);
+    assert_eq!(
+        key("SELECT a FROM t WHERE a NOT BETWEEN -3 AND 4 AND b = 1").as_deref(),
+        Some("SELECT a FROM t WHERE a NOT BETWEEN -? AND ? AND b = ?")
+    );
+    // Only a bound that is a whole operand: arithmetic stays as written.
+    assert_eq!(
+        key("SELECT a FROM t WHERE a BETWEEN 1 AND 5 + 2").as_deref(),
+        Some("SELECT a FROM t WHERE a BETWEEN ? AND 5 + 2")
+    );
+    assert_eq!(
+        key("SELECT a FROM t WHERE a BETWEEN b AND 5").as_deref(),
+        None
+    );
+    // An AND that is not a BETWEEN's: a literal after it is no comparison operand.
+    assert_eq!(key("SELECT a FROM t WHERE a = b AND 5"), None);
+    assert_eq!(key("SELECT a FROM t WHERE a AND 5"), None);
+    // Never in the select list or ORDER BY.
+    assert_eq!(key("SELECT a BETWEEN 1 AND 2 FROM t"), None);
+    assert_eq!(key("SELECT a FROM t ORDER BY a BETWEEN 1 AND 2"), None);
+}
+
+#[test]
 fn limit_and_offset() {
     assert_eq!(
         key("SELECT a FROM t LIMIT 10 OFFSET 20").as_deref(),
