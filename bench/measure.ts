@@ -91,15 +91,23 @@ export async function measureCounted(
 ): Promise<Sample> {
   const monitor = new LoopMonitor();
   monitor.start();
-  for (let i = 0; i < (options.warmup ?? 0); i++) await op(-1 - i);
   const latencies = new Array<number>(count);
-  const probe = new ContentionProbe();
-  driverProbe?.reset();
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) {
-    const s = performance.now();
-    await op(i);
-    latencies[i] = performance.now() - s;
+  let probe: ContentionProbe;
+  let t0: number;
+  try {
+    for (let i = 0; i < (options.warmup ?? 0); i++) await op(-1 - i);
+    probe = new ContentionProbe();
+    driverProbe?.reset();
+    t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const s = performance.now();
+      await op(i);
+      latencies[i] = performance.now() - s;
+    }
+  } catch (error) {
+    // The timer chain would otherwise run on, and keep the process alive, after a refusal.
+    await monitor.stop();
+    throw error;
   }
   const seconds = (performance.now() - t0) / 1000;
   const driverRead = driverProbe?.read();
@@ -154,11 +162,20 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
   };
   const monitor = new LoopMonitor();
   monitor.start();
-  if (warmupSeconds > 0) await runFor(warmupSeconds * 1000, false);
-  const probe = new ContentionProbe();
-  driverProbe?.reset();
-  const t0 = performance.now();
-  const { latencies, errors, firstError } = await runFor(seconds * 1000, true);
+  let run: Awaited<ReturnType<typeof runFor>>;
+  let t0: number;
+  let probe: ContentionProbe;
+  try {
+    if (warmupSeconds > 0) await runFor(warmupSeconds * 1000, false);
+    probe = new ContentionProbe();
+    driverProbe?.reset();
+    t0 = performance.now();
+    run = await runFor(seconds * 1000, true);
+  } catch (error) {
+    await monitor.stop();
+    throw error;
+  }
+  const { latencies, errors, firstError } = run;
   const elapsed = (performance.now() - t0) / 1000;
   const driverRead = driverProbe?.read();
   const loop = await monitor.stop();

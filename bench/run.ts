@@ -311,6 +311,7 @@ async function main(): Promise<void> {
   };
   log(`typeorm-libsql bench — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`);
   const started = Date.now();
+  locateSqld();
   if (chosen.length > 0) {
     for (const settings of settingsList) report.configurations.push(await runConfiguration(config, settings, chosen));
   }
