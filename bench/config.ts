@@ -139,7 +139,7 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env 
 }
 
 /** Share of each count the unwatched priming pass runs (see `primingConfig`). */
-const PRIMING_SHARE = 0.02;
+const PRIMING_SHARE = 0.1;
 
 /**
  * The sizes of the priming pass that every driver runs once before the rounds: a few dozen
