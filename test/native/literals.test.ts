@@ -105,8 +105,14 @@ const CORPUS: Case[] = [
   { sql: "SELECT id FROM author WHERE age + 1 = 37", normalised: true },
   // Strings, identifiers and comments are never looked into.
   { sql: "SELECT id FROM author WHERE name = 'id = 1' OR \"id\" = 2 -- = 3", normalised: true },
-  // Writes.
+  // Writes. TypeORM writes the numbers it stores into SET and VALUES.
   { sql: "UPDATE post SET views = views + 1 WHERE id = 7", normalised: true },
+  { sql: 'UPDATE "author" SET "age" = 50, "score" = 3 WHERE "id" = 2 RETURNING "age", 1 AS one', normalised: true },
+  { sql: "UPDATE author SET age = -7 WHERE id = -4", normalised: true },
+  { sql: 'INSERT INTO "big"("n") VALUES (77), (-78), (9223372036854775807) RETURNING "n"', normalised: true },
+  { sql: "INSERT INTO big VALUES (abs(-5))", normalised: false },
+  { sql: "INSERT INTO big (n) VALUES (12)", normalised: true },
+  { sql: "SELECT column1, column2 FROM (VALUES (1, 2), (3, 4)) ORDER BY 1", normalised: true },
   { sql: "DELETE FROM post WHERE id = 1000", normalised: true },
   { sql: "DELETE FROM post WHERE id = 1001 RETURNING id = 1", normalised: true },
   // Errors must be the same.

@@ -10,7 +10,9 @@
 //!   DDL, PRAGMA, EXPLAIN or an upsert (`ON CONFLICT`, whose target must match an index as written);
 //! - as the right operand of a comparison (`=`, `==`, `!=`, `<>`, `<`, `<=`, `>`, `>=`), a bound
 //!   of `BETWEEN low AND high` (TypeORM's `Between`) or an element of an `IN (…)` list in WHERE,
-//!   ON or HAVING, or as the operand of LIMIT and OFFSET
+//!   ON or HAVING, as the operand of LIMIT and OFFSET, as the whole right-hand side of an
+//!   assignment in UPDATE's SET, or as an element of a row of VALUES (TypeORM writes the numbers
+//!   it saves into its SQL too: `SET "score" = 77`, `VALUES (NULL, ?, ?, 1)`)
 //!   (`LIMIT 10, 20` too), optionally after a unary minus, and followed by what ends an operand;
 //! - never where any enclosing clause is a result-column list (the select list, RETURNING: the
 //!   text names the column), ORDER BY or GROUP BY (a number there is a column position), a window
@@ -231,6 +233,10 @@ enum Clause {
     Value,
     /// LIMIT, OFFSET.
     Limit,
+    /// UPDATE's SET: a whole right-hand side of an assignment is a value.
+    Assign,
+    /// VALUES: its rows' elements are values (`row` levels), anything nested in them is not.
+    Values,
     /// FROM, SET, VALUES, the start of a statement: no value positions, but no harm below.
     Neutral,
     /// Result columns, ORDER BY, GROUP BY, windows: nothing inside may change.
@@ -241,6 +247,8 @@ struct Level {
     clause: Clause,
     /// An `IN (…)` list (or subquery, which its SELECT then blocks or not).
     in_list: bool,
+    /// One row of a VALUES list.
+    row: bool,
 }
 
 const COMPARISONS: [&str; 8] = ["=", "==", "!=", "<>", "<", "<=", ">", ">="];
@@ -303,6 +311,7 @@ pub fn normalise(sql: &str) -> Option<Normalised> {
     let mut levels = vec![Level {
         clause: Clause::Neutral,
         in_list: false,
+        row: false,
     }];
     let mut replaced: Vec<(usize, usize, i64)> = Vec::new();
     let mut slots: Vec<Option<i64>> = Vec::new();
@@ -323,10 +332,17 @@ pub fn normalise(sql: &str) -> Option<Normalised> {
                 slots.push(None);
             }
             Tok::Op("(") => {
-                let parent = levels.last()?.clause;
+                let parent = levels.last()?;
+                // A row of VALUES, or something nested in one (a call, a subquery): neutral.
+                let (clause, row) = match (parent.clause, parent.row) {
+                    (Clause::Values, false) => (Clause::Values, true),
+                    (Clause::Values, true) => (Clause::Neutral, false),
+                    (clause, _) => (clause, false),
+                };
                 levels.push(Level {
-                    clause: parent,
+                    clause,
                     in_list: word_is(prev, &["IN"]),
+                    row,
                 });
             }
             Tok::Op(")") => {
@@ -349,8 +365,11 @@ pub fn normalise(sql: &str) -> Option<Normalised> {
                     | b"OVER" => Some(Clause::Blocked),
                     b"WHERE" | b"ON" | b"HAVING" => Some(Clause::Value),
                     b"LIMIT" | b"OFFSET" => Some(Clause::Limit),
-                    b"FROM" | b"JOIN" | b"USING" | b"SET" | b"VALUES" | b"UNION" | b"EXCEPT"
-                    | b"INTERSECT" => Some(Clause::Neutral),
+                    b"SET" => Some(Clause::Assign),
+                    b"VALUES" => Some(Clause::Values),
+                    b"FROM" | b"JOIN" | b"USING" | b"UNION" | b"EXCEPT" | b"INTERSECT" => {
+                        Some(Clause::Neutral)
+                    }
                     _ => None,
                 };
                 if let (Some(clause), Some(level)) = (clause, levels.last_mut()) {
@@ -442,6 +461,16 @@ fn literal_in_value_position(
             (word_is(before, &["LIMIT", "OFFSET"]) || op_is(before, &[","]))
                 && (ends || op_is(next, &[","]))
         }
+        // `SET a = 1, b = 2 WHERE …`: only a literal that is the whole right-hand side.
+        Clause::Assign => {
+            op_is(before, &["="])
+                && (next.is_none()
+                    || matches!(next, Some(Tok::End))
+                    || op_is(next, &[","])
+                    || word_is(next, &["WHERE", "FROM", "RETURNING"]))
+        }
+        // `VALUES (1, 'a', 2), (3, …)`: an element of a row on its own.
+        Clause::Values => level.row && op_is(before, &["(", ","]) && op_is(next, &[",", ")"]),
         Clause::Neutral | Clause::Blocked => false,
     }
 }

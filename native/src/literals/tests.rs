@@ -50,7 +50,7 @@ fn comparisons_joins_and_having() {
     );
     assert_eq!(
         key("UPDATE t SET a = 5 WHERE id = 6").as_deref(),
-        Some("UPDATE t SET a = 5 WHERE id = ?")
+        Some("UPDATE t SET a = ? WHERE id = ?")
     );
     assert_eq!(
         key("DELETE FROM t WHERE id == 9").as_deref(),
@@ -88,6 +88,43 @@ fn between_bounds() {
     // Never in the select list or ORDER BY.
     assert_eq!(key("SELECT a BETWEEN 1 AND 2 FROM t"), None);
     assert_eq!(key("SELECT a FROM t ORDER BY a BETWEEN 1 AND 2"), None);
+}
+
+#[test]
+fn set_and_values() {
+    // TypeORM's update and insert write the numbers they store into the SQL.
+    assert_eq!(
+        key(r#"UPDATE "author" SET "score" = 77 WHERE "id" = 1"#).as_deref(),
+        Some(r#"UPDATE "author" SET "score" = ? WHERE "id" = ?"#)
+    );
+    assert_eq!(
+        key(r#"INSERT INTO "author"("id", "name", "score") VALUES (NULL, ?, 1), (NULL, ?, -2) RETURNING "id", 3"#)
+            .as_deref(),
+        Some(r#"INSERT INTO "author"("id", "name", "score") VALUES (NULL, ?, ?), (NULL, ?, -?) RETURNING "id", 3"#)
+    );
+    assert_eq!(
+        literals("UPDATE t SET a = 1, b = 2 RETURNING a"),
+        vec![1, 2]
+    );
+    // Only a whole right-hand side or a whole element: expressions and nested calls stay.
+    assert_eq!(key("UPDATE t SET a = a + 1"), None);
+    assert_eq!(key("UPDATE t SET a = 1 + a"), None);
+    assert_eq!(key("UPDATE t SET (a, b) = (1, 2)"), None);
+    assert_eq!(
+        key("UPDATE t SET a = CASE WHEN b = 1 THEN 2 END, c = 3").as_deref(),
+        Some("UPDATE t SET a = CASE WHEN b = 1 THEN 2 END, c = ?")
+    );
+    assert_eq!(key("INSERT INTO t VALUES (abs(5), (6))"), None);
+    assert_eq!(key("INSERT INTO t VALUES (1 + 2)"), None);
+    assert_eq!(
+        key("SELECT * FROM (VALUES (1, 2)) WHERE column1 = 1").as_deref(),
+        Some("SELECT * FROM (VALUES (?, ?)) WHERE column1 = ?")
+    );
+    // An upsert is never touched.
+    assert_eq!(
+        key("INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET a = 2"),
+        None
+    );
 }
 
 #[test]
@@ -199,7 +236,10 @@ fn only_statements_that_can_have_values() {
         key("INSERT INTO t (a) VALUES (1) ON CONFLICT (a) WHERE a > 0 DO NOTHING"),
         None
     );
-    assert_eq!(key("INSERT INTO t (a) VALUES (1)"), None);
+    assert_eq!(
+        key("INSERT INTO t (a) VALUES (1)").as_deref(),
+        Some("INSERT INTO t (a) VALUES (?)")
+    );
     assert_eq!(
         key("WITH c AS (SELECT a FROM t WHERE a = 1) SELECT * FROM c").as_deref(),
         Some("WITH c AS (SELECT a FROM t WHERE a = ?) SELECT * FROM c")
