@@ -15,7 +15,6 @@ import { SqldServer } from "../test/support/sqld";
 import { chart, chartFile } from "./chart";
 import { BenchConfig, loadConfig, primingConfig, selected } from "./config";
 import { firstLine, loadLibSqlDataSource, openOrmTarget, setInlineBudget } from "./drivers";
-import { collectGarbage } from "./gc";
 import { loadAverage, machineInfo } from "./machine";
 import { combineRounds, DISTURBED_OVER, Sample, setDriverProbe } from "./measure";
 import { openRawClient, openReplicaClient, seedPrimary } from "./raw-clients";
@@ -124,7 +123,6 @@ async function runRounds<T extends { id: DriverId }>(
             }
           : undefined,
       );
-      collectGarbage();
       const outcome = await attempt(() => run(driver));
       setDriverProbe(undefined);
       if (outcome.status === "ok") samples.set(driver.id, [...(samples.get(driver.id) ?? []), outcome.sample]);
