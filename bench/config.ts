@@ -142,8 +142,8 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env 
 const PRIMING_SHARE = 0.1;
 
 /**
- * The sizes of the priming pass that every driver runs once before the rounds: a few dozen
- * operations of each workload, no warm-up, a fifth of a second of the mix, one bulk chunk.
+ * The sizes of the priming pass that every driver runs once before the rounds: a tenth of each
+ * workload's count, no warm-up, a fifth of a second of the mix, one bulk chunk.
  */
 export function primingConfig(config: BenchConfig): BenchConfig {
   const primed: BenchConfig = { ...config, warmup: 0, concurrencySeconds: 0.2, bulkRows: config.bulkChunk };

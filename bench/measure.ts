@@ -81,6 +81,19 @@ function summarise(latencies: number[]): Sample["latency"] {
 }
 
 /**
+ * Runs the watched part of a measurement; if it fails (a driver refusing a workload), stops the
+ * monitor first, whose timer chain would otherwise run on and keep the process alive.
+ */
+async function stoppingOnFailure<T>(monitor: LoopMonitor, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await monitor.stop();
+    throw error;
+  }
+}
+
+/**
  * Runs `op` `warmup` times untimed, then `count` times timed, one after another. The loop block is
  * watched over the whole run, warm-up included: a user's server feels every stretch.
  */
@@ -92,23 +105,18 @@ export async function measureCounted(
   const monitor = new LoopMonitor();
   monitor.start();
   const latencies = new Array<number>(count);
-  let probe: ContentionProbe;
-  let t0: number;
-  try {
+  const { probe, t0 } = await stoppingOnFailure(monitor, async () => {
     for (let i = 0; i < (options.warmup ?? 0); i++) await op(-1 - i);
-    probe = new ContentionProbe();
+    const probe = new ContentionProbe();
     driverProbe?.reset();
-    t0 = performance.now();
+    const t0 = performance.now();
     for (let i = 0; i < count; i++) {
       const s = performance.now();
       await op(i);
       latencies[i] = performance.now() - s;
     }
-  } catch (error) {
-    // The timer chain would otherwise run on, and keep the process alive, after a refusal.
-    await monitor.stop();
-    throw error;
-  }
+    return { probe, t0 };
+  });
   const seconds = (performance.now() - t0) / 1000;
   const driverRead = driverProbe?.read();
   const loop = await monitor.stop();
@@ -162,19 +170,13 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
   };
   const monitor = new LoopMonitor();
   monitor.start();
-  let run: Awaited<ReturnType<typeof runFor>>;
-  let t0: number;
-  let probe: ContentionProbe;
-  try {
+  const { probe, t0, run } = await stoppingOnFailure(monitor, async () => {
     if (warmupSeconds > 0) await runFor(warmupSeconds * 1000, false);
-    probe = new ContentionProbe();
+    const probe = new ContentionProbe();
     driverProbe?.reset();
-    t0 = performance.now();
-    run = await runFor(seconds * 1000, true);
-  } catch (error) {
-    await monitor.stop();
-    throw error;
-  }
+    const t0 = performance.now();
+    return { probe, t0, run: await runFor(seconds * 1000, true) };
+  });
   const { latencies, errors, firstError } = run;
   const elapsed = (performance.now() - t0) / 1000;
   const driverRead = driverProbe?.read();

@@ -266,9 +266,9 @@ async function runConfiguration(
   if (chosen.some((w) => w.level === "typeorm")) {
     const targets = await openTargets(config, settings, configuration.skipped);
     for (const t of targets) configuration.settings[t.id] = t.settings;
+    const primed = primingConfig(config);
     for (const w of chosen) {
       if (w.level !== "typeorm") continue;
-      const primed = primingConfig(config);
       await runRounds(
         w,
         results.get(w.id)!,

@@ -10,10 +10,11 @@
 //!   DDL, PRAGMA, EXPLAIN or an upsert (`ON CONFLICT`, whose target must match an index as written);
 //! - as the right operand of a comparison (`=`, `==`, `!=`, `<>`, `<`, `<=`, `>`, `>=`), a bound
 //!   of `BETWEEN low AND high` (TypeORM's `Between`) or an element of an `IN (…)` list in WHERE,
-//!   ON or HAVING, as the operand of LIMIT and OFFSET, as the whole right-hand side of an
-//!   assignment in UPDATE's SET, or as an element of a row of VALUES (TypeORM writes the numbers
-//!   it saves into its SQL too: `SET "score" = 77`, `VALUES (NULL, ?, ?, 1)`)
-//!   (`LIMIT 10, 20` too), optionally after a unary minus, and followed by what ends an operand;
+//!   ON or HAVING, or as the operand of LIMIT and OFFSET (`LIMIT 10, 20` too), optionally after a
+//!   unary minus, and followed by what ends an operand;
+//! - as the whole right-hand side of an assignment in UPDATE's SET, or as a whole element of a row
+//!   of VALUES: TypeORM writes the numbers it stores into its SQL too (`SET "score" = 77`,
+//!   `VALUES (NULL, ?, ?, 1)`);
 //! - never where any enclosing clause is a result-column list (the select list, RETURNING: the
 //!   text names the column), ORDER BY or GROUP BY (a number there is a column position), a window
 //!   or PARTITION BY;
@@ -237,7 +238,7 @@ enum Clause {
     Assign,
     /// VALUES: its rows' elements are values (`row` levels), anything nested in them is not.
     Values,
-    /// FROM, SET, VALUES, the start of a statement: no value positions, but no harm below.
+    /// FROM, JOIN, set operations, the start of a statement: no value positions, but no harm below.
     Neutral,
     /// Result columns, ORDER BY, GROUP BY, windows: nothing inside may change.
     Blocked,
