@@ -47,7 +47,10 @@ export interface LibSqlConnectionOptions {
   readonly requestTimeoutMs?: number;
   /** Encryption-at-rest key for local files and replicas. Never logged. */
   readonly encryptionKey?: string;
-  /** Milliseconds a connection waits for a lock before failing with `SQLITE_BUSY` (default 5000). */
+  /**
+   * Milliseconds a local connection waits for a lock before failing with `SQLITE_BUSY` (default
+   * 5000). Refused on a remote URL (`LIBSQL_UNSUPPORTED`): a server keeps its own busy timeout.
+   */
   readonly busyTimeoutMs?: number;
   /**
    * How SQLite integers come back: `"number"` (default, as TypeORM's SQLite drivers; a value

@@ -159,6 +159,14 @@ export function resolveOpen(
       "LIBSQL_UNSUPPORTED",
     );
   }
+  if (options.busyTimeoutMs !== undefined && target.kind === "remote") {
+    // sqld refuses `PRAGMA busy_timeout`: a remote server waits for its locks by its own rules.
+    throw new LibSqlOptionsError(
+      "busyTimeoutMs",
+      "a remote server keeps its own busy timeout (sqld refuses PRAGMA busy_timeout); the option applies to local files, :memory: and embedded replicas",
+      "LIBSQL_UNSUPPORTED",
+    );
+  }
   if (authToken !== undefined && target.kind === "file" && syncUrl === undefined) {
     throw new LibSqlOptionsError("authToken", 'is only used with remote URLs and embedded replicas ("syncUrl")');
   }

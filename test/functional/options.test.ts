@@ -66,6 +66,7 @@ describe("options", () => {
     ["statementCacheSize", { url: ":memory:", statementCacheSize: -1 }],
     ["authToken", { url: tempDatabase(), authToken: SECRET }],
     ["encryptionKey", { url: "libsql://example.turso.io", encryptionKey: SECRET }],
+    ["busyTimeoutMs", { url: "libsql://example.turso.io", busyTimeoutMs: 100 }],
   ];
 
   for (const [option, options] of invalid) {
@@ -77,6 +78,13 @@ describe("options", () => {
       expect(error.message).to.not.contain(SECRET);
     });
   }
+
+  it("refuses busyTimeoutMs on a remote URL as unsupported (a server keeps its own), before any connection", async () => {
+    const error = await initialiseError({ url: "http://127.0.0.1:9", busyTimeoutMs: 100 });
+    expect(error).to.be.instanceOf(LibSqlOptionsError);
+    expect((error as LibSqlOptionsError).code).to.equal("LIBSQL_UNSUPPORTED");
+    expect(error.message).to.match(/remote server keeps its own busy timeout/);
+  });
 
   it("keeps secrets out of options, inspection, logs and errors", async () => {
     const logger = new RecordingLogger();

@@ -115,6 +115,7 @@ describe("native: connection modes", () => {
       [{ url: "http://127.0.0.1:1", encryptionKey: "k" }, "LIBSQL_UNSUPPORTED", /encryption/],
       [{ url: tempDbPath(), encryptionKey: "" }, "LIBSQL_INVALID_ARGUMENT", /encryptionKey/],
       [{ url: tempDbPath(), busyTimeoutMs: -1 }, "LIBSQL_INVALID_ARGUMENT", /busyTimeoutMs/],
+      [{ url: "http://127.0.0.1:1", busyTimeoutMs: 100 }, "LIBSQL_UNSUPPORTED", /own busy timeout/],
       [{ url: tempDbPath(), busyTimeout: 1 } as never, "LIBSQL_INVALID_ARGUMENT", /did you mean "busyTimeoutMs"/],
       [{ url: tempDbPath(), statementCacheSize: 1.5 }, "LIBSQL_INVALID_ARGUMENT", /statementCacheSize/],
       [
