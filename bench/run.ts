@@ -1,40 +1,36 @@
 /**
- * `npm run bench`: runs every workload on every driver in one process — configuration by
- * configuration (each driver's own defaults, then WAL + synchronous=NORMAL for all), workload by
- * workload, the drivers one after another — then writes bench/results/latest.{md,json} and one
- * chart per configuration. The replica row starts a real sqld on a free loopback port for its
+ * `npm run bench`: runs every workload on every driver — configuration by configuration (each
+ * driver's own defaults, then WAL + synchronous=NORMAL for all), workload by workload, the drivers
+ * one after another, each driver in a process of its own (isolation.ts) — then writes
+ * bench/results/latest.{md,json} and one chart per configuration. The replica row starts a real sqld on a free loopback port for its
  * rounds and stops it afterwards. Options: see config.ts (e.g. `npm run bench -- --scale=0.2
  * --only=save,find-one --settings=wal-normal`).
  */
 import "reflect-metadata";
 import * as fs from "fs";
 import * as path from "path";
-import { performance } from "perf_hooks";
-import { nativeLoopBlocks, nativeVersions } from "../src/native";
+import { nativeVersions } from "../src/native";
 import { SqldServer } from "../test/support/sqld";
 import { chart, chartFile } from "./chart";
 import { BenchConfig, loadConfig, primingConfig, selected } from "./config";
-import { firstLine, loadLibSqlDataSource, openOrmTarget, setInlineBudget } from "./drivers";
+import { firstLine, loadLibSqlDataSource } from "./drivers";
+import { DriverProcess } from "./isolation";
 import { loadAverage, machineInfo } from "./machine";
-import { combineRounds, DISTURBED_OVER, Sample, setDriverProbe } from "./measure";
-import { openRawClient, openReplicaClient, seedPrimary } from "./raw-clients";
+import { combineRounds, DISTURBED_OVER, Sample } from "./measure";
+import { seedPrimary } from "./raw-clients";
 import { remoteMarkdown, runRemoteBench, writeRemote } from "./remote";
 import { drizzleMarkdown, runDrizzleBench, writeDrizzle } from "./drizzle";
 import { json, markdown, throughputTable } from "./report";
-import { seed } from "./seed";
 import {
   ConfigurationReport,
   DRIVER_IDS,
   DriverId,
-  OrmTarget,
-  OURS,
   Outcome,
-  RawClient,
   RunReport,
   SETTINGS_IDS,
   SETTINGS_TITLES,
+  Settings,
   SettingsId,
-  Unsupported,
   Workload,
   WorkloadResult,
 } from "./types";
@@ -59,15 +55,6 @@ function log(message: string): void {
   process.stdout.write(`${message}\n`);
 }
 
-async function attempt(run: () => Promise<Sample>): Promise<Outcome> {
-  try {
-    return { status: "ok", sample: await run() };
-  } catch (error) {
-    if (error instanceof Unsupported) return { status: "unsupported", reason: error.message };
-    return { status: "failed", reason: firstLine(error) };
-  }
-}
-
 function describe(workload: Workload, id: DriverId, outcome: Outcome): string {
   if (outcome.status !== "ok") return `  ${id.padEnd(15)} ${outcome.status}: ${outcome.reason}`;
   const s = outcome.sample;
@@ -83,13 +70,12 @@ function describe(workload: Workload, id: DriverId, outcome: Outcome): string {
  * that rotates each round (so none always goes first), repeats rounds that other processes
  * disturbed, and keeps the median round per driver.
  */
-async function runRounds<T extends { id: DriverId }>(
+async function runRounds(
   workload: Workload,
   result: WorkloadResult,
-  drivers: readonly T[],
+  drivers: readonly DriverProcess[],
   config: BenchConfig,
-  run: (driver: T) => Promise<Sample>,
-  prime?: (driver: T) => Promise<Sample>,
+  prime?: BenchConfig,
 ): Promise<void> {
   const rounds = Math.max(1, Math.floor(config.rounds));
   const samples = new Map<DriverId, Sample[]>();
@@ -97,7 +83,7 @@ async function runRounds<T extends { id: DriverId }>(
   log(`${workload.title}`);
   // Unwatched, so that TypeORM's JavaScript is compiled before any driver's first round (see the
   // report's notes); a failure here shows again, and is recorded, in the rounds.
-  if (prime) for (const driver of drivers) await attempt(() => prime(driver));
+  if (prime) for (const driver of drivers) await driver.run(workload.id, prime);
   const quiet = (id: DriverId): number =>
     (samples.get(id) ?? []).filter((s) => (s.otherCpu ?? 0) <= DISTURBED_OVER).length;
   // Rounds disturbed by other processes are repeated, up to `rounds` extra rounds in all.
@@ -105,26 +91,7 @@ async function runRounds<T extends { id: DriverId }>(
     const order = drivers.map((_, i) => drivers[(i + r) % drivers.length]);
     const due = order.filter((d) => !refused.has(d.id) && (r < rounds || quiet(d.id) < rounds));
     for (const driver of due) {
-      // Our rounds read the addon's own account of its blocks on the JavaScript thread.
-      setDriverProbe(
-        driver.id === OURS
-          ? {
-              reset: () => void nativeLoopBlocks(true),
-              read: () => {
-                const b = nativeLoopBlocks();
-                // The addon's clock against performance.now(), read back to back.
-                const offset = performance.now() - b.nowMs;
-                const blocks = b.longest.map((l): [number, number] => [
-                  l.startMs + offset,
-                  l.startMs + offset + l.durationMs,
-                ]);
-                return { blocks, longestPageMs: b.longestPageMs };
-              },
-            }
-          : undefined,
-      );
-      const outcome = await attempt(() => run(driver));
-      setDriverProbe(undefined);
+      const outcome = await driver.run(workload.id, config);
       if (outcome.status === "ok") samples.set(driver.id, [...(samples.get(driver.id) ?? []), outcome.sample]);
       else refused.set(driver.id, outcome);
       const label = r < rounds ? `round ${r + 1}/${rounds}` : `extra round (earlier one disturbed)`;
@@ -138,41 +105,33 @@ async function runRounds<T extends { id: DriverId }>(
   }
 }
 
-async function openTargets(
-  config: BenchConfig,
+/**
+ * Opens (and seeds) every running driver's target of one level, in its own process; a driver that
+ * cannot open is left out of this level's rounds, with the reason recorded.
+ */
+async function openLevel(
+  processes: readonly DriverProcess[],
+  level: "typeorm" | "raw" | "replica",
   settings: SettingsId,
-  skipped: ConfigurationReport["skipped"],
-): Promise<OrmTarget[]> {
-  const targets: OrmTarget[] = [];
-  for (const id of DRIVER_IDS) {
-    if (!selected(config.drivers, id)) continue;
+  config: BenchConfig,
+  onSettings: (id: DriverId, settings: Settings) => void,
+  onRefused: (id: DriverId, reason: string) => void,
+  primaryUrl?: string,
+): Promise<DriverProcess[]> {
+  const opened: DriverProcess[] = [];
+  for (const driver of processes) {
     try {
-      const target = await openOrmTarget(id, WORK_DIR, config.poolSize, settings);
-      await seed(target.dataSource, config);
-      targets.push(target);
+      onSettings(driver.id, await driver.open(level, settings, WORK_DIR, config, primaryUrl));
+      opened.push(driver);
     } catch (error) {
-      skipped[id] = firstLine(error);
-      log(`skipping ${id}: ${skipped[id]}`);
+      onRefused(driver.id, firstLine(error));
     }
   }
-  return targets;
+  return opened;
 }
 
-async function openRawClients(
-  config: BenchConfig,
-  settings: SettingsId,
-  skipped: ConfigurationReport["skipped"],
-): Promise<RawClient[]> {
-  const clients: RawClient[] = [];
-  for (const id of DRIVER_IDS) {
-    if (!selected(config.drivers, id)) continue;
-    try {
-      clients.push(await openRawClient(id, WORK_DIR, RAW_ROWS, settings));
-    } catch (error) {
-      skipped[`${id}`] ??= `raw: ${firstLine(error)}`;
-    }
-  }
-  return clients;
+async function closeLevel(opened: readonly DriverProcess[]): Promise<void> {
+  for (const driver of opened) await driver.close();
 }
 
 /** Finds sqld for the replica row: SQLD_BIN, `sqld` on PATH, or the shared copy beside the project. */
@@ -190,6 +149,7 @@ function locateSqld(): void {
 /** Runs the replica workloads against a sqld started for them (and stopped afterwards). */
 async function runReplicaWorkloads(
   config: BenchConfig,
+  processes: readonly DriverProcess[],
   chosen: readonly Workload[],
   results: Map<string, WorkloadResult>,
   configuration: ConfigurationReport,
@@ -209,25 +169,22 @@ async function runReplicaWorkloads(
   }
   try {
     await seedPrimary(server.url, RAW_ROWS);
-    const clients: RawClient[] = [];
     const refused = new Map<DriverId, string>();
-    for (const id of DRIVER_IDS) {
-      if (!selected(config.drivers, id)) continue;
-      try {
-        clients.push(await openReplicaClient(id, WORK_DIR, server.url));
-      } catch (error) {
-        refused.set(id, firstLine(error));
-      }
-    }
-    for (const c of clients) configuration.replicaSettings[c.id] = c.settings;
+    const clients = await openLevel(
+      processes,
+      "replica",
+      configuration.id,
+      config,
+      (id, settings) => (configuration.replicaSettings[id] = settings),
+      (id, reason) => refused.set(id, reason),
+      server.url,
+    );
     for (const w of replicaWorkloads) {
-      if (w.level !== "replica") continue;
       const result = results.get(w.id)!;
-      for (const [id, reason] of refused) result.outcomes[id] = { status: "unsupported", reason };
-      await runRounds(w, result, clients, config, (client) => w.run(client, { config }));
+      await runRounds(w, result, clients, config);
       for (const [id, reason] of refused) result.outcomes[id] = { status: "unsupported", reason };
     }
-    for (const c of clients) await c.close();
+    await closeLevel(clients);
   } finally {
     await server.stop();
   }
@@ -263,44 +220,55 @@ async function runConfiguration(
     });
   }
 
-  if (chosen.some((w) => w.level === "typeorm")) {
-    const targets = await openTargets(config, settings, configuration.skipped);
-    for (const t of targets) configuration.settings[t.id] = t.settings;
-    const primed = primingConfig(config);
-    for (const w of chosen) {
-      if (w.level !== "typeorm") continue;
-      await runRounds(
-        w,
-        results.get(w.id)!,
-        targets,
+  // Each driver in a process of its own for the whole configuration (see isolation.ts).
+  const processes = DRIVER_IDS.filter((id) => selected(config.drivers, id)).map((id) => DriverProcess.start(id));
+  try {
+    if (chosen.some((w) => w.level === "typeorm")) {
+      const targets = await openLevel(
+        processes,
+        "typeorm",
+        settings,
         config,
-        (target) => w.run(target, { config }),
-        (target) => w.run(target, { config: primed }),
+        (id, s) => (configuration.settings[id] = s),
+        (id, reason) => {
+          configuration.skipped[id] = reason;
+          log(`skipping ${id}: ${reason}`);
+        },
       );
+      const primed = primingConfig(config);
+      for (const w of chosen) {
+        if (w.level === "typeorm") await runRounds(w, results.get(w.id)!, targets, config, primed);
+      }
+      await closeLevel(targets);
     }
-    for (const t of targets) await t.dataSource.destroy();
-  }
 
-  if (chosen.some((w) => w.level === "raw")) {
-    const clients = await openRawClients(config, settings, configuration.skipped);
-    for (const c of clients) configuration.rawSettings[c.id] = c.settings;
-    for (const w of chosen) {
-      if (w.level !== "raw") continue;
-      await runRounds(w, results.get(w.id)!, clients, config, (client) => w.run(client, { config }));
+    if (chosen.some((w) => w.level === "raw")) {
+      const clients = await openLevel(
+        processes,
+        "raw",
+        settings,
+        config,
+        (id, s) => (configuration.rawSettings[id] = s),
+        (id, reason) => (configuration.skipped[id] ??= `raw: ${reason}`),
+      );
+      for (const w of chosen) {
+        if (w.level === "raw") await runRounds(w, results.get(w.id)!, clients, config);
+      }
+      await closeLevel(clients);
     }
-    for (const c of clients) await c.close();
-  }
 
-  // An embedded replica keeps libSQL's own settings (WAL), so this row is the same in both
-  // configurations; it is measured in each, next to the local-file row it is judged against.
-  await runReplicaWorkloads(config, chosen, results, configuration);
+    // An embedded replica keeps libSQL's own settings (WAL), so this row is the same in both
+    // configurations; it is measured in each, next to the local-file row it is judged against.
+    await runReplicaWorkloads(config, processes, chosen, results, configuration);
+  } finally {
+    for (const p of processes) await p.stop();
+  }
   configuration.workloads = [...results.values()];
   return configuration;
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  setInlineBudget(config.inlineBudgetMs);
   const chosen = workloads.filter((w) => selected(config.only, w.id));
   const settingsList = config.settings === "both" ? SETTINGS_IDS : SETTINGS_IDS.filter((s) => s === config.settings);
   if (settingsList.length === 0) throw new Error(`--settings must be "both", "defaults" or "wal-normal"`);
