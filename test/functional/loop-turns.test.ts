@@ -112,6 +112,50 @@ describe("the event loop turns during a chain of inline statements", () => {
     expect(stretch.blockedMs).to.be.above(LIMIT_MS);
   });
 
+  /**
+   * A stretch begun in the poll phase (here by a file read's callback; in an app, a request or an
+   * off-thread result) must not run on into the next stretch without the timers phase between:
+   * an immediate scheduled from the poll phase runs in the same turn's check phase. A 1 ms timer
+   * set as the stretch begins is due by the time the stretch has lasted the 2 ms interval, so it
+   * must have fired by the time the flow has run 3 ms.
+   */
+  async function timerFiredWithin(yieldIntervalMs: number, afterMs: number): Promise<boolean> {
+    dataSource = await new LibSqlDataSource({
+      url: `file:${tempDatabase()}`,
+      entities: [Entry],
+      synchronize: true,
+      poolSize: 1,
+      inlineBudgetMs: 100,
+      yieldIntervalMs,
+    }).initialize();
+    const repository = dataSource.getRepository(Entry);
+    await repository.save(repository.create({ owner: "owner", amount: 1 }));
+    for (let i = 0; i < FLOW; i += 1) await repository.findOneBy({ id: 1 }); // warm up
+    await new Promise((resolve) => setTimeout(resolve, 10)); // any stretch has ended
+    await new Promise<void>((resolve) => fs.readFile(__filename, () => resolve()));
+    // Now in the poll phase, inside the file read's callback.
+    let fired = false;
+    const start = performance.now();
+    setTimeout(() => {
+      fired = true;
+    }, 1);
+    let queries = 0;
+    while (performance.now() - start < afterMs) {
+      await repository.findOneBy({ id: 1 });
+      queries += 1;
+    }
+    expect(queries, "the flow ran queries for the whole time").to.be.above(1);
+    return fired;
+  }
+
+  it("lets a due timer fire between a stretch begun in the poll phase and the next", async () => {
+    expect(await timerFiredWithin(2, 3)).to.equal(true);
+  });
+
+  it("with yieldIntervalMs: 0 that timer cannot fire (what the test above would catch)", async () => {
+    expect(await timerFiredWithin(0, 3)).to.equal(false);
+  });
+
   it("refuses a yieldIntervalMs that is not a whole number of milliseconds from 0 to 1000", async () => {
     for (const bad of [-1, 1.5, 1001, "2"]) {
       const failed = await new LibSqlDataSource({ url: ":memory:", yieldIntervalMs: bad as number }).initialize().then(
