@@ -7,7 +7,9 @@
  * Where Linux reports it (/proc/thread-self/schedstat), each gap also records how long the
  * JavaScript thread itself ran in it: on a 2-core machine the thread is often runnable but
  * waiting while V8's own helper threads (concurrent marking, compilation) hold both cores, which
- * no driver can prevent; the running share is what the process's JavaScript held.
+ * no driver can prevent; the running share is what the process's JavaScript held. For the worst
+ * gap the monitor also keeps how much CPU the process's other threads used in it (V8's compiler
+ * and GC helpers, the driver's pool), the threads the JavaScript thread competed with.
  */
 import * as fs from "fs";
 import { performance, PerformanceObserver } from "perf_hooks";
@@ -24,6 +26,17 @@ export interface LoopReport {
    * in proportion; undefined where the OS does not report it.
    */
   longestRunningMs?: number;
+  /**
+   * The gap that is longest outside GC: how long the JavaScript thread ran in it, and how much
+   * CPU the process's other threads used meanwhile (undefined where the OS does not report it).
+   */
+  worstGap?: { ranMs: number; othersMs: number };
+}
+
+/** CPU time the whole process (every thread) has used so far, in ms. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /** Milliseconds this thread has spent on a CPU so far, or undefined off Linux. */
@@ -44,8 +57,9 @@ export class LoopMonitor {
   private observer: PerformanceObserver | undefined;
   private last = 0;
   private lastRunning: number | undefined;
-  /** Gaps as [from, to, ms the thread ran in them (NaN when unknown)]. */
-  private gaps: [number, number, number][] = [];
+  private lastProcessCpu = 0;
+  /** Gaps as [from, to, ms the thread ran in them (NaN when unknown), ms the process used]. */
+  private gaps: [number, number, number, number][] = [];
   /** Longest gap too short to keep (counted whole: it cannot hold a GC worth subtracting). */
   private longestShort = 0;
   private gcs: [number, number][] = [];
@@ -53,6 +67,7 @@ export class LoopMonitor {
   start(): void {
     this.last = performance.now();
     this.lastRunning = threadRunningMs();
+    this.lastProcessCpu = processCpuMs();
     this.gaps = [];
     this.longestShort = 0;
     this.gcs = [];
@@ -69,10 +84,13 @@ export class LoopMonitor {
     const gap = now - this.last;
     const running = threadRunningMs();
     const ran = running !== undefined && this.lastRunning !== undefined ? running - this.lastRunning : NaN;
-    if (gap > KEEP_GAPS_OVER_MS && this.gaps.length < MAX_KEPT) this.gaps.push([this.last, now, ran]);
+    const cpu = processCpuMs();
+    if (gap > KEEP_GAPS_OVER_MS && this.gaps.length < MAX_KEPT)
+      this.gaps.push([this.last, now, ran, cpu - this.lastProcessCpu]);
     else this.longestShort = Math.max(this.longestShort, gap);
     this.last = now;
     this.lastRunning = running;
+    this.lastProcessCpu = cpu;
   }
 
   private takeGc(entries: readonly { startTime: number; duration: number }[]): void {
@@ -107,17 +125,21 @@ export class LoopMonitor {
     let longestBlockMs = this.longestShort;
     let longestNonGcBlockMs = this.longestShort;
     let longestRunningMs = this.lastRunning === undefined ? undefined : this.longestShort;
-    for (const [from, to, ran] of this.gaps) {
+    let worstGap: LoopReport["worstGap"];
+    for (const [from, to, ran, cpu] of this.gaps) {
       let gc = 0;
       for (const [s, e] of this.gcs) gc += Math.max(0, Math.min(to, e) - Math.max(from, s));
       longestBlockMs = Math.max(longestBlockMs, to - from);
-      longestNonGcBlockMs = Math.max(longestNonGcBlockMs, to - from - gc);
+      if (to - from - gc > longestNonGcBlockMs) {
+        longestNonGcBlockMs = to - from - gc;
+        worstGap = Number.isNaN(ran) ? undefined : { ranMs: ran, othersMs: Math.max(0, cpu - ran) };
+      }
       // GC pauses are wall time; the thread had the same share of a CPU in them as in the gap.
       if (longestRunningMs !== undefined && !Number.isNaN(ran)) {
         longestRunningMs = Math.max(longestRunningMs, Math.min(ran, to - from) * Math.max(0, 1 - gc / (to - from)));
       }
     }
     const longestGcMs = this.gcs.reduce((m, [s, e]) => Math.max(m, e - s), 0);
-    return { longestBlockMs, longestNonGcBlockMs, longestGcMs, longestRunningMs };
+    return { longestBlockMs, longestNonGcBlockMs, longestGcMs, longestRunningMs, ...(worstGap ? { worstGap } : {}) };
   }
 }

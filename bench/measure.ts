@@ -20,6 +20,11 @@ export interface Sample {
    * of a gap is time it waited for a CPU); absent where the OS does not report it.
    */
   loopRunningMs?: number;
+  /**
+   * In the block that is longest outside GC: how long the JavaScript thread ran, and how much CPU
+   * the process's other threads (V8's compiler and GC helpers, the driver's pool) used meanwhile.
+   */
+  worstBlock?: { ranMs: number; othersMs: number };
   /** Longest garbage-collection pause in the same window, in ms. */
   gcPauseMs: number;
   /**
@@ -41,6 +46,8 @@ export interface Sample {
   /** Throughput and longest loop block of each round, when the workload ran in several rounds. */
   rounds?: number[];
   roundsLoopBlockMs?: number[];
+  /** Each round's longest loop block outside GC (the first round is the driver's coldest). */
+  roundsLoopBlockNonGcMs?: number[];
   roundsDriverBlockMs?: number[];
 }
 
@@ -129,6 +136,7 @@ export async function measureCounted(
     loopBlockMs: loop.longestBlockMs,
     loopBlockNonGcMs: loop.longestNonGcBlockMs,
     ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
+    ...(loop.worstGap ? { worstBlock: loop.worstGap } : {}),
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors: 0,
@@ -189,6 +197,7 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
     loopBlockMs: loop.longestBlockMs,
     loopBlockNonGcMs: loop.longestNonGcBlockMs,
     ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
+    ...(loop.worstGap ? { worstBlock: loop.worstGap } : {}),
     gcPauseMs: loop.longestGcMs,
     latency: summarise(latencies),
     errors,
@@ -214,8 +223,10 @@ export function combineRounds(samples: readonly Sample[]): Sample {
   const used = quiet.length > 0 ? quiet : samples;
   const rate = median(used.map((s) => s.opsPerSec));
   const middle = used.find((s) => s.opsPerSec === rate) ?? used[0];
+  const worst = samples.reduce((a, b) => (b.loopBlockNonGcMs > a.loopBlockNonGcMs ? b : a));
   const combined: Sample = {
     ...middle,
+    ...(worst.worstBlock ? { worstBlock: worst.worstBlock } : {}),
     loopBlockMs: Math.max(...samples.map((s) => s.loopBlockMs)),
     loopBlockNonGcMs: Math.max(...samples.map((s) => s.loopBlockNonGcMs)),
     ...(samples.every((s) => s.loopRunningMs !== undefined)
@@ -234,7 +245,9 @@ export function combineRounds(samples: readonly Sample[]): Sample {
     disturbedRounds: samples.length - quiet.length,
     rounds: samples.map((s) => s.opsPerSec),
     roundsLoopBlockMs: samples.map((s) => s.loopBlockMs),
+    roundsLoopBlockNonGcMs: samples.map((s) => s.loopBlockNonGcMs),
   };
+  if (!worst.worstBlock) delete combined.worstBlock;
   const firstError = samples.find((s) => s.firstError !== undefined)?.firstError;
   if (firstError !== undefined) combined.firstError = firstError;
   else delete combined.firstError;

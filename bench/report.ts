@@ -59,6 +59,11 @@ export interface Verdict {
   /** Our longest loop block outside GC, whole run, against `LOOP_BLOCK_TARGET_MS`. */
   loopBlockMs?: number;
   loopBlockMet?: boolean;
+  /**
+   * The same over every round but our first (information): the first round is where V8 still
+   * compiles TypeORM's code, on helper threads that compete with the JavaScript thread.
+   */
+  warmLoopBlockMs?: number;
   /** The mix's p99 against `MIX_P99_TARGET_MS`. */
   p99Ms?: number;
   p99Met?: boolean;
@@ -81,6 +86,8 @@ export function verdict(result: WorkloadResult, configuration: ConfigurationRepo
   if (result.level === "typeorm") {
     v.loopBlockMs = ours.sample.loopBlockNonGcMs;
     v.loopBlockMet = v.loopBlockMs <= LOOP_BLOCK_TARGET_MS;
+    const later = ours.sample.roundsLoopBlockNonGcMs?.slice(1) ?? [];
+    if (later.length > 0) v.warmLoopBlockMs = Math.max(...later);
   }
   if (result.target === "concurrent") {
     v.p99Ms = ours.sample.latency.p99;
@@ -110,7 +117,10 @@ function verdictCell(result: WorkloadResult, configuration: ConfigurationReport)
     parts.push(`≥ ${v.ratioTarget.toFixed(1)}×${of} ${state}`);
   }
   const met = (ok: boolean): string => (ok ? "met" : "**missed**");
-  if (v.loopBlockMet !== undefined) parts.push(`loop block ≤ ${LOOP_BLOCK_TARGET_MS} ms ${met(v.loopBlockMet)}`);
+  if (v.loopBlockMet !== undefined) {
+    const warm = v.warmLoopBlockMs === undefined ? "" : ` (after the first round: ${ms(v.warmLoopBlockMs)} ms)`;
+    parts.push(`loop block ≤ ${LOOP_BLOCK_TARGET_MS} ms ${met(v.loopBlockMet)}${warm}`);
+  }
   if (v.p99Met !== undefined) parts.push(`p99 ≤ ${MIX_P99_TARGET_MS} ms ${met(v.p99Met)}`);
   return parts.join("; ") || "–";
 }
@@ -153,6 +163,7 @@ export function latencyTable(configuration: ConfigurationReport): string {
     ...DRIVER_IDS.map((id) => `${LABELS[id]} p50 / p99 / max ms`),
     "loop block outside GC, whole run, ms (ours / b-s3 / libsql-js)",
     "most the JavaScript thread itself ran in one block, outside GC, ms (ours / b-s3 / libsql-js)",
+    "longest block outside GC: the JavaScript thread ran + the process's other threads used, ms (ours / b-s3 / libsql-js)",
     "longest GC pause, ms (ours / b-s3 / libsql-js)",
     "longest page conversion, ms (ours)",
     "errors (ours / b-s3 / libsql-js)",
@@ -171,6 +182,11 @@ export function latencyTable(configuration: ConfigurationReport): string {
         DRIVER_IDS.map((id) => cell(result.outcomes[id], (o) => ms(o.sample.loopBlockNonGcMs))).join(" / "),
         DRIVER_IDS.map((id) =>
           cell(result.outcomes[id], (o) => (o.sample.loopRunningMs === undefined ? "–" : ms(o.sample.loopRunningMs))),
+        ).join(" / "),
+        DRIVER_IDS.map((id) =>
+          cell(result.outcomes[id], (o) =>
+            o.sample.worstBlock ? `${ms(o.sample.worstBlock.ranMs)} + ${ms(o.sample.worstBlock.othersMs)}` : "–",
+          ),
         ).join(" / "),
         DRIVER_IDS.map((id) => cell(result.outcomes[id], (o) => ms(o.sample.gcPauseMs))).join(" / "),
         ours?.status === "ok" && ours.sample.pageConversionMs !== undefined ? ms(ours.sample.pageConversionMs) : "–",
@@ -268,10 +284,14 @@ export function markdown(report: RunReport): string {
     "  The judged figure is the loop block outside GC (target: ≤ 5 ms in every TypeORM workload);",
     "  beside it, how long the JavaScript thread itself ran in its longest gap: the rest of a gap is",
     "  time the thread was ready but waited for a CPU, mostly while V8's helper threads (concurrent",
-    "  marking, compilation) held both cores.",
+    "  marking, compilation) held both cores. For the longest block the table also gives the CPU the",
+    "  process's other threads used in it, and the verdict gives the loop block after each driver's",
+    "  first round, the round in which V8 still compiles TypeORM's code on those threads.",
+    "- Each driver runs in a process of its own (bench/isolation.ts), idle while another runs, so",
+    "  that no round pays for another driver's garbage.",
     "- Before the rounds, every driver runs each workload once at a small size, unwatched, so that",
-    "  compiling TypeORM's shared JavaScript for the first time is not charged to whichever driver",
-    "  happens to go first; every round, its warm-up included, is watched.",
+    "  compiling TypeORM's JavaScript for the first time is not charged to the first round; every",
+    "  round, its warm-up included, is watched.",
     "- Concurrent mix: each request starts from its own macrotask, like a request handler; the peers",
     "  share one connection, so their transactions are queued FIFO (without that they fail).",
     "- Replica row: point reads on an embedded replica synced once from a local sqld, judged against",
