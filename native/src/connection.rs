@@ -14,6 +14,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::errors::{LibError, Result};
+use crate::inline::durability::{self, Ending};
 use crate::inline::{self, ControlCosts, Histories, InlineInfo, InlineState, StatsSnapshot};
 use crate::local::ControlStatements;
 use crate::open::{open_database, open_failure, read_failure, DatabaseHandle, Mode, OpenConfig};
@@ -63,6 +64,12 @@ impl Conn {
             Mode::Local | Mode::Memory => self.raw,
             Mode::Remote | Mode::Replica => None,
         }
+    }
+
+    /// Whether ending a transaction on `raw` this way waits for the disk, which keeps it off the
+    /// JavaScript thread (`inline::durability`). The caller holds the operation lock.
+    pub fn ending_syncs(&self, raw: RawDb, ending: Ending) -> bool {
+        durability::syncs(&mut self.control.lock(), raw, ending)
     }
 }
 

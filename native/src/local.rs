@@ -241,8 +241,9 @@ pub struct ControlStatements {
 const MAX_CONTROL: usize = 32;
 
 impl ControlStatements {
-    /// Runs `sql` (statements without parameters) on `db`, preparing it the first time.
-    pub fn exec(&mut self, db: RawDb, sql: &str) -> Result<()> {
+    /// The kept statements of `sql` on `db`, prepared the first time (`None` if they cannot be
+    /// kept, which does not happen: a text just inserted is there).
+    fn kept(&mut self, db: RawDb, sql: &str) -> Result<Option<&[RawStmt]>> {
         if !self.prepared.contains_key(sql) {
             if self.prepared.len() >= MAX_CONTROL {
                 self.clear();
@@ -250,7 +251,12 @@ impl ControlStatements {
             let statements = prepare_all(db, sql)?;
             self.prepared.insert(sql.to_owned(), statements);
         }
-        let Some(statements) = self.prepared.get(sql) else {
+        Ok(self.prepared.get(sql).map(Vec::as_slice))
+    }
+
+    /// Runs `sql` (statements without parameters) on `db`, preparing it the first time.
+    pub fn exec(&mut self, db: RawDb, sql: &str) -> Result<()> {
+        let Some(statements) = self.kept(db, sql)? else {
             return db.exec(sql);
         };
         for stmt in statements {
@@ -272,6 +278,38 @@ impl ControlStatements {
             outcome?;
         }
         Ok(())
+    }
+
+    /// The first column of the first row of `sql` (one statement without parameters, such as
+    /// a PRAGMA that reads a setting) as text, preparing it the first time.
+    pub fn read_first(&mut self, db: RawDb, sql: &str) -> Result<Option<String>> {
+        let Some(&[stmt]) = self.kept(db, sql)? else {
+            return Err(LibError::invalid_argument("expected one statement"));
+        };
+        // SAFETY: a statement this cache prepared on `db`; its text is read before the reset,
+        // which is what invalidates it.
+        let (rc, value) = unsafe {
+            let rc = ffi::sqlite3_step(stmt.0);
+            let value = if rc == ffi::SQLITE_ROW {
+                let text = ffi::sqlite3_column_text(stmt.0, 0);
+                (!text.is_null()).then(|| {
+                    CStr::from_ptr(text.cast::<c_char>())
+                        .to_string_lossy()
+                        .into_owned()
+                })
+            } else {
+                None
+            };
+            (rc, value)
+        };
+        let outcome = if rc == ffi::SQLITE_ROW || rc == ffi::SQLITE_DONE {
+            Ok(value)
+        } else {
+            Err(db.error())
+        };
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_reset(stmt.0) };
+        outcome
     }
 
     /// Finalizes every kept statement (before its connection closes).

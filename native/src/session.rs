@@ -34,6 +34,7 @@ use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
+use crate::inline::durability::Ending;
 use crate::inline::stmt::is_busy;
 use crate::inline::{self, Histories, Inline, InlineInfo, Kind, Stop};
 use crate::local;
@@ -343,7 +344,12 @@ pub fn run_inline(
     let history = histories.get(info.fingerprint).get(outside);
     let (fits, work) = match info.kind {
         Kind::Read => (history.read_fits(budget_us), Work::Read),
-        Kind::Write => (history.unstoppable_fits(budget_us), Work::Write),
+        // An autocommit write commits: never inline when that commit waits for the disk.
+        Kind::Write => (
+            history.unstoppable_fits(budget_us)
+                && !(outside && conn.ending_syncs(raw, Ending::Commit)),
+            Work::Write,
+        ),
         Kind::Other => (false, Work::Read),
     };
     if !fits {

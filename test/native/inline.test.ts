@@ -44,7 +44,12 @@ describe("native: inline execution", () => {
       // speed (writes run inline only when their measured cost is under half the budget).
       inline = await LibSqlConnection.open({ url: tempDbPath(), inlineBudgetMs: 1000 });
       offThread = await LibSqlConnection.open({ url: tempDbPath(), inlineBudgetMs: 0 });
-      for (const conn of [inline, offThread]) for (const sql of SCHEMA) await conn.execute(sql);
+      for (const conn of [inline, offThread]) {
+        // Commits that do not wait for the disk, so that autocommit writes may run inline.
+        await conn.pragma("journal_mode", "WAL");
+        await conn.pragma("synchronous", "NORMAL");
+        for (const sql of SCHEMA) await conn.execute(sql);
+      }
     });
 
     after(async () => {
@@ -188,6 +193,100 @@ describe("native: inline execution", () => {
     }
   });
 
+  describe("a commit that waits for the disk never runs inline", () => {
+    /**
+     * On a file with these settings: whether an autocommit INSERT and a transaction's COMMIT ran
+     * inline, once their histories say they are short (the largest budget, so that they do
+     * whatever this machine's speed).
+     */
+    async function ranInline(
+      settings: { journal: string; synchronous: string },
+      url = tempDbPath(),
+    ): Promise<{ insert: boolean; commit: boolean; rollback: boolean }> {
+      const conn = await LibSqlConnection.open({ url, inlineBudgetMs: 1000 });
+      try {
+        if (url !== ":memory:") await conn.pragma("journal_mode", settings.journal);
+        await conn.pragma("synchronous", settings.synchronous);
+        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        const insert = async (): Promise<boolean> => {
+          const before = conn.inlineStats().inline;
+          await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
+          return conn.inlineStats().inline > before;
+        };
+        const end = async (how: "commit" | "rollback"): Promise<boolean> => {
+          const tx = await conn.begin("immediate");
+          await conn.execute("INSERT INTO t (v) VALUES (?)", ["in a transaction"]);
+          const before = conn.inlineStats().inline;
+          await (how === "commit" ? tx.commit() : tx.rollback());
+          return conn.inlineStats().inline > before;
+        };
+        // Teach the histories (a write's first runs are off the thread).
+        for (let i = 0; i < 3; i++) {
+          await insert();
+          await end("commit");
+          await end("rollback");
+        }
+        const result = { insert: await insert(), commit: await end("commit"), rollback: await end("rollback") };
+        // Nothing was lost either way: three taught rounds and the last one.
+        expect((await conn.execute("SELECT count(*) FROM t")).rows[0]?.[0]).to.equal(8);
+        return result;
+      } finally {
+        await conn.close();
+      }
+    }
+
+    it("keeps commits off the thread in WAL with synchronous=FULL (SQLite's default), rollbacks inline", async () => {
+      expect(await ranInline({ journal: "WAL", synchronous: "FULL" })).to.deep.equal({
+        insert: false,
+        commit: false,
+        rollback: true,
+      });
+    });
+
+    it("keeps commits and rollbacks off the thread with a rollback journal unless synchronous=OFF", async () => {
+      for (const synchronous of ["NORMAL", "FULL"]) {
+        expect(await ranInline({ journal: "DELETE", synchronous }), synchronous).to.deep.equal({
+          insert: false,
+          commit: false,
+          rollback: false,
+        });
+      }
+      expect(await ranInline({ journal: "DELETE", synchronous: "OFF" })).to.deep.equal({
+        insert: true,
+        commit: true,
+        rollback: true,
+      });
+    });
+
+    it("runs them inline in WAL with synchronous=NORMAL, and on :memory:", async () => {
+      const all = { insert: true, commit: true, rollback: true };
+      expect(await ranInline({ journal: "WAL", synchronous: "NORMAL" })).to.deep.equal(all);
+      expect(await ranInline({ journal: "MEMORY", synchronous: "FULL" }, ":memory:")).to.deep.equal(all);
+    });
+
+    it("sees a PRAGMA synchronous run later, through any path", async () => {
+      const conn = await LibSqlConnection.open({ url: tempDbPath(), inlineBudgetMs: 1000 });
+      try {
+        await conn.pragma("journal_mode", "WAL");
+        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        const insert = async (): Promise<boolean> => {
+          const before = conn.inlineStats().inline;
+          await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
+          return conn.inlineStats().inline > before;
+        };
+        await conn.execute("PRAGMA synchronous = NORMAL");
+        for (let i = 0; i < 3; i++) await insert();
+        expect(await insert(), "NORMAL: inline").to.equal(true);
+        await conn.executeScript("PRAGMA synchronous = FULL;");
+        expect(await insert(), "FULL: off the thread").to.equal(false);
+        await conn.pragma("synchronous", "NORMAL");
+        expect(await insert(), "NORMAL again: inline").to.equal(true);
+      } finally {
+        await conn.close();
+      }
+    });
+  });
+
   describe("a write that meets another process's lock", () => {
     let child: ChildProcessWithoutNullStreams | undefined;
 
@@ -203,6 +302,7 @@ describe("native: inline execution", () => {
       const conn = await LibSqlConnection.open({ url: file, inlineBudgetMs: 1000 });
       try {
         await conn.pragma("journal_mode", "WAL");
+        await conn.pragma("synchronous", "NORMAL"); // its commit does not wait for the disk
         await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
         // The write's first runs teach its history that it is short, so the next one goes inline.
         for (let i = 0; i < 3; i++) await conn.execute("INSERT INTO t (v) VALUES (?)", ["warm-up"]);

@@ -10,7 +10,8 @@
 //!   thread, so the caller sees one correct result;
 //! - writes (and COMMIT, ROLLBACK, savepoint operations) are never stopped part-way: they run
 //!   inline only when their measured cost says they are short (`cost`), and only when the
-//!   in-process writer slot is free;
+//!   in-process writer slot is free; a commit that waits for the disk (an autocommit write or a
+//!   COMMIT under `synchronous` settings that sync, `durability`) never runs inline;
 //! - the inline attempt runs with a zero busy timeout: an `SQLITE_BUSY` (which SQLite reports
 //!   before the statement has changed anything) sends the same call off the thread, where it
 //!   waits as usual.
@@ -19,6 +20,7 @@
 //! as if no attempt had been made.
 
 pub mod cost;
+pub mod durability;
 pub mod state;
 pub mod stmt;
 
