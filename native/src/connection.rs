@@ -69,7 +69,7 @@ impl Conn {
     /// Whether ending a transaction on `raw` this way waits for the disk, which keeps it off the
     /// JavaScript thread (`inline::durability`). The caller holds the operation lock.
     pub fn ending_syncs(&self, raw: RawDb, ending: Ending) -> bool {
-        durability::syncs(&mut self.control.lock(), raw, ending)
+        durability::syncs(&self.inline, &mut self.control.lock(), raw, ending)
     }
 }
 
@@ -81,6 +81,7 @@ impl Drop for Conn {
         // closes it with its last statement), so the hook goes first.
         if let (Some(raw), Mode::Local) = (self.raw, self.database.mode) {
             raw.remove_wal_hook();
+            durability::remove_authorizer(raw);
         }
     }
 }
@@ -144,6 +145,7 @@ fn register(database: Arc<DatabaseHandle>) -> Result<u32> {
         let registered = CONNECTIONS.get(id)?;
         if let Some(raw) = registered.raw {
             raw.install_wal_hook(&registered.inline.wal);
+            durability::install_authorizer(raw, &registered.inline);
         }
     }
     Ok(id)

@@ -253,6 +253,9 @@ pub struct WalHook {
     pub pages: AtomicU32,
     pub inline: AtomicBool,
     pub due: AtomicBool,
+    /// Set by every commit in WAL mode; cleared when a `journal_mode` pragma is prepared (see
+    /// `inline::durability`): while set, the connection is in WAL mode.
+    pub committed: AtomicBool,
 }
 
 impl Default for WalHook {
@@ -261,6 +264,7 @@ impl Default for WalHook {
             pages: AtomicU32::new(DEFAULT_AUTOCHECKPOINT),
             inline: AtomicBool::new(false),
             due: AtomicBool::new(false),
+            committed: AtomicBool::new(false),
         }
     }
 }
@@ -273,6 +277,7 @@ unsafe extern "C" fn on_wal_commit(
 ) -> c_int {
     // SAFETY: `ctx` is the `WalHook` registered with this handle, alive while registered.
     let hook = unsafe { &*ctx.cast::<WalHook>() };
+    hook.committed.store(true, Ordering::Relaxed);
     let threshold = hook.pages.load(Ordering::Relaxed);
     if threshold == 0 || u32::try_from(pages).unwrap_or(0) < threshold {
         return ffi::SQLITE_OK;

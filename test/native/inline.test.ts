@@ -285,6 +285,30 @@ describe("native: inline execution", () => {
         await conn.close();
       }
     });
+
+    it("sees the journal mode change: NORMAL syncs outside WAL mode", async () => {
+      const conn = await LibSqlConnection.open({ url: tempDbPath(), inlineBudgetMs: 1000 });
+      try {
+        await conn.pragma("journal_mode", "WAL");
+        await conn.pragma("synchronous", "NORMAL");
+        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        const insert = async (): Promise<boolean> => {
+          const before = conn.inlineStats().inline;
+          await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
+          return conn.inlineStats().inline > before;
+        };
+        for (let i = 0; i < 3; i++) await insert();
+        expect(await insert(), "WAL: inline").to.equal(true);
+        await conn.execute("PRAGMA journal_mode = DELETE");
+        for (let i = 0; i < 3; i++) expect(await insert(), "DELETE: off the thread").to.equal(false);
+        await conn.executeScript("PRAGMA journal_mode = WAL;");
+        expect(await insert(), "the first commit back in WAL mode: off the thread").to.equal(false);
+        expect(await insert(), "then inline").to.equal(true);
+        expect((await conn.execute("SELECT count(*) FROM t")).rows[0]?.[0]).to.equal(9);
+      } finally {
+        await conn.close();
+      }
+    });
   });
 
   describe("a write that meets another process's lock", () => {

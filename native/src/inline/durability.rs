@@ -5,20 +5,30 @@
 //! the blocking pool waits for the disk instead, and the event loop goes on turning.
 //!
 //! SQLite syncs at commit when the database is a file and
-//! - in WAL mode, `synchronous` is FULL or EXTRA (NORMAL syncs only at checkpoints, which the
-//!   inline path defers to the blocking pool: see `Quiet` in `session`);
-//! - in any other journal mode, `synchronous` is not OFF (a rollback there, which writes the
-//!   journal's pages back, syncs too; in WAL mode a rollback never does).
+//! - `synchronous` is FULL or EXTRA, in any journal mode;
+//! - `synchronous` is NORMAL and the journal is not a WAL (in WAL mode NORMAL syncs only at
+//!   checkpoints, which the inline path defers to the blocking pool: see `Quiet` in `session`).
 //!
-//! Both settings are read from the connection (kept PRAGMA statements, well under a microsecond
-//! each), so a `PRAGMA synchronous` or `journal_mode` that an application runs later is seen at
-//! once. A connection with another database attached counts as syncing: that file's settings
-//! may differ. Anything unreadable counts as syncing too.
+//! A rollback syncs only outside WAL mode (it writes the journal's pages back), with
+//! `synchronous` above OFF.
+//!
+//! What the connection knows, without a statement per decision (reading a PRAGMA costs about
+//! 1.5 µs, a fifth of a WAL commit):
+//! - the `synchronous` level is read once and kept; SQLite applies `PRAGMA synchronous = …` while
+//!   preparing it, and the connection's authorizer (installed here) forgets the kept level as
+//!   that happens, so the next decision reads the new one;
+//! - WAL mode is known from the WAL hook, which every commit in WAL mode calls; the authorizer
+//!   forgets it when a `journal_mode` pragma is prepared, and until the next commit shows WAL mode
+//!   again, commits count as syncing (they run off the thread; the first one there teaches it).
+//!   A connection with another database attached counts as syncing (that file's settings may
+//!   differ), and so does anything unreadable.
 
-use std::ffi::CStr;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::atomic::Ordering;
 
 use libsql::ffi;
 
+use super::state::InlineState;
 use crate::local::ControlStatements;
 use crate::raw::RawDb;
 
@@ -30,25 +40,85 @@ pub enum Ending {
 }
 
 /// Whether ending a transaction on `db` this way waits for the disk (see the module's note).
-pub fn syncs(control: &mut ControlStatements, db: RawDb, ending: Ending) -> bool {
+pub fn syncs(
+    state: &InlineState,
+    control: &mut ControlStatements,
+    db: RawDb,
+    ending: Ending,
+) -> bool {
     if !db.main_is_file() {
         return false;
     }
     if db.has_attached() {
         return true;
     }
-    let wal = control
-        .read_first(db, "PRAGMA main.journal_mode")
-        .map(|mode| mode.is_some_and(|m| m.eq_ignore_ascii_case("wal")));
+    let Some(level) = sync_level(state, control, db) else {
+        return true;
+    };
+    let wal = state.wal.committed.load(Ordering::Relaxed);
+    match (level, ending) {
+        (0, _) => false,
+        (1, _) => !wal,
+        (_, Ending::Commit) => true,
+        (_, Ending::Rollback) => !wal,
+    }
+}
+
+/// The main database's `synchronous` level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), kept once read.
+fn sync_level(state: &InlineState, control: &mut ControlStatements, db: RawDb) -> Option<u8> {
+    let kept = state.sync_level.load(Ordering::Relaxed);
+    if kept > 0 {
+        return Some(kept - 1);
+    }
     let level = control
         .read_first(db, "PRAGMA main.synchronous")
-        .map(|level| level.and_then(|l| l.parse::<u8>().ok()));
-    match (ending, wal, level) {
-        (_, Ok(false), Ok(Some(level))) => level >= 1,
-        (Ending::Commit, Ok(true), Ok(Some(level))) => level >= 2,
-        (Ending::Rollback, Ok(true), Ok(Some(_))) => false,
-        _ => true,
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<u8>().ok())
+        .filter(|&l| l <= 3)?;
+    state.sync_level.store(level + 1, Ordering::Relaxed);
+    Some(level)
+}
+
+/// Installs the authorizer that keeps `state` up to date; `state` must stay alive until
+/// `remove_authorizer` is called.
+pub fn install_authorizer(db: RawDb, state: &InlineState) {
+    // SAFETY: a valid handle; the caller keeps `state` alive while it is registered.
+    unsafe {
+        ffi::sqlite3_set_authorizer(
+            db.handle(),
+            Some(on_authorize),
+            (state as *const InlineState).cast_mut().cast(),
+        )
+    };
+}
+
+pub fn remove_authorizer(db: RawDb) {
+    // SAFETY: a valid handle; clears the authorizer.
+    unsafe { ffi::sqlite3_set_authorizer(db.handle(), None, std::ptr::null_mut()) };
+}
+
+/// Allows everything; notes a `synchronous` or `journal_mode` pragma as it is prepared.
+unsafe extern "C" fn on_authorize(
+    ctx: *mut c_void,
+    action: c_int,
+    name: *const c_char,
+    _value: *const c_char,
+    _schema: *const c_char,
+    _trigger: *const c_char,
+) -> c_int {
+    if action == ffi::SQLITE_PRAGMA && !name.is_null() {
+        // SAFETY: `ctx` is the `InlineState` registered with this handle, alive while registered;
+        // `name` is a NUL-terminated string SQLite owns for the call.
+        let (state, name) =
+            unsafe { (&*ctx.cast::<InlineState>(), CStr::from_ptr(name).to_bytes()) };
+        if name.eq_ignore_ascii_case(b"synchronous") {
+            state.sync_level.store(0, Ordering::Relaxed);
+        } else if name.eq_ignore_ascii_case(b"journal_mode") {
+            state.wal.committed.store(false, Ordering::Relaxed);
+        }
     }
+    ffi::SQLITE_OK
 }
 
 impl RawDb {

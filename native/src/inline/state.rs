@@ -1,7 +1,7 @@
 //! What one connection keeps for the inline path: its budget, the count of its calls still off
-//! the thread, its WAL hook and its counters.
+//! the thread, its WAL hook, what it knows of the durability settings and its counters.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::raw::WalHook;
@@ -20,6 +20,9 @@ pub struct InlineState {
     /// any, nothing runs inline, so a later call never overtakes an earlier one.
     off_thread: AtomicU32,
     pub wal: WalHook,
+    /// The main database's `synchronous` level as last read, plus one; 0 when it must be read
+    /// again (see `durability`).
+    pub sync_level: AtomicU8,
     pub stats: Stats,
 }
 
@@ -54,6 +57,7 @@ impl InlineState {
             budget_us: AtomicU32::new(budget_ms.min(MAX_BUDGET_MS) * 1000),
             off_thread: AtomicU32::new(0),
             wal: WalHook::default(),
+            sync_level: AtomicU8::new(0),
             stats: Stats::default(),
         }
     }
