@@ -75,17 +75,24 @@ describe("the event loop turns during a chain of inline statements", () => {
     dataSource = undefined;
   });
 
-  async function flowOf(options: { yieldIntervalMs?: number }): Promise<Stretch> {
+  /**
+   * A ledger on a new file with one connection, and a budget no read of a flow can overrun even
+   * when the machine is busy: every query then runs inline, the case the yield is for.
+   */
+  async function openLedger(options: { yieldIntervalMs?: number }): Promise<LibSqlDataSource> {
     dataSource = await new LibSqlDataSource({
       url: `file:${tempDatabase()}`,
       entities: [Entry],
       synchronize: true,
-      // One connection, and a budget no read of the flow can overrun even when the machine is
-      // busy: every query then runs inline, the case the yield is for.
       poolSize: 1,
       inlineBudgetMs: 100,
       ...options,
     }).initialize();
+    return dataSource;
+  }
+
+  async function flowOf(options: { yieldIntervalMs?: number }): Promise<Stretch> {
+    dataSource = await openLedger(options);
     const repository = dataSource.getRepository(Entry);
     await repository.save([1, 2, 3, 4, 5].map((n) => repository.create({ owner: `owner ${n}`, amount: n })));
     const findAll = async (): Promise<void> => {
@@ -120,14 +127,7 @@ describe("the event loop turns during a chain of inline statements", () => {
    * must have fired by the time the flow has run 3 ms.
    */
   async function timerFiredWithin(yieldIntervalMs: number, afterMs: number): Promise<boolean> {
-    dataSource = await new LibSqlDataSource({
-      url: `file:${tempDatabase()}`,
-      entities: [Entry],
-      synchronize: true,
-      poolSize: 1,
-      inlineBudgetMs: 100,
-      yieldIntervalMs,
-    }).initialize();
+    dataSource = await openLedger({ yieldIntervalMs });
     const repository = dataSource.getRepository(Entry);
     await repository.save(repository.create({ owner: "owner", amount: 1 }));
     for (let i = 0; i < FLOW; i += 1) await repository.findOneBy({ id: 1 }); // warm up

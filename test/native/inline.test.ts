@@ -194,6 +194,12 @@ describe("native: inline execution", () => {
   });
 
   describe("a commit that waits for the disk never runs inline", () => {
+    /** Runs an autocommit INSERT into `t`; whether it ran inline. */
+    async function insertRanInline(conn: LibSqlConnection): Promise<boolean> {
+      const before = conn.inlineStats().inline;
+      await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
+      return conn.inlineStats().inline > before;
+    }
     /**
      * On a file with these settings: whether an autocommit INSERT and a transaction's COMMIT ran
      * inline, once their histories say they are short (the largest budget, so that they do
@@ -208,11 +214,7 @@ describe("native: inline execution", () => {
         if (url !== ":memory:") await conn.pragma("journal_mode", settings.journal);
         await conn.pragma("synchronous", settings.synchronous);
         await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-        const insert = async (): Promise<boolean> => {
-          const before = conn.inlineStats().inline;
-          await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
-          return conn.inlineStats().inline > before;
-        };
+        const insert = (): Promise<boolean> => insertRanInline(conn);
         const end = async (how: "commit" | "rollback"): Promise<boolean> => {
           const tx = await conn.begin("immediate");
           await conn.execute("INSERT INTO t (v) VALUES (?)", ["in a transaction"]);
@@ -269,11 +271,7 @@ describe("native: inline execution", () => {
       try {
         await conn.pragma("journal_mode", "WAL");
         await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-        const insert = async (): Promise<boolean> => {
-          const before = conn.inlineStats().inline;
-          await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
-          return conn.inlineStats().inline > before;
-        };
+        const insert = (): Promise<boolean> => insertRanInline(conn);
         await conn.execute("PRAGMA synchronous = NORMAL");
         for (let i = 0; i < 3; i++) await insert();
         expect(await insert(), "NORMAL: inline").to.equal(true);
@@ -292,11 +290,7 @@ describe("native: inline execution", () => {
         await conn.pragma("journal_mode", "WAL");
         await conn.pragma("synchronous", "NORMAL");
         await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-        const insert = async (): Promise<boolean> => {
-          const before = conn.inlineStats().inline;
-          await conn.execute("INSERT INTO t (v) VALUES (?)", ["x"]);
-          return conn.inlineStats().inline > before;
-        };
+        const insert = (): Promise<boolean> => insertRanInline(conn);
         for (let i = 0; i < 3; i++) await insert();
         expect(await insert(), "WAL: inline").to.equal(true);
         await conn.execute("PRAGMA journal_mode = DELETE");
