@@ -71,18 +71,14 @@ class DriverHost {
     const opened = this.opened;
     const workload = workloads.find((w) => w.id === workloadId);
     if (!workload) return { status: "failed", reason: `no workload "${workloadId}"` };
-    if (!opened || opened.level !== workload.level) {
-      return { status: "failed", reason: `no ${workload.level} target is open for "${workloadId}"` };
-    }
+    const measure =
+      workload.level === "typeorm"
+        ? opened?.level === "typeorm" && (() => workload.run(opened.target, { config }))
+        : opened?.level === workload.level && (() => workload.run(opened.client, { config }));
+    if (!measure) return { status: "failed", reason: `no ${workload.level} target is open for "${workloadId}"` };
     setDriverProbe(this.id === OURS ? ourProbe() : undefined);
     try {
-      return await attempt(() =>
-        workload.level === "typeorm" && opened.level === "typeorm"
-          ? workload.run(opened.target, { config })
-          : workload.level !== "typeorm" && opened.level !== "typeorm"
-            ? workload.run(opened.client, { config })
-            : Promise.reject(new Error("level mismatch")),
-      );
+      return await attempt(measure);
     } finally {
       setDriverProbe(undefined);
     }

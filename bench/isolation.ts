@@ -9,13 +9,13 @@
 import { ChildProcess, fork } from "child_process";
 import * as path from "path";
 import type { BenchConfig } from "./config";
-import type { DriverId, Outcome, Settings, SettingsId } from "./types";
+import type { DriverId, Outcome, Settings, SettingsId, Workload } from "./types";
 
 /** What the bench asks a driver's process to do. */
 export type DriverRequest =
   | {
       kind: "open";
-      level: "typeorm" | "raw" | "replica";
+      level: Workload["level"];
       settings: SettingsId;
       workDir: string;
       config: BenchConfig;
@@ -76,7 +76,7 @@ export class DriverProcess {
 
   /** Opens (and seeds) this driver's target of one level; the settings it reads back. */
   async open(
-    level: "typeorm" | "raw" | "replica",
+    level: Workload["level"],
     settings: SettingsId,
     workDir: string,
     config: BenchConfig,

@@ -4,7 +4,7 @@
  */
 import { performance } from "perf_hooks";
 import { ContentionProbe } from "./contention";
-import { LoopMonitor } from "./loop-monitor";
+import { LoopMonitor, LoopReport } from "./loop-monitor";
 
 export interface Sample {
   /** Operations completed (for bulk insert, rows). */
@@ -87,6 +87,19 @@ function summarise(latencies: number[]): Sample["latency"] {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0 };
 }
 
+/** What the loop monitor saw, as a sample's fields. */
+function loopFields(
+  loop: LoopReport,
+): Pick<Sample, "loopBlockMs" | "loopBlockNonGcMs" | "loopRunningMs" | "worstBlock" | "gcPauseMs"> {
+  return {
+    loopBlockMs: loop.longestBlockMs,
+    loopBlockNonGcMs: loop.longestNonGcBlockMs,
+    ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
+    ...(loop.worstGap ? { worstBlock: loop.worstGap } : {}),
+    gcPauseMs: loop.longestGcMs,
+  };
+}
+
 /**
  * Runs the watched part of a measurement; if it fails (a driver refusing a workload), stops the
  * monitor first, whose timer chain would otherwise run on and keep the process alive.
@@ -133,11 +146,7 @@ export async function measureCounted(
     ops,
     seconds,
     opsPerSec: ops / seconds,
-    loopBlockMs: loop.longestBlockMs,
-    loopBlockNonGcMs: loop.longestNonGcBlockMs,
-    ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
-    ...(loop.worstGap ? { worstBlock: loop.worstGap } : {}),
-    gcPauseMs: loop.longestGcMs,
+    ...loopFields(loop),
     latency: summarise(latencies),
     errors: 0,
     otherCpu: probe.otherCpuShare(),
@@ -194,11 +203,7 @@ export async function measureConcurrent(flows: number, seconds: number, op: Op, 
     ops: latencies.length,
     seconds: elapsed,
     opsPerSec: latencies.length / elapsed,
-    loopBlockMs: loop.longestBlockMs,
-    loopBlockNonGcMs: loop.longestNonGcBlockMs,
-    ...(loop.longestRunningMs === undefined ? {} : { loopRunningMs: loop.longestRunningMs }),
-    ...(loop.worstGap ? { worstBlock: loop.worstGap } : {}),
-    gcPauseMs: loop.longestGcMs,
+    ...loopFields(loop),
     latency: summarise(latencies),
     errors,
     otherCpu: probe.otherCpuShare(),
@@ -226,7 +231,6 @@ export function combineRounds(samples: readonly Sample[]): Sample {
   const worst = samples.reduce((a, b) => (b.loopBlockNonGcMs > a.loopBlockNonGcMs ? b : a));
   const combined: Sample = {
     ...middle,
-    ...(worst.worstBlock ? { worstBlock: worst.worstBlock } : {}),
     loopBlockMs: Math.max(...samples.map((s) => s.loopBlockMs)),
     loopBlockNonGcMs: Math.max(...samples.map((s) => s.loopBlockNonGcMs)),
     ...(samples.every((s) => s.loopRunningMs !== undefined)
@@ -247,7 +251,9 @@ export function combineRounds(samples: readonly Sample[]): Sample {
     roundsLoopBlockMs: samples.map((s) => s.loopBlockMs),
     roundsLoopBlockNonGcMs: samples.map((s) => s.loopBlockNonGcMs),
   };
-  if (!worst.worstBlock) delete combined.worstBlock;
+  // The split of the worst block belongs to the round that had it, not to the median round.
+  if (worst.worstBlock) combined.worstBlock = worst.worstBlock;
+  else delete combined.worstBlock;
   const firstError = samples.find((s) => s.firstError !== undefined)?.firstError;
   if (firstError !== undefined) combined.firstError = firstError;
   else delete combined.firstError;

@@ -2,8 +2,8 @@
  * `npm run bench`: runs every workload on every driver — configuration by configuration (each
  * driver's own defaults, then WAL + synchronous=NORMAL for all), workload by workload, the drivers
  * one after another, each driver in a process of its own (isolation.ts) — then writes
- * bench/results/latest.{md,json} and one chart per configuration. The replica row starts a real sqld on a free loopback port for its
- * rounds and stops it afterwards. Options: see config.ts (e.g. `npm run bench -- --scale=0.2
+ * bench/results/latest.{md,json} and one chart per configuration. The replica row starts a real
+ * sqld on a free loopback port for its rounds and stops it afterwards. Options: see config.ts (e.g. `npm run bench -- --scale=0.2
  * --only=save,find-one --settings=wal-normal`).
  */
 import "reflect-metadata";
@@ -111,7 +111,7 @@ async function runRounds(
  */
 async function openLevel(
   processes: readonly DriverProcess[],
-  level: "typeorm" | "raw" | "replica",
+  level: Workload["level"],
   settings: SettingsId,
   config: BenchConfig,
   onSettings: (id: DriverId, settings: Settings) => void,

@@ -14,13 +14,14 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::errors::{LibError, Result};
-use crate::inline::durability::{self, Ending};
+use crate::inline::durability;
 use crate::inline::{self, ControlCosts, Histories, InlineInfo, InlineState, StatsSnapshot};
 use crate::local::ControlStatements;
 use crate::open::{open_database, open_failure, read_failure, DatabaseHandle, Mode, OpenConfig};
 use crate::raw::{self, RawDb};
 use crate::registry::Registry;
 use crate::statement_cache::StatementCache;
+use crate::transaction::End;
 
 /// A registered connection.
 pub struct Conn {
@@ -68,8 +69,8 @@ impl Conn {
 
     /// Whether ending a transaction on `raw` this way waits for the disk, which keeps it off the
     /// JavaScript thread (`inline::durability`). The caller holds the operation lock.
-    pub fn ending_syncs(&self, raw: RawDb, ending: Ending) -> bool {
-        durability::syncs(&self.inline, &mut self.control.lock(), raw, ending)
+    pub fn ending_syncs(&self, raw: RawDb, end: End) -> bool {
+        durability::syncs(&self.inline, &self.control, raw, end)
     }
 }
 

@@ -34,7 +34,6 @@ use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
 use crate::errors::{LibError, Result};
 use crate::exec::{self, ExecOptions};
-use crate::inline::durability::Ending;
 use crate::inline::stmt::is_busy;
 use crate::inline::{self, Histories, Inline, InlineInfo, Kind, Stop};
 use crate::local;
@@ -42,6 +41,7 @@ use crate::open::Mode;
 use crate::raw::{RawDb, RawStmt};
 use crate::schema;
 use crate::statement_cache::{Cached, StatementCache};
+use crate::transaction::End;
 use crate::transaction_state::flush_pending;
 use crate::values::{Params, QueryResult};
 use crate::writer::{self, Wait, Work, WriterTurn};
@@ -347,7 +347,7 @@ pub fn run_inline(
         // An autocommit write commits: never inline when that commit waits for the disk.
         Kind::Write => (
             history.unstoppable_fits(budget_us)
-                && !(outside && conn.ending_syncs(raw, Ending::Commit)),
+                && !(outside && conn.ending_syncs(raw, End::Commit)),
             Work::Write,
         ),
         Kind::Other => (false, Work::Read),

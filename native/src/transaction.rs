@@ -17,7 +17,6 @@ use crate::connection::{Conn, ConnState, CONNECTIONS};
 use crate::deadline;
 use crate::errors::{codes, LibError, Result};
 use crate::exec::execute_control;
-use crate::inline::durability::Ending;
 use crate::inline::stmt::is_busy;
 use crate::inline::{self, Cost, Inline};
 use crate::pragma::validate_identifier;
@@ -124,13 +123,6 @@ impl End {
         match self {
             End::Commit => "COMMIT",
             End::Rollback => "ROLLBACK",
-        }
-    }
-
-    fn ending(self) -> Ending {
-        match self {
-            End::Commit => Ending::Commit,
-            End::Rollback => Ending::Rollback,
         }
     }
 
@@ -245,8 +237,7 @@ pub fn try_finish(conn_id: u32, tx_id: u32, end: End) -> Inline<(), ()> {
     session::try_with(conn_id, (), |s, ()| {
         let budget_us = s.conn.inline.budget_us();
         if tx.started.load(Ordering::Acquire)
-            && (!end.cost(s.state).unstoppable_fits(budget_us)
-                || s.conn.ending_syncs(s.raw, end.ending()))
+            && (!end.cost(s.state).unstoppable_fits(budget_us) || s.conn.ending_syncs(s.raw, end))
         {
             return Inline::Offload(());
         }

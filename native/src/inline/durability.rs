@@ -27,25 +27,16 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::atomic::Ordering;
 
 use libsql::ffi;
+use parking_lot::Mutex;
 
 use super::state::InlineState;
 use crate::local::ControlStatements;
 use crate::raw::RawDb;
+use crate::transaction::End;
 
-/// How a transaction (or an autocommit statement, which commits) ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    Commit,
-    Rollback,
-}
-
-/// Whether ending a transaction on `db` this way waits for the disk (see the module's note).
-pub fn syncs(
-    state: &InlineState,
-    control: &mut ControlStatements,
-    db: RawDb,
-    ending: Ending,
-) -> bool {
+/// Whether ending a transaction on `db` this way (an autocommit statement ends as a commit)
+/// waits for the disk (see the module's note). `control` is locked only to read a level not kept.
+pub fn syncs(state: &InlineState, control: &Mutex<ControlStatements>, db: RawDb, end: End) -> bool {
     if !db.main_is_file() {
         return false;
     }
@@ -56,21 +47,22 @@ pub fn syncs(
         return true;
     };
     let wal = state.wal.committed.load(Ordering::Relaxed);
-    match (level, ending) {
+    match (level, end) {
         (0, _) => false,
         (1, _) => !wal,
-        (_, Ending::Commit) => true,
-        (_, Ending::Rollback) => !wal,
+        (_, End::Commit) => true,
+        (_, End::Rollback) => !wal,
     }
 }
 
 /// The main database's `synchronous` level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), kept once read.
-fn sync_level(state: &InlineState, control: &mut ControlStatements, db: RawDb) -> Option<u8> {
+fn sync_level(state: &InlineState, control: &Mutex<ControlStatements>, db: RawDb) -> Option<u8> {
     let kept = state.sync_level.load(Ordering::Relaxed);
     if kept > 0 {
         return Some(kept - 1);
     }
     let level = control
+        .lock()
         .read_first(db, "PRAGMA main.synchronous")
         .ok()
         .flatten()
